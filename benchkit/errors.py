@@ -1,0 +1,30 @@
+"""Errors benchkit raises: one base class so callers can catch everything we mean to say."""
+
+from __future__ import annotations
+
+
+class BenchkitError(Exception):
+    """A problem with the user's input or set-up, worded so the user knows what to fix."""
+
+
+class SchemaError(BenchkitError):
+    """A table does not fit its schema, or a schema file is malformed."""
+
+
+class DataError(BenchkitError):
+    """A data file is missing, unreadable or unusable (empty, wrong separator, ...)."""
+
+
+class PluginError(BenchkitError):
+    """A plugin failed to load, registered a clashing name, or misbehaved."""
+
+
+class UnknownNameError(PluginError, KeyError):
+    """A generator, metric or dataset name that nothing registered."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class NotFittedError(BenchkitError):
+    """``sample`` was called on a generator before ``fit``."""

@@ -1,0 +1,51 @@
+"""The plugin contract: the pluggy hook specifications a benchkit plugin implements.
+
+A plugin is a module (or object) with functions decorated by :data:`benchkit.hookimpl`, found
+through the ``benchkit`` entry-point group. Each hook receives a ``register`` callable; a plugin
+calls it once per thing it provides. Implementations may accept fewer arguments than specified here
+(pluggy passes only the ones they name), so hooks can grow without breaking existing plugins.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pluggy
+
+PROJECT = "benchkit"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def benchkit_register_generators(register: Callable[..., None]) -> None:
+    """Register generators: ``register(name, factory, **info)``; ``factory(**params, seed=...)`` builds one.
+
+    ``info`` may hold ``description`` (one line), ``tags`` (list of str) and ``test_params``
+    (cheap hyper-parameters for the conformance checks).
+    """
+
+
+@hookspec
+def benchkit_register_metrics(register: Callable[..., None]) -> None:
+    """Register metrics: ``register(name, fn, family=..., **info)``, ``fn(ctx) -> list[Score]``.
+
+    See :mod:`benchkit.metrics` for ``MetricContext`` and ``Score``.
+    """
+
+
+@hookspec
+def benchkit_register_datasets(register: Callable[..., None]) -> None:
+    """Register datasets: ``register(name, loader, **card)``; ``loader(**kwargs)`` returns a ``Dataset``.
+
+    See :mod:`benchkit.datasets` for ``Dataset`` and ``DatasetCard``.
+    """
+
+
+__all__: list[Any] = [
+    "hookspec",
+    "hookimpl",
+    "benchkit_register_generators",
+    "benchkit_register_metrics",
+    "benchkit_register_datasets",
+]

@@ -1,0 +1,537 @@
+"""Column kinds, schema inference from a DataFrame, JSON round trip and validation.
+
+A :class:`Schema` says, for every column of a table, what *kind* of data it holds. Metrics,
+generators and the report all read the schema rather than guessing from dtypes again.
+
+Kinds
+-----
+``numerical``   numbers; ``subtype`` is ``"continuous"`` or ``"integer"``.
+``categorical`` a finite set of labels (strings, or numbers used as codes).
+``boolean``     two values, true/false.
+``datetime``    points in time (stored as ``datetime64[ns]`` after :meth:`Schema.coerce`).
+``id``          identifiers; excluded from scoring, never modelled as a distribution.
+
+Inference rules (:meth:`Schema.infer`), first match wins, per column:
+
+1. an explicit override (``overrides={"col": "categorical"}`` or a :class:`ColumnSpec`);
+2. ``bool`` dtype, or exactly the values {true, false} / {yes, no} / {0, 1} -> ``boolean``;
+3. ``datetime64`` dtype, or strings that all parse as dates -> ``datetime``;
+4. a name that looks like an identifier (``id``, ``*_id``, ``*ID``) with integer or string values,
+   all distinct -> ``id``;
+5. numeric dtype -> ``numerical`` (``integer`` when every value is whole, else ``continuous``);
+6. strings that all parse as numbers ("numbers stored as strings") -> ``numerical``, with a warning;
+7. anything else -> ``categorical``.
+
+Categories seen in the data are stored (up to :data:`MAX_STORED_CATEGORIES` per column) so that a
+synthetic table can later be checked for values the real data never had.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .errors import SchemaError
+
+log = logging.getLogger(__name__)
+
+KINDS = ("numerical", "categorical", "boolean", "datetime", "id")
+NUMERICAL_SUBTYPES = ("continuous", "integer")
+MAX_STORED_CATEGORIES = 1000
+_ID_NAME = re.compile(r"(^id$)|(_id$)|(^id_)|([a-z0-9]ID$)|(^ID$)", re.IGNORECASE)
+_TRUE = {"true", "yes", "y", "t", "1"}
+_FALSE = {"false", "no", "n", "f", "0"}
+_SCHEMA_VERSION = 1
+
+
+@dataclass
+class ColumnSpec:
+    """What one column holds."""
+
+    kind: str
+    subtype: str | None = None  # numerical only: "continuous" | "integer"
+    categories: list[Any] | None = None  # categorical/boolean: values seen (None = not stored)
+    min: float | None = None  # numerical/datetime: seen range (datetime as ISO strings in JSON)
+    max: float | None = None
+    nullable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise SchemaError(f"unknown column kind {self.kind!r}; use one of {', '.join(KINDS)}")
+        if self.kind == "numerical":
+            self.subtype = self.subtype or "continuous"
+            if self.subtype not in NUMERICAL_SUBTYPES:
+                raise SchemaError(
+                    f"unknown numerical subtype {self.subtype!r}; use 'continuous' or 'integer'"
+                )
+        elif self.subtype is not None:
+            raise SchemaError(f"only numerical columns take a subtype, not {self.kind!r}")
+
+
+@dataclass
+class ValidationIssue:
+    """One way a frame departs from its schema."""
+
+    column: str | None
+    problem: str  # "missing_column" | "extra_column" | "wrong_kind" | "unseen_categories" | ...
+    message: str
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of :meth:`Schema.validate`; truthy when the frame fits the schema."""
+
+    issues: list[ValidationIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def by_problem(self, problem: str) -> list[ValidationIssue]:
+        return [i for i in self.issues if i.problem == problem]
+
+    def __str__(self) -> str:
+        if self.ok:
+            return "the frame fits the schema"
+        return "\n".join(f"- {i.message}" for i in self.issues)
+
+
+class Schema:
+    """An ordered mapping of column name -> :class:`ColumnSpec`, plus an optional target column."""
+
+    def __init__(self, columns: Mapping[str, ColumnSpec], target: str | None = None):
+        self.columns: dict[str, ColumnSpec] = dict(columns)
+        if target is not None and target not in self.columns:
+            raise SchemaError(
+                f"target column {target!r} is not in the schema; columns are: {', '.join(self.columns)}"
+            )
+        self.target = target
+
+    # ----------------------------------------------------------------- access
+    def __getitem__(self, name: str) -> ColumnSpec:
+        try:
+            return self.columns[name]
+        except KeyError:
+            raise SchemaError(f"column {name!r} is not in the schema") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def __iter__(self):
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Schema) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}: {s.kind}" for n, s in self.columns.items())
+        return f"Schema({inner}; target={self.target!r})"
+
+    def kind(self, name: str) -> str:
+        return self[name].kind
+
+    def names(self, *kinds: str) -> list[str]:
+        """Column names of the given kinds (all columns when no kind is given), in order."""
+        return [n for n, s in self.columns.items() if not kinds or s.kind in kinds]
+
+    @property
+    def scored_columns(self) -> list[str]:
+        """Every column except ``id`` columns: the ones metrics look at."""
+        return [n for n, s in self.columns.items() if s.kind != "id"]
+
+    @property
+    def numerical(self) -> list[str]:
+        return self.names("numerical")
+
+    @property
+    def categorical(self) -> list[str]:
+        """Categorical and boolean columns (both are scored as discrete labels)."""
+        return self.names("categorical", "boolean")
+
+    @property
+    def datetime(self) -> list[str]:
+        return self.names("datetime")
+
+    # -------------------------------------------------------------- inference
+    @classmethod
+    def infer(
+        cls,
+        df: pd.DataFrame,
+        overrides: Mapping[str, str | ColumnSpec | Mapping[str, Any]] | None = None,
+        target: str | None = None,
+    ) -> "Schema":
+        """Infer a schema from ``df`` using the rules in this module's docstring."""
+        if not isinstance(df, pd.DataFrame):
+            raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        if df.shape[1] == 0:
+            raise SchemaError("the table has no columns; check the file's separator and header")
+        if len(df) == 0:
+            raise SchemaError("the table has no rows; a schema cannot be inferred from an empty table")
+        if df.columns.has_duplicates:
+            dup = df.columns[df.columns.duplicated()].tolist()
+            raise SchemaError(f"duplicate column names {dup}; rename them so every column is unique")
+        overrides = dict(overrides or {})
+        unknown = [c for c in overrides if c not in df.columns]
+        if unknown:
+            raise SchemaError(
+                f"overrides name columns that are not in the table: {unknown}; columns are: {list(df.columns)}"
+            )
+        cols: dict[str, ColumnSpec] = {}
+        for name in df.columns:
+            series = df[name]
+            if name in overrides:
+                spec = _spec_from_override(overrides[name])
+                cols[str(name)] = _describe(series, spec.kind, spec)
+            else:
+                cols[str(name)] = _describe(series, _infer_kind(str(name), series))
+        return cls(cols, target=target)
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": _SCHEMA_VERSION,
+            "target": self.target,
+            "columns": {n: _spec_to_json(s) for n, s in self.columns.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Schema":
+        if not isinstance(data, Mapping) or "columns" not in data:
+            raise SchemaError("a schema needs a 'columns' mapping of column name -> {kind: ...}")
+        cols = {}
+        for name, spec in data["columns"].items():
+            if isinstance(spec, str):
+                spec = {"kind": spec}
+            if not isinstance(spec, Mapping) or "kind" not in spec:
+                raise SchemaError(f"schema entry for column {name!r} needs a 'kind'")
+            allowed = {"kind", "subtype", "categories", "min", "max", "nullable"}
+            extra = set(spec) - allowed
+            if extra:
+                raise SchemaError(f"schema entry for column {name!r} has unknown keys {sorted(extra)}")
+            cols[name] = ColumnSpec(**dict(spec))
+        return cls(cols, target=data.get("target"))
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=_json_default)
+        if path is not None:
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> "Schema":
+        """Read a schema from a JSON string or a path to a JSON file."""
+        text = str(text_or_path)
+        if isinstance(text_or_path, Path) or not text.lstrip().startswith("{"):
+            path = Path(text_or_path)
+            if not path.exists():
+                raise SchemaError(f"schema file {path} does not exist")
+            text = path.read_text(encoding="utf-8")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SchemaError(f"schema is not valid JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    # ------------------------------------------------------------ validation
+    def validate(self, df: pd.DataFrame) -> ValidationReport:
+        """Check ``df`` against this schema; report every problem instead of raising."""
+        report = ValidationReport()
+        present = set(map(str, df.columns))
+        for name in self.columns:
+            if name not in present:
+                report.issues.append(
+                    ValidationIssue(name, "missing_column", f"column {name!r} is missing")
+                )
+        for name in df.columns:
+            if str(name) not in self.columns:
+                report.issues.append(
+                    ValidationIssue(
+                        str(name), "extra_column", f"column {name!r} is not in the schema"
+                    )
+                )
+        for name, spec in self.columns.items():
+            if name not in present:
+                continue
+            series = df[name]
+            problem = _kind_problem(series, spec)
+            if problem:
+                report.issues.append(ValidationIssue(name, "wrong_kind", f"column {name!r}: {problem}"))
+                continue
+            if spec.kind == "categorical" and spec.categories is not None:
+                seen = _normalise_categories(spec.categories)
+                values = series.dropna().unique()
+                unseen = [v for v in values if _category_key(v) not in seen]
+                if unseen:
+                    shown = ", ".join(repr(v) for v in unseen[:5])
+                    more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+                    report.issues.append(
+                        ValidationIssue(
+                            name,
+                            "unseen_categories",
+                            f"column {name!r} has {len(unseen)} value(s) never seen in the real data: {shown}{more}",
+                        )
+                    )
+        return report
+
+    def check(self, df: pd.DataFrame, what: str = "table") -> None:
+        """Raise :class:`SchemaError` listing every missing column or wrong kind in ``df``."""
+        report = self.validate(df)
+        fatal = [i for i in report.issues if i.problem in ("missing_column", "wrong_kind")]
+        if fatal:
+            lines = "\n".join(f"- {i.message}" for i in fatal)
+            raise SchemaError(f"the {what} does not fit the schema:\n{lines}")
+
+    # -------------------------------------------------------------- coercion
+    def coerce(self, df: pd.DataFrame, what: str = "table") -> pd.DataFrame:
+        """Return ``df``'s schema columns converted to canonical dtypes, in schema order.
+
+        numerical -> float64; datetime -> datetime64[ns]; boolean -> object True/False/NaN;
+        categorical and id -> unchanged. Values that cannot be converted raise a
+        :class:`SchemaError` naming the column.
+        """
+        self.check(df, what)
+        out = {}
+        for name, spec in self.columns.items():
+            s = df[name]
+            try:
+                if spec.kind == "numerical":
+                    s = _to_float(s)
+                elif spec.kind == "datetime":
+                    s = _to_datetime(s)
+                elif spec.kind == "boolean":
+                    s = _to_bool(s)
+            except (ValueError, TypeError) as exc:
+                raise SchemaError(
+                    f"column {name!r} of the {what} cannot be read as {spec.kind}: {exc}"
+                ) from None
+            out[name] = s
+        return pd.DataFrame(out, index=df.index)
+
+
+# ====================================================================== helpers
+def _spec_from_override(value: str | ColumnSpec | Mapping[str, Any]) -> ColumnSpec:
+    if isinstance(value, ColumnSpec):
+        return value
+    if isinstance(value, str):
+        if value in NUMERICAL_SUBTYPES:
+            return ColumnSpec("numerical", subtype=value)
+        return ColumnSpec(value)
+    if isinstance(value, Mapping):
+        return ColumnSpec(**dict(value))
+    raise SchemaError(f"an override must be a kind name, a mapping or a ColumnSpec, not {value!r}")
+
+
+def _infer_kind(name: str, s: pd.Series) -> str:
+    nonnull = s.dropna()
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "boolean"
+    if len(nonnull) == 0:
+        return "numerical" if pd.api.types.is_numeric_dtype(s.dtype) else "categorical"
+    if _looks_boolean(nonnull):
+        return "boolean"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "datetime"
+    is_num = pd.api.types.is_numeric_dtype(s.dtype)
+    is_text = pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)
+    if _ID_NAME.search(name) and (is_text or pd.api.types.is_integer_dtype(s.dtype) or _all_whole(nonnull)):
+        if nonnull.is_unique:
+            return "id"
+    if is_num:
+        return "numerical"
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return "categorical"
+    if is_text:
+        sample = nonnull.astype(str)
+        if _parses_numeric(sample):
+            warnings.warn(
+                f"column {name!r} holds numbers stored as text; it is read as numerical "
+                "(override with kind 'categorical' if those numbers are codes)",
+                stacklevel=3,
+            )
+            return "numerical"
+        if _parses_datetime(sample):
+            return "datetime"
+    return "categorical"
+
+
+def _looks_boolean(nonnull: pd.Series) -> bool:
+    values = nonnull.unique()
+    if len(values) != 2:
+        return False
+    keys = {str(v).strip().lower() for v in values}
+    if keys in ({"true", "false"}, {"yes", "no"}, {"y", "n"}, {"t", "f"}):
+        return True
+    if keys == {"0", "1"} and pd.api.types.is_numeric_dtype(nonnull.dtype):
+        return bool(set(np.asarray(values, dtype=float).tolist()) == {0.0, 1.0})
+    return False
+
+
+def _all_whole(nonnull: pd.Series) -> bool:
+    if not pd.api.types.is_numeric_dtype(nonnull.dtype):
+        return False
+    v = nonnull.to_numpy(dtype=float)
+    return bool(np.all(np.isfinite(v)) and np.all(v == np.round(v)))
+
+
+def _parses_numeric(text: pd.Series) -> bool:
+    sample = text.head(2000)
+    converted = pd.to_numeric(sample.str.strip(), errors="coerce")
+    if converted.notna().all():
+        return bool(pd.to_numeric(text.str.strip(), errors="coerce").notna().all())
+    return False
+
+
+def _parses_datetime(text: pd.Series) -> bool:
+    sample = text.head(200)
+    # plain numbers are not dates; require a separator typical of dates
+    if not sample.str.contains(r"\d[-/.:]\d|\d{4}-\d{2}", regex=True).all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+        except (ValueError, TypeError):
+            return False
+    return bool(parsed.notna().all())
+
+
+def _describe(s: pd.Series, kind: str, base: ColumnSpec | None = None) -> ColumnSpec:
+    """Fill in subtype, range, categories and nullability of a column of a known kind."""
+    nonnull = s.dropna()
+    spec = ColumnSpec(kind, subtype=base.subtype if base is not None else None)
+    spec.nullable = bool(len(nonnull) < len(s))
+    if kind == "numerical":
+        try:
+            values = _to_float(nonnull)
+        except (ValueError, TypeError) as exc:
+            raise SchemaError(f"column {s.name!r} was declared numerical but {exc}") from None
+        values = values[np.isfinite(values)]
+        if base is None or base.subtype is None:
+            whole = len(values) > 0 and bool(np.all(values == np.round(values)))
+            spec.subtype = "integer" if whole else "continuous"
+        if len(values):
+            spec.min, spec.max = float(values.min()), float(values.max())
+    elif kind == "datetime":
+        try:
+            values = _to_datetime(nonnull)
+        except (ValueError, TypeError) as exc:
+            raise SchemaError(f"column {s.name!r} was declared datetime but {exc}") from None
+        if len(values.dropna()):
+            spec.min, spec.max = values.min().isoformat(), values.max().isoformat()
+    elif kind in ("categorical", "boolean"):
+        if base is not None and base.categories is not None:
+            spec.categories = list(base.categories)
+        else:
+            uniques = nonnull.unique()
+            if kind == "boolean":
+                uniques = _to_bool(pd.Series(uniques)).dropna().unique()
+            if len(uniques) <= MAX_STORED_CATEGORIES:
+                try:
+                    spec.categories = sorted(uniques.tolist(), key=lambda v: (str(type(v)), v))
+                except TypeError:
+                    spec.categories = sorted(uniques.tolist(), key=str)
+    return spec
+
+
+def _kind_problem(s: pd.Series, spec: ColumnSpec) -> str | None:
+    """Why ``s`` cannot hold ``spec.kind`` values, or None."""
+    nonnull = s.dropna()
+    if len(nonnull) == 0:
+        return None
+    if spec.kind == "numerical":
+        if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            return None
+        bad = pd.to_numeric(nonnull.astype(str).str.strip(), errors="coerce").isna()
+        if bad.any():
+            return f"expected numbers, found e.g. {nonnull[bad].iloc[0]!r} (dtype {s.dtype})"
+    elif spec.kind == "datetime":
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            return None
+        try:
+            _to_datetime(nonnull)
+        except (ValueError, TypeError):
+            return f"expected dates, found values that do not parse (dtype {s.dtype})"
+    elif spec.kind == "boolean":
+        if _to_bool(nonnull).isna().any():
+            bad = nonnull[_to_bool(nonnull).isna()].iloc[0]
+            return f"expected true/false values, found {bad!r}"
+    return None
+
+
+def _to_float(s: pd.Series) -> np.ndarray | pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype(float)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("float64")
+    converted = pd.to_numeric(s.astype("string").str.strip(), errors="coerce").astype("float64")
+    bad = converted.isna() & s.notna()
+    if bad.any():
+        raise ValueError(f"value {s[bad].iloc[0]!r} is not a number")
+    return converted
+
+
+def _to_datetime(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        out = s
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        return out.astype("datetime64[ns]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = pd.to_datetime(s, errors="coerce", format="mixed")
+    bad = out.isna() & s.notna()
+    if bad.any():
+        raise ValueError(f"value {s[bad].iloc[0]!r} is not a date")
+    return out.astype("datetime64[ns]")
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+        return s.astype(object)
+    keys = s.map(lambda v: None if pd.isna(v) else str(v).strip().lower(), na_action="ignore")
+    out = pd.Series(np.full(len(s), np.nan, dtype=object), index=s.index)
+    out[keys.isin(_TRUE | {"1.0"})] = True
+    out[keys.isin(_FALSE | {"0.0"})] = False
+    return out
+
+
+def _category_key(v: Any) -> Any:
+    """Compare categories loosely across JSON round trips (1 == 1.0 == '1' is not assumed)."""
+    if isinstance(v, (np.generic,)):
+        v = v.item()
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def _normalise_categories(values: Iterable[Any]) -> set[Any]:
+    return {_category_key(v) for v in values}
+
+
+def _spec_to_json(spec: ColumnSpec) -> dict[str, Any]:
+    d = {k: v for k, v in asdict(spec).items() if v is not None and v is not False}
+    if "categories" in d:
+        d["categories"] = [_category_key(v) for v in d["categories"]]
+    return d
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, pd.Timestamp):
+        return o.isoformat()
+    raise TypeError(f"cannot write {type(o).__name__} to JSON")
