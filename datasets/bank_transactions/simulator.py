@@ -88,7 +88,7 @@ RATE_DEPOSIT = 0.80
 RATE_WITHDRAWAL = 1.30
 SHARE_CASH_TYPE = 0.058  # withdrawals booked with type VYBER in Berka
 RATE_CARD = 0.002
-REVERSION = 0.35  # share of the gap to the target balance closed per month
+REVERSION = 0.5  # share of the gap to the target balance closed per month
 INTEREST_RATE = 0.0042
 TOPUP_PROB = 0.97  # per month on the month-end balance
 
@@ -187,9 +187,11 @@ def simulate(
         days.append(day_fn(a, m))
         amts.append(_tenths(amount_fn(a, m, len(idx))))
 
-    def random_day(a, m):
+    def random_day(a, m, skew: float = 1.0):
         lo = np.where(m == open_m[a], open_dom[a], 1)
-        return lo + (rng.random(len(a)) * (mdays[m] - lo + 1)).astype(int)
+        return lo + (rng.random(len(a)) ** skew * (mdays[m] - lo + 1)).astype(int)
+
+    early_day = lambda a, m: random_day(a, m, 1.4)  # noqa: E731  (deposits come earlier in the month)
 
     fixed = lambda a, m: fixed_day[a]  # noqa: E731
     # opening deposit on the opening day
@@ -202,20 +204,20 @@ def simulate(
     in_loan = has_loan[am_acc] & (am_m >= loan_start[am_acc]) & (am_m < loan_end[am_acc])
     add("loan", in_loan, lambda a, m, n: loan_amt[a], lambda a, m: np.full(len(a), 12))
     growth = 0.6 + 0.8 * am_m / (N_MONTHS - 1)  # activity rose over the years in Berka
-    lam_dep = dep_rate[am_acc] * mult * growth * np.where(after_open, 1.0, 0.5)
+    lam_dep = dep_rate[am_acc] * mult * growth * np.where(after_open, 1.0, 0.7)
     add(
         "deposit",
         rng.poisson(lam_dep),
         lambda a, m, n: np.where(
             rng.random(n) < 0.3,
-            np.round(_lognormal(rng, 13_000, 0.55, n) * scale[a], -2),
-            _lognormal(rng, 13_000, 0.55, n) * scale[a],
+            np.round(_lognormal(rng, 15_000, 0.55, n) * scale[a], -2),
+            _lognormal(rng, 15_000, 0.55, n) * scale[a],
         ).clip(100, 75_000),
-        random_day,
+        early_day,
     )
-    wd = rng.poisson(wd_rate[am_acc] * mult * growth * np.where(after_open, 1.0, 0.4))
+    wd = rng.poisson(wd_rate[am_acc] * mult * growth * np.where(after_open, 1.0, 0.0))
     cash_type = rng.binomial(wd, SHARE_CASH_TYPE)
-    add("withdrawal", wd - cash_type, lambda a, m, n: _lognormal(rng, 6000, 1.05, n) * scale[a], random_day)
+    add("withdrawal", wd - cash_type, lambda a, m, n: _lognormal(rng, 6500, 1.05, n) * scale[a], random_day)
     add("cash_withdrawal", cash_type, lambda a, m, n: rng.uniform(1000, 25_000, n), random_day)
     add(
         "card",
