@@ -147,6 +147,8 @@ class BuiltinDataset:
             return Schema.infer(df, target=target)
         declared = Schema.from_json(path)
         overrides = {n: ColumnSpec(s.kind, subtype=s.subtype, categories=s.categories) for n, s in declared.columns.items()}
+        optional = set(self.card_info.get("optional_columns", ()))
+        overrides = {n: s for n, s in overrides.items() if n in df.columns or n not in optional}
         extra = [c for c in df.columns if c not in overrides]
         missing = [c for c in overrides if c not in df.columns]
         if extra or missing:
