@@ -14,7 +14,7 @@ DISTRICT_COLUMNS = ["district_name", "region", "inhabitants", "avg_salary", "une
 
 
 def _yymmdd(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype("int64") + 19_000_000, format="%Y%m%d").astype("datetime64[ns]")
+    return pd.to_datetime((values.astype("int64") + 19_000_000).astype("str"), format="%Y%m%d").astype("datetime64[ns]")
 
 
 def _code(s: pd.Series) -> pd.Series:
