@@ -137,13 +137,13 @@ def simulate(
     target = _lognormal(rng, 36_000, 0.35, A) * scale**0.3
     dep_rate = rng.gamma(2.0, RATE_DEPOSIT / 2.0, A)
     wd_rate = rng.gamma(2.5, RATE_WITHDRAWAL / 2.5, A)
-    has_pension = rng.random(A) < 0.22
+    has_pension = rng.random(A) < 0.19
     has_salary = (~has_pension) & (rng.random(A) < 0.26)
-    has_household = rng.random(A) < 0.60
+    has_household = rng.random(A) < 0.52
     has_insurance = rng.random(A) < 0.10
     has_order = rng.random(A) < 0.25
     has_card = rng.random(A) < 0.03
-    has_statement = rng.random(A) < 0.83
+    has_statement = rng.random(A) < 0.72
     has_loan = rng.random(A) < 0.10
     dep_rate[has_pension | has_salary] *= 0.45
     pension_amt = np.clip(rng.normal(5500, 850, A), 2500, 9000)
@@ -203,7 +203,7 @@ def simulate(
     add("order", after_open & has_order[am_acc], lambda a, m, n: order_amt[a], fixed)
     in_loan = has_loan[am_acc] & (am_m >= loan_start[am_acc]) & (am_m < loan_end[am_acc])
     add("loan", in_loan, lambda a, m, n: loan_amt[a], lambda a, m: np.full(len(a), 12))
-    growth = 0.6 + 0.8 * am_m / (N_MONTHS - 1)  # activity rose over the years in Berka
+    growth = 0.5 + 0.9 * am_m / (N_MONTHS - 1)  # activity rose over the years in Berka
     lam_dep = dep_rate[am_acc] * mult * growth * np.where(after_open, 1.0, 0.7)
     add(
         "deposit",
@@ -234,7 +234,7 @@ def simulate(
     amt = np.maximum(amt, 1)
 
     # --------------------------------------------- month loop: scale withdrawals, month-end rows
-    order = np.lexsort((day, acc, mon))
+    order = np.lexsort((kind, day, acc, mon))  # booking order: within a day by kind
     kind, acc, mon, day, amt = kind[order], acc[order], mon[order], day[order], amt[order]
     bounds = np.searchsorted(mon, np.arange(N_MONTHS + 1))
     is_wd = kind == _KIND["withdrawal"]
@@ -270,20 +270,30 @@ def simulate(
         wd_new = seg[w_s] / x[a_s[w_s]]
         seg[w_s] = np.where(rng.random(len(wd_new)) < 0.7, _round_hundreds(wd_new), np.maximum(np.round(wd_new, -1), 100))
         amt[s] = seg
-        balance = balance + np.bincount(a_s, weights=sign[s] * seg, minlength=A).astype(np.int64)
-        # an account about to end the month overdrawn usually gets a cash deposit (most of the time)
-        low = np.flatnonzero((balance < 0) & (rng.random(A) < TOPUP_PROB))
-        if len(low):
-            top = np.round((-balance[low] + REVERSION * target_t[low]) * rng.uniform(1.0, 1.5, len(low)), -3)
+        # running balance inside the month (rows are in booking order per account); an account that
+        # would go overdrawn usually pays cash in on the day it would happen (TOPUP_PROB)
+        signed_s = sign[s] * seg
+        first_row = np.r_[True, a_s[1:] != a_s[:-1]] if len(a_s) else np.zeros(0, bool)
+        csum = np.cumsum(signed_s)
+        group_start = np.maximum.accumulate(np.where(first_row, np.arange(len(a_s)), 0))
+        running = balance[a_s] + csum - (csum[group_start] - signed_s[group_start])
+        neg_rows = np.flatnonzero(running < 0)
+        if len(neg_rows):
+            low, pos_first = np.unique(a_s[neg_rows], return_index=True)
+            first_neg = neg_rows[pos_first]
+            keep_low = rng.random(len(low)) < TOPUP_PROB
+            low, first_neg = low[keep_low], first_neg[keep_low]
+            min_run = np.full(A, 0.0)
+            np.minimum.at(min_run, a_s[neg_rows], running[neg_rows])
+            top = np.round((-min_run[low] + REVERSION * target_t[low]) * rng.uniform(0.7, 1.2, len(low)), -3)
             top = np.maximum(top, 1000).astype(np.int64)
-            lo = np.where(open_m[low] == m, open_dom[low], 1)
-            tday = lo + (rng.random(len(low)) * (mdays[m] - lo + 1)).astype(int)
             extra_kind.append(np.full(len(low), _KIND["deposit"], dtype=np.int8))
             extra_acc.append(low)
             extra_mon.append(np.full(len(low), m))
-            extra_day.append(tday)
+            extra_day.append(day[s][first_neg])
             extra_amt.append(top)
             balance[low] += top
+        balance = balance + np.bincount(a_s, weights=signed_s, minlength=A).astype(np.int64)
         is_open |= open_m == m
         live = is_open & (open_m < m)  # month-end bookings start in the month after opening
         pos = live & (balance > 0)
