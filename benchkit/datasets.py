@@ -203,7 +203,7 @@ def load_dataset(
 
     text = str(name_or_path)
     known = plugins.list_datasets()
-    if text in known and not Path(text).suffix:
+    if text in known:
         reg = known[text]
         ds = _call_loader(reg.obj, n_rows=n_rows, seed=seed, data_dir=data_dir)
         if not isinstance(ds, Dataset):

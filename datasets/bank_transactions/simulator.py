@@ -4,9 +4,10 @@ Every account opens with a small cash deposit and then lives month by month unti
 periodic transfers on a fixed day (pension and salary in, household/insurance/loan/standing orders
 out), Poisson-many cash deposits and withdrawals whose amounts are per-account lognormal scales
 (multimodal across accounts, heavy-tailed), interest credited and the statement fee charged on the
-last day of the month, and sanction interest when a month ends below zero. Withdrawals are scaled
-each month so that the balance reverts towards an account-specific level, which is what keeps the
-balances realistic. The only Python loop is over the 72 months; inside it everything is array work
+last day of the month, and sanction interest when a month ends below zero. Each month the planned
+deposits are scaled by x and the withdrawals by 1/x so that the balance closes half the gap to an
+account-specific level, and an account about to go overdrawn usually pays cash in on that day; this
+is what keeps balances realistic. The only Python loop is over the 72 months; inside it everything is array work
 on all accounts at once. Money is held in integer tenths of a crown so that
 ``balance_i = balance_{i-1} + signed amount_i`` holds exactly within an account.
 
@@ -89,8 +90,8 @@ RATE_WITHDRAWAL = 1.30
 SHARE_CASH_TYPE = 0.058  # withdrawals booked with type VYBER in Berka
 RATE_CARD = 0.002
 REVERSION = 0.5  # share of the gap to the target balance closed per month
-INTEREST_RATE = 0.0042
-TOPUP_PROB = 0.97  # per month on the month-end balance
+INTEREST_RATE = 0.0042  # per month on the month-end balance
+TOPUP_PROB = 0.97  # an account about to go overdrawn pays cash in first, most of the time
 
 
 def _month_starts() -> np.ndarray:
@@ -365,12 +366,7 @@ def customer_class(df: pd.DataFrame) -> pd.Series:
     """
     g = df.groupby("account_id", sort=True)
     acc = df["account_id"].to_numpy()
-    per = pd.DataFrame(
-        {
-            "mean_balance": g["balance"].mean(),
-            "mean_amount": g["amount"].mean(),
-        }
-    )
+    per = pd.DataFrame({"mean_balance": g["balance"].mean(), "mean_amount": g["amount"].mean()})
     ym = df["date"].dt.year.to_numpy() * 12 + df["date"].dt.month.to_numpy()
     first_m = pd.Series(ym).groupby(acc).min()
     last_m = pd.Series(ym).groupby(acc).max()
