@@ -1,5 +1,8 @@
 """Datasets: a frame, its schema and a card that says where it came from and how to use it.
 
+This module is also the built-in dataset plugin (listed in ``benchkit.plugins.DEFAULT_PLUGINS``) and
+holds :func:`load_dataset`, which ``benchkit run --datasets`` uses for names and file paths.
+
 A dataset is provided by a loader registered through ``benchkit_register_datasets``:
 ``register(name, loader, **card_fields)``; ``loader(**kwargs) -> Dataset``. Loaders accept at least
 ``n_rows`` (None = the card's default) and ``seed``; loaders of files on disk also accept ``data_dir``
@@ -8,12 +11,26 @@ A dataset is provided by a loader registered through ``benchkit_register_dataset
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
+import json
+import logging
+import os
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from .schema import Schema
+from .errors import BenchkitError, DataError, SchemaError, UnknownNameError
+from .hookspecs import hookimpl
+from .resources import resource_dir
+from .schema import ColumnSpec, Schema
+from .tablefile import DATA_DIR_ENV, read_table
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,24 +64,6 @@ class Dataset:
 # ``loader.py`` (``load(n_rows=None, seed=0, data_dir=None, **kw) -> DataFrame``) and optionally
 # ``schema.json`` (column kinds; categories and ranges are filled in from the loaded frame).
 # This module is itself the built-in dataset plugin (see benchkit.plugins.DEFAULT_PLUGINS).
-
-import importlib.util  # noqa: E402
-import inspect  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-from types import ModuleType  # noqa: E402
-from typing import Callable, Mapping  # noqa: E402
-
-from .errors import BenchkitError, DataError, SchemaError, UnknownNameError  # noqa: E402
-from .hookspecs import hookimpl  # noqa: E402
-from .resources import resource_dir  # noqa: E402
-from .schema import ColumnSpec  # noqa: E402
-from .tablefile import DATA_DIR_ENV, read_table  # noqa: E402
-
-log = logging.getLogger(__name__)
 
 _CARD_FIELDS = {"description", "source", "license", "target", "task", "default_sample_size", "citation", "notes"}
 _MODULE_PREFIX = "benchkit._builtin_datasets."
@@ -135,6 +134,7 @@ class BuiltinDataset:
         params = inspect.signature(module.load).parameters
         if "data_dir" in params:
             kwargs["data_dir"] = resolve_data_dir(data_dir)
+        log.info("loading dataset %s (n_rows=%s, seed=%s)", self.name, n_rows, seed)
         df = module.load(n_rows=n_rows, seed=seed, **kwargs)
         schema = self.schema_for(df)
         return Dataset(self.name, df, schema, card_from_info(self.name, self.card_info))
