@@ -242,8 +242,9 @@ def registry() -> Registry:
     errors = list(_load_errors)
     for kind in KINDS:
         caller = getattr(pm.hook, _HOOK[kind])
-        # pluggy calls the last registered first; reverse so built-ins register before third parties
-        for impl in reversed(caller.get_hookimpls()):
+        # get_hookimpls() lists implementations in registration order (pluggy *calls* them in
+        # reverse); walking it forwards lets built-ins register before third parties
+        for impl in caller.get_hookimpls():
             plugin_name = pm.get_name(impl.plugin) or impl.plugin_name
             dist, version = _dist_of.get(plugin_name, (None, None))
             batch: list[Registration] = []
