@@ -21,6 +21,7 @@ Three ways in::
 from __future__ import annotations
 
 import functools
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
@@ -103,8 +104,15 @@ def _params(factory: Factory, params: dict[str, Any] | None) -> dict[str, Any]:
 
 def _inputs(data: pd.DataFrame | None, schema: Schema | None) -> tuple[pd.DataFrame, Schema]:
     if data is None:
+        if schema is not None:
+            raise BenchkitError("check data: a schema was given without data; pass both, or neither")
         return make_check_data()
-    return data, (schema if schema is not None else Schema.infer(data))
+    schema = schema if schema is not None else Schema.infer(data)
+    missing = [c for c in schema.columns if c not in data.columns]
+    if missing:
+        raise BenchkitError(f"check data: the schema's column(s) {missing} are not in the data; "
+                            f"the data has {list(map(str, data.columns))}")
+    return data, schema
 
 
 def _make(factory: Factory, params: dict[str, Any], seed: int = 0) -> Any:
@@ -202,7 +210,7 @@ def check_sample_before_fit(factory: Factory, data: pd.DataFrame, schema: Schema
     try:
         gen.sample(5)
     except Exception as exc:
-        if "fit" not in str(exc).lower():
+        if not re.search(r"\bfit", str(exc), re.IGNORECASE):
             raise _fail("check_sample_before_fit", factory,
                         f"sample() before fit() raised {type(exc).__name__}: {exc!s:.200}; the message should "
                         "say that fit() must be called first (benchkit.errors.NotFittedError)") from exc
