@@ -114,3 +114,16 @@ def test_check_params_on_the_command_line(site):
     assert proc.returncode == 2 and "--param 'bogus' is not KEY=VALUE" in proc.stderr
     proc = benchkit("check", "noisy_bootstrap", "--param", "nonsense=1", site=site)
     assert proc.returncode == 1 and "unexpected keyword argument 'nonsense'" in proc.stdout
+
+
+def test_example_plugin_own_test_suite_passes(site):
+    """The author's pytest file (parametrize_with_checks) passes with the plugin installed."""
+    env = {k: v for k, v in os.environ.items() if k != "BENCHKIT_LOAD_PLUGINS"}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(EXAMPLE_SRC), str(REPO), str(REPO / "plugins")])
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(EXAMPLE_SRC.parent),
+         str(EXAMPLE_SRC.parent / "tests")],
+        capture_output=True, text=True, env=env, timeout=120, cwd=EXAMPLE_SRC.parent,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "11 passed" in proc.stdout

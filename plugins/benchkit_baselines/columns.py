@@ -33,8 +33,12 @@ class ColumnModel:
     name: str
     n_dims: int = 0
 
-    def to_uniform(self, series: pd.Series, rng: np.random.Generator) -> list[np.ndarray]:
-        """One array per dimension: the column's rows mapped into (0, 1); NaN where undefined."""
+    def to_uniform(self, series: pd.Series, rng: np.random.Generator | None = None) -> list[np.ndarray]:
+        """One array per dimension: the column's rows mapped into (0, 1); NaN where undefined.
+
+        A value owning a step [a, b) of the CDF maps to its midpoint (a + b) / 2, or, given ``rng``,
+        to a uniform draw inside the step (the randomised distributional transform).
+        """
         raise NotImplementedError
 
     def from_uniform(self, us: list[np.ndarray], n: int) -> pd.Series:
@@ -54,9 +58,10 @@ def build_model(name: str, series: pd.Series, spec: ColumnSpec, interpolate: boo
     return OrderedColumn(name, series, datetime=False, interpolate=interpolate and continuous)
 
 
-def _spread(lo: np.ndarray, width: np.ndarray, total: float, rng: np.random.Generator) -> np.ndarray:
-    """Uniform positions inside [lo, lo + width) / total, kept strictly inside (0, 1)."""
-    u = (lo + rng.random(len(lo)) * width) / total
+def _spread(lo: np.ndarray, width: np.ndarray, total: float, rng: np.random.Generator | None) -> np.ndarray:
+    """Positions inside [lo, lo + width) / total (midpoints, or uniform draws given ``rng``), kept inside (0, 1)."""
+    where = 0.5 if rng is None else rng.random(len(lo))
+    u = (lo + where * width) / total
     return np.clip(u, 1e-9, 1.0 - 1e-9)
 
 
@@ -99,7 +104,7 @@ class OrderedColumn(ColumnModel):
         arr = s.to_numpy()  # datetime64[unit], NaT where missing
         return arr.view("int64"), present, arr.dtype
 
-    def to_uniform(self, series: pd.Series, rng: np.random.Generator) -> list[np.ndarray]:
+    def to_uniform(self, series: pd.Series, rng: np.random.Generator | None = None) -> list[np.ndarray]:
         if self.n_dims == 0:
             return []
         if self.datetime:
@@ -163,30 +168,37 @@ def _restore_numeric_dtype(values: np.ndarray, dtype: Any, any_missing: bool) ->
 
 
 class CategoricalColumn(ColumnModel):
-    """A categorical or boolean column: categories (missing included) ordered by frequency."""
+    """A categorical or boolean column: categories (missing included), each owning an interval of
+    [0, 1] as wide as its frequency, most frequent first unless :meth:`set_order` says otherwise."""
 
     n_dims = 1
 
     def __init__(self, name: str, series: pd.Series):
         self.name = name
         codes, uniques = pd.factorize(series, use_na_sentinel=False)
-        counts = np.bincount(codes, minlength=len(uniques)).astype(float)
-        self.order = np.argsort(-counts, kind="stable")  # most frequent first
+        self.counts = np.bincount(codes, minlength=len(uniques)).astype(float)
         self.uniques = uniques
-        total = counts.sum()
-        widths = counts / total if total else counts
-        self.lower = np.zeros(len(uniques))  # interval start of each category (by code)
-        self.lower[self.order] = np.concatenate([[0.0], np.cumsum(widths[self.order])[:-1]])
-        self.widths = widths
-        self.upper_sorted = np.cumsum(widths[self.order])  # interval ends, in frequency order
+        total = self.counts.sum()
+        self.widths = self.counts / total if total else self.counts
+        self.set_order(np.argsort(-self.counts, kind="stable"))  # most frequent first
         self.n_dims = 1 if len(uniques) else 0
 
-    def to_uniform(self, series: pd.Series, rng: np.random.Generator) -> list[np.ndarray]:
+    def set_order(self, order: np.ndarray) -> None:
+        """Lay the categories' intervals out on [0, 1] in ``order`` (category codes, first = lowest)."""
+        self.order = np.asarray(order)
+        self.lower = np.zeros(len(self.uniques))  # interval start of each category (by code)
+        self.lower[self.order] = np.concatenate([[0.0], np.cumsum(self.widths[self.order])[:-1]])
+        self.upper_sorted = np.cumsum(self.widths[self.order])  # interval ends, in layout order
+
+    def codes(self, series: pd.Series) -> np.ndarray:
+        """Each row's category code (values unseen at fit get the most frequent category)."""
+        codes = pd.Index(self.uniques).get_indexer(series)
+        return np.where(codes < 0, int(np.argmax(self.counts)), codes)
+
+    def to_uniform(self, series: pd.Series, rng: np.random.Generator | None = None) -> list[np.ndarray]:
         if self.n_dims == 0:
             return []
-        codes = pd.Index(self.uniques).get_indexer(series)
-        unknown = codes < 0
-        codes = np.where(unknown, self.order[0], codes)  # values not seen at fit: the mode
+        codes = self.codes(series)
         return [_spread(self.lower[codes], self.widths[codes], 1.0, rng)]
 
     def from_uniform(self, us: list[np.ndarray], n: int) -> pd.Series:
@@ -210,7 +222,7 @@ class IdColumn(ColumnModel):
             start = int(np.floor(np.nanmax(series.to_numpy(dtype="float64", na_value=np.nan)))) + 1
         self.start = start
 
-    def to_uniform(self, series: pd.Series, rng: np.random.Generator) -> list[np.ndarray]:
+    def to_uniform(self, series: pd.Series, rng: np.random.Generator | None = None) -> list[np.ndarray]:
         return []
 
     def from_uniform(self, us: list[np.ndarray], n: int) -> pd.Series:
