@@ -1,11 +1,14 @@
 """The plugin manager: loads built-in and third-party plugins and answers lookups by name.
 
 Built-in plugins are modules listed in :data:`DEFAULT_PLUGINS`, registered exactly like third-party
-ones (same hooks), so a source checkout works without entry points. Third-party plugins come from the
-``benchkit`` entry-point group; each is loaded inside its own ``try`` so one broken plugin never takes
-the host down. ``BENCHKIT_LOAD_PLUGINS=name,name`` limits which third-party plugins load (an empty
-value loads none).
-"""
+ones (same hooks), so a source checkout works without entry points; an installed benchkit's own
+entry points point at the same modules and are not registered twice. Third-party plugins come from
+the ``benchkit`` entry-point group. Nothing a plugin does takes the host down: each entry point is
+loaded and validated (``check_pending``: misspelt hook names) inside its own ``try``, each hook
+implementation runs on its own, and a name two plugins register is refused on lookup with both
+sources named. Every such problem is kept (``load_errors()``, shown by ``benchkit list``) and warned
+about. ``BENCHKIT_LOAD_PLUGINS=name,name`` limits which third-party plugins load (entry-point or
+distribution names; an empty value loads none)."""
 
 from __future__ import annotations
 
@@ -111,7 +114,7 @@ def _check_kind(kind: str) -> None:
 _pm: pluggy.PluginManager | None = None
 _dist_of: dict[str, tuple[str | None, str | None]] = {}
 _load_errors: list[LoadError] = []
-_registry_cache: tuple[tuple[int, ...], Registry] | None = None
+_registry_cache: tuple[tuple[tuple[str | None, int], ...], Registry] | None = None
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -158,7 +161,7 @@ def _load_default_plugins(pm: pluggy.PluginManager) -> None:
     for module in DEFAULT_PLUGINS:
         try:
             mod = _import_builtin(module)
-        except Exception as exc:  # a broken built-in is reported like any other plugin
+        except (Exception, SystemExit) as exc:  # a broken built-in is reported like any other plugin
             _record_error(module, "import", exc)
             continue
         if _register_checked(pm, mod, module):
@@ -185,11 +188,17 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         is_builtin = dist_name == "benchkit" or ep.value.split(":")[0] in DEFAULT_PLUGINS
         if not is_builtin and allowed is not None and not ({ep.name, dist_name} & allowed):
             continue
-        if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+        if pm.is_blocked(ep.name):
+            continue
+        if pm.get_plugin(ep.name) is not None:
+            first = _dist_of.get(ep.name, (None, None))[0]
+            _record_error(ep.name, "register", PluginError(
+                f"two plugins use the entry-point name {ep.name!r}: {first or 'benchkit'} and {dist_name}; "
+                f"the one from {dist_name} ({ep.value}) was not loaded"))
             continue
         try:
             plugin = ep.load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() on import must not end the host
             _record_error(ep.name, "import", exc)
             continue
         if pm.is_registered(plugin):  # a built-in already registered from DEFAULT_PLUGINS
@@ -263,7 +272,7 @@ def registry() -> Registry:
             try:
                 # opt-in arguments: an implementation receives only the arguments it names
                 impl.function(**{a: kwargs[a] for a in impl.argnames if a in kwargs})
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 _record_hook_error(errors, plugin_name, _HOOK[kind], exc)
                 continue
             for reg in batch:

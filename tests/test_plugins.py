@@ -244,3 +244,25 @@ def test_benchkit_load_plugins_limits_third_party_plugins(two_plugins, monkeypat
     gens = set(load().all("generator"))
     assert gens & {"gen_one", "gen_two"} == expected
     assert {"independent", "gaussian_copula", "bootstrap"} <= gens  # built-ins always load
+
+
+def test_two_distributions_with_the_same_entry_point_name(site):
+    make_dist(site / "a", "bkt-first", "1.0", {"same": "bkt_first"}, {"bkt_first": GOOD_PLUGIN.format(cls="A", gen="gen_a")})
+    make_dist(site / "b", "bkt-second", "1.0", {"same": "bkt_second"}, {"bkt_second": GOOD_PLUGIN.format(cls="B", gen="gen_b")})
+    sys.path[:0] = [str(site / "a"), str(site / "b")]
+    try:
+        with pytest.warns(RuntimeWarning, match="two plugins use the entry-point name 'same'"):
+            reg = load()
+    finally:
+        sys.path.remove(str(site / "a"))
+        sys.path.remove(str(site / "b"))
+    assert "gen_a" in reg.all("generator") and "gen_b" not in reg.all("generator")
+    [err] = reg.errors
+    assert "bkt-first and bkt-second" in err.error and "bkt_second" in err.error
+
+
+def test_plugin_calling_sys_exit_on_import_does_not_end_the_host(site):
+    make_dist(site, "bkt-exit", "0.1", {"exiter": "bkt_exit"}, {"bkt_exit": "import sys\nsys.exit(3)\n"})
+    with pytest.warns(RuntimeWarning, match=r"'exiter' failed \(import\): SystemExit: 3"):
+        reg = load()
+    assert "bootstrap" in reg.all("generator")
