@@ -186,6 +186,19 @@ def _family(s: pd.Series) -> str:
     return str(dtype)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Whether a stored hyper-parameter is the value passed in (arrays compared element-wise)."""
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # e.g. numpy arrays: == is element-wise
+        try:
+            return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        except Exception:
+            return False
+
+
 def _show(values: Sequence[Any], limit: int = 5) -> str:
     shown = ", ".join(repr(_key(v)) for v in values[:limit])
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
@@ -196,7 +209,7 @@ def _show(values: Sequence[Any], limit: int = 5) -> str:
 def check_init_params(factory: Factory, data: pd.DataFrame, schema: Schema, params: dict[str, Any]) -> None:
     """The constructor takes the hyper-parameters as keywords plus ``seed`` and stores them unchanged."""
     gen = _make(factory, params, seed=7)
-    changed = [k for k, v in {**params, "seed": 7}.items() if hasattr(gen, k) and getattr(gen, k) is not v and getattr(gen, k) != v]
+    changed = [k for k, v in {**params, "seed": 7}.items() if hasattr(gen, k) and not _same(getattr(gen, k), v)]
     if changed:
         raise _fail("check_init_params", factory, "the constructor changed hyper-parameter(s) "
                     + ", ".join(f"{k}={params.get(k, 7)!r} -> {getattr(gen, k)!r}" for k in changed)

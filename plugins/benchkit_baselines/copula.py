@@ -78,6 +78,7 @@ class GaussianCopulaGenerator(MarginalGenerator):
         z = ndtri(np.column_stack(dims))
         self.correlation_ = nearest_correlation(pairwise_correlation(z))
         self._chol = np.linalg.cholesky(self.correlation_)
+        log.debug("gaussian_copula: %d dimensions from %d columns, correlations on %d rows", d, len(self.models_), len(rows))
 
     def _uniforms(self, n: int) -> np.ndarray:
         d = self._chol.shape[0]
