@@ -24,6 +24,7 @@ def plugin(**hooks):
 def site(tmp_path, monkeypatch):
     """A folder on sys.path where tests lay out fake installed distributions; cleaned up after."""
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("BENCHKIT_LOAD_PLUGINS", raising=False)
     before = set(sys.modules)
     plugins.reset()
     yield tmp_path
@@ -31,6 +32,11 @@ def site(tmp_path, monkeypatch):
     for name in set(sys.modules) - before:
         if name.startswith("bkt_"):
             del sys.modules[name]
+
+
+def about(errors, *names):
+    """The load errors of the named plugins (the environment may hold other, unrelated plugins)."""
+    return [e for e in errors if e.plugin in names or (e.stage == "conflict" and any(n in e.plugin for n in names))]
 
 
 def load():
@@ -47,7 +53,7 @@ def test_builtin_baselines_registered_once_with_their_distribution(plugin_manage
     assert reg.obj is IndependentGenerator
     assert reg.plugin == "benchkit_baselines" and reg.distribution == "benchkit"
     assert reg.version == __import__("benchkit").__version__
-    assert plugins.load_errors() == []
+    assert about(plugins.load_errors(), "benchkit_baselines", "baselines") == []
 
 
 def test_builtin_also_declared_as_entry_point_is_not_registered_twice(site):
@@ -57,13 +63,13 @@ def test_builtin_also_declared_as_entry_point_is_not_registered_twice(site):
     pm = plugins.get_plugin_manager()
     mods = [p for p in pm.get_plugins() if getattr(p, "__name__", None) == "benchkit_baselines"]
     assert len(mods) == 1
-    assert reg.errors == [] and "bootstrap" in reg.all("generator")
+    assert about(reg.errors, "baselines", "benchkit_baselines") == [] and "bootstrap" in reg.all("generator")
 
 
 def test_third_party_entry_point_to_a_builtin_module_is_not_registered_twice(site):
     make_dist(site, "someone-else", "1.0", {"copy_of_baselines": "benchkit_baselines"})
     reg = load()
-    assert reg.errors == [] and reg.conflicts["generator"] == {}
+    assert about(reg.errors, "copy_of_baselines") == [] and reg.conflicts["generator"] == {}
 
 
 # --------------------------------------------------------------- duplicates
@@ -108,12 +114,12 @@ def test_plugin_raising_on_import_is_reported_and_others_keep_working(site):
     make_dist(site, "bkt-good", "1.2", {"good": "bkt_good"}, {"bkt_good": GOOD_PLUGIN.format(cls="G", gen="good_gen")})
     with pytest.warns(RuntimeWarning, match=r"plugin 'broken' failed \(import\): ImportError: this plugin needs"):
         reg = load()
-    [err] = reg.errors
+    [err] = about(reg.errors, "broken")
     assert (err.plugin, err.stage) == ("broken", "import") and "Traceback" in err.traceback
     good = reg.get("generator", "good_gen")
     assert (good.plugin, good.distribution, good.version) == ("good", "bkt-good", "1.2")
     assert "bootstrap" in reg.all("generator")
-    with pytest.raises(UnknownNameError, match=r"1 plugin problem\(s\); run `benchkit list`"):
+    with pytest.raises(UnknownNameError, match=r"\d+ plugin problem\(s\); run `benchkit list`"):
         reg.get("generator", "from_broken")
 
 
@@ -126,7 +132,7 @@ def test_hook_that_raises_keeps_none_of_its_registrations(plugin_manager):
     with pytest.warns(RuntimeWarning, match=r"'flaky' raised in benchkit_register_generators: RuntimeError"):
         reg = plugins.registry()
     assert "half_done" not in reg.all("generator")
-    [err] = reg.errors
+    [err] = about(reg.errors, "flaky")
     assert (err.plugin, err.stage) == ("flaky", "benchkit_register_generators")
     assert "model zoo unreachable" in err.error
     assert "gaussian_copula" in reg.all("generator")
@@ -136,7 +142,7 @@ def test_non_callable_registration_is_a_hook_error(plugin_manager):
     plugin_manager.register(plugin(benchkit_register_generators=lambda register: register("bad", 42)), name="p42")
     with pytest.warns(RuntimeWarning, match="non-callable 42"):
         reg = plugins.registry()
-    assert "bad" not in reg.all("generator") and reg.errors[0].plugin == "p42"
+    assert "bad" not in reg.all("generator") and len(about(reg.errors, "p42")) == 1
 
 
 def test_check_pending_catches_a_misspelt_hook(plugin_manager):
@@ -149,7 +155,7 @@ def test_misspelt_hook_in_an_installed_plugin_is_dropped_and_reported(site):
     make_dist(site, "bkt-typo", "0.1", {"typo": "bkt_typo"}, {"bkt_typo": MISSPELT_HOOK})
     with pytest.warns(RuntimeWarning, match=r"'typo' failed \(register\).*benchkit_register_generator"):
         reg = load()
-    assert [(e.plugin, e.stage) for e in reg.errors] == [("typo", "register")]
+    assert [(e.plugin, e.stage) for e in about(reg.errors, "typo")] == [("typo", "register")]
     assert plugins.get_plugin_manager().get_plugin("typo") is None
     assert "never_seen" not in reg.all("generator") and "independent" in reg.all("generator")
 
@@ -164,7 +170,7 @@ def test_hook_implementations_may_take_fewer_arguments(plugin_manager):
     plugin_manager.register(plugin(benchkit_register_metrics=lambda: calls.append("called")), name="minimal")
     plugin_manager.check_pending()
     reg = plugins.registry()
-    assert calls == ["called"] and reg.errors == []
+    assert calls == ["called"] and about(reg.errors, "minimal") == []
 
 
 # --------------------------------------------------------- metrics/datasets
@@ -258,7 +264,7 @@ def test_two_distributions_with_the_same_entry_point_name(site):
         sys.path.remove(str(site / "a"))
         sys.path.remove(str(site / "b"))
     assert "gen_a" in reg.all("generator") and "gen_b" not in reg.all("generator")
-    [err] = reg.errors
+    [err] = about(reg.errors, "same")
     assert "bkt-first and bkt-second" in err.error and "bkt_second" in err.error
 
 
