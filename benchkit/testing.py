@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BenchkitError
-from .schema import Schema
+from .schema import Schema, _to_bool
 
 Factory = Callable[..., Any]
 
@@ -326,9 +326,14 @@ def check_categories_seen(factory: Factory, data: pd.DataFrame, schema: Schema, 
     for name in schema.names("categorical", "boolean"):
         if name not in out.columns:
             continue
-        seen = {_key(v) for v in data[name].dropna().unique()}
         values = out[name].dropna().unique()
-        unseen = [v for v in values if _key(v) not in seen]
+        if schema[name].kind == "boolean":  # True/False and the real labels ("yes"/"no") are the same values
+            seen = set(_to_bool(data[name].dropna()).dropna())
+            as_bool = _to_bool(pd.Series(values, dtype=object))
+            unseen = [v for v, b in zip(values, as_bool) if pd.isna(b) or b not in seen]
+        else:
+            seen = {_key(v) for v in data[name].dropna().unique()}
+            unseen = [v for v in values if _key(v) not in seen]
         if unseen:
             problems.append(f"column {name!r} has {len(unseen)} value(s) never seen in the training data: {_show(unseen)}")
     if problems:

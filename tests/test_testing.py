@@ -242,3 +242,25 @@ def test_schema_must_match_the_check_data():
         run_checks(Reference, data=data, schema=Schema({"x": schema.columns["age"]}))
     with pytest.raises(BenchkitError, match="a schema was given without data"):
         check_generator(Reference, schema=schema)
+
+
+def test_boolean_labels_may_come_back_as_true_false():
+    data, _ = make_check_data()
+    data["member"] = np.where(data["member"], "yes", "no")
+
+    class AsBool(Reference):
+        def _sample(self, n):
+            out = super()._sample(n)
+            out["member"] = out["member"] == "yes"
+            return out
+
+    class Maybe(Reference):
+        def _sample(self, n):
+            out = super()._sample(n)
+            out.loc[out.index[::5], "member"] = "maybe"
+            return out
+
+    check_categories_seen(AsBool, data=data)
+    check_dtypes(AsBool, data=data)
+    with pytest.raises(ConformanceError, match="column 'member' has 1 value\\(s\\) never seen in the training data: 'maybe'"):
+        check_categories_seen(Maybe, data=data)
