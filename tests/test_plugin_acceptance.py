@@ -131,3 +131,24 @@ def test_example_plugin_own_test_suite_passes(site):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "11 passed" in proc.stdout
+
+
+def test_example_plugin_pip_installed_into_a_venv(tmp_path):
+    """The real thing: build the example's wheel, pip-install it into a fresh venv, list it."""
+    pytest.importorskip("hatchling")  # the example's build backend (no network: no build isolation)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    env = {k: v for k, v in os.environ.items() if k not in ("BENCHKIT_LOAD_PLUGINS", "PIP_REQUIRE_VIRTUALENV")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "plugins")])  # benchkit itself from the checkout
+    pip = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+         str(EXAMPLE_SRC.parent)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert pip.returncode == 0, pip.stderr[-3000:]
+    proc = subprocess.run([str(python), "-m", "benchkit", "list", "generators", "--json"], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    row = next(r for r in json.loads(proc.stdout)["generators"] if r["name"] == "noisy_bootstrap")
+    assert (row["distribution"], row["version"]) == ("benchkit-noisy-bootstrap", "0.1.0")
