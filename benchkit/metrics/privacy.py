@@ -29,7 +29,10 @@ For the runner's "holdout" pseudo-generator (the synthetic sample *is* the holdo
 split into halves, one playing the sample and the other the holdout (see :mod:`.splits`).
 Distances are computed in float32: squared encoded distances below ``SNAP`` (1e-5, e.g. a rank
 difference of 0.003 in one column) count as 0.
-Holdout rows used as the DCR reference are capped at ``options["privacy_max_holdout"]`` (20,000).
+Speed: the distance metrics use a seeded sample of at most ``options["privacy_max_rows"]`` (20,000)
+synthetic rows and ``options["privacy_max_holdout"]`` (20,000) holdout rows as *queries*, always
+searched against *every* real training row (``None`` lifts a cap). Shares and percentiles from
+20,000 rows have a standard error below 0.004. The exact-copy rate always uses every row.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from .splits import Frames, metric_frames
 log = logging.getLogger(__name__)
 
 MAX_HOLDOUT = 20_000
+MAX_ROWS = 20_000
 PERCENTILE = 5.0
 SNAP = 1e-5  # squared encoded distance below which float32 rounding cannot tell a pair from a copy
 
@@ -56,10 +60,15 @@ def _frames(ctx: MetricContext) -> Frames:
     key = ("privacy.frames", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
     if key not in ctx.cache:
         fr = metric_frames(ctx)
-        cap = int(ctx.options.get("privacy_max_holdout", MAX_HOLDOUT))
-        if fr.holdout is not None and len(fr.holdout) > cap:
-            idx = np.sort(np.random.default_rng(ctx.seed).choice(len(fr.holdout), cap, replace=False))
-            fr.holdout = fr.holdout.iloc[idx]
+        rng = np.random.default_rng(ctx.seed)
+        fr.synthetic_all = fr.synthetic
+        fr.holdout_all = fr.holdout
+        cap = ctx.options.get("privacy_max_holdout", MAX_HOLDOUT)
+        if cap is not None and fr.holdout is not None and len(fr.holdout) > cap:
+            fr.holdout = fr.holdout.iloc[np.sort(rng.choice(len(fr.holdout), int(cap), replace=False))]
+        cap = ctx.options.get("privacy_max_rows", MAX_ROWS)
+        if cap is not None and len(fr.synthetic) > cap:
+            fr.synthetic = fr.synthetic.iloc[np.sort(rng.choice(len(fr.synthetic), int(cap), replace=False))]
         ctx.cache[key] = fr
     return ctx.cache[key]
 
@@ -106,10 +115,11 @@ def exact_copies(ctx: MetricContext) -> list[Score]:
     fr = _frames(ctx)
     cols = ctx.schema.scored_columns
     train_h = row_hashes(fr.train, ctx.schema, cols)
-    rate = float(np.isin(row_hashes(fr.synthetic, ctx.schema, cols), train_h).mean()) if len(fr.synthetic) else float("nan")
-    details: dict[str, Any] = {"n_synthetic": len(fr.synthetic), **fr.details()}
-    if fr.holdout is not None and len(fr.holdout):
-        details["holdout_rate"] = float(np.isin(row_hashes(fr.holdout, ctx.schema, cols), train_h).mean())
+    syn, hold = fr.synthetic_all, fr.holdout_all
+    rate = float(np.isin(row_hashes(syn, ctx.schema, cols), train_h).mean()) if len(syn) else float("nan")
+    details: dict[str, Any] = {"n_synthetic": len(syn), **fr.details()}
+    if hold is not None and len(hold):
+        details["holdout_rate"] = float(np.isin(row_hashes(hold, ctx.schema, cols), train_h).mean())
     return [Score("privacy.exact_copies", rate, higher_is_better=False, details=details)]
 
 

@@ -37,6 +37,8 @@ class Frames:
     holdout: pd.DataFrame | None
     holdout_source: str  # "given" | "split from real" | "none"
     holdout_as_synthetic: bool = False
+    synthetic_all: pd.DataFrame | None = None  # before any subsampling for speed
+    holdout_all: pd.DataFrame | None = None
 
     def details(self) -> dict:
         return {"holdout": self.holdout_source, "holdout_as_synthetic": self.holdout_as_synthetic}
