@@ -1,6 +1,6 @@
 """Privacy metrics: do synthetic rows copy, or sit suspiciously close to, the real rows the generator saw?
 
-All distances are Euclidean on the mixed-type encoding of :mod:`benchkit.metrics.encoding`, fitted on
+All distances are Euclidean on the mixed-type encoding of :mod:`benchkit.metrics.mixed_encoding`, fitted on
 the real training rows (``ctx.real``), and divided by ``sqrt(number of scored columns)`` so they lie in
 [0, ~1.2] whatever the width. "DCR" of a row is its distance to the closest real training row.
 
@@ -44,7 +44,7 @@ import numpy as np
 
 from ..hookspecs import hookimpl
 from . import MetricContext, Score
-from .encoding import MixedEncoder, row_hashes
+from .mixed_encoding import MixedEncoder, row_hashes
 from .neighbours import two_nearest
 from .splits import Frames, metric_frames
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..schema import Schema
 from . import MetricContext
-from .encoding import row_hashes
+from .mixed_encoding import row_hashes
 
 SAME_AS_HOLDOUT = 0.5
 """Share of synthetic rows found verbatim in the holdout above which the sample *is* the holdout."""

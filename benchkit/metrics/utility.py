@@ -15,7 +15,7 @@ uses that same test half.
 Models (``options["utility_models"]``, default ``["lightgbm"]``): ``"lightgbm"`` (100 trees,
 31 leaves, learning rate 0.1), ``"linear"`` (logistic regression for classification, least squares
 for regression; alias ``"logistic"``) and ``"random_forest"`` (50 trees, min 2 rows per leaf); the
-sklearn models read the mixed-type encoding of :mod:`.encoding`. ``options["n_jobs"]`` (default 1)
+sklearn models read the mixed-type encoding of :mod:`.mixed_encoding`. ``options["n_jobs"]`` (default 1)
 sets their threads.
 
 Scores, one row each, ``column`` = target, ``details["model"]`` = model:
@@ -49,7 +49,7 @@ from ..errors import DataError
 from ..hookspecs import hookimpl
 from . import MetricContext, Score
 from .detection import lgbm_matrix
-from .encoding import MixedEncoder, category_keys
+from .mixed_encoding import MixedEncoder, category_keys
 from .splits import metric_frames
 
 log = logging.getLogger(__name__)

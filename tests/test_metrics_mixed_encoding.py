@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from benchkit.errors import DataError
-from benchkit.metrics.encoding import MixedEncoder, row_hashes
+from benchkit.metrics.mixed_encoding import MixedEncoder, row_hashes
 from benchkit.metrics.neighbours import two_nearest
 from benchkit.schema import Schema
 
