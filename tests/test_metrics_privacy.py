@@ -107,3 +107,11 @@ def test_privacy_is_deterministic_under_a_seed():
     b = dcr(MetricContext(train, syn, schema, holdout=hold, seed=7, options=opts))
     assert [s.value for s in a] == [s.value for s in b]
     assert a[0].details["n_holdout"] == 100
+
+
+def test_empty_synthetic_sample_is_a_clear_error(tiny):
+    from benchkit.errors import DataError
+
+    ctx = MetricContext(tiny.real, tiny.real.iloc[:0], tiny.schema, holdout=tiny.holdout, seed=0)
+    with pytest.raises(DataError, match="real and synthetic rows, got 4 and 0"):
+        dcr(ctx)

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DataError
 from ..hookspecs import hookimpl
 from . import MetricContext, Score
 from .mixed_encoding import MixedEncoder, row_hashes
@@ -59,6 +60,12 @@ SNAP = 1e-5  # squared encoded distance below which float32 rounding cannot tell
 def _frames(ctx: MetricContext) -> Frames:
     key = ("privacy.frames", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
     if key not in ctx.cache:
+        if len(ctx.real) == 0 or len(ctx.synthetic) == 0:
+            raise DataError(
+                f"privacy metrics need real and synthetic rows, got {len(ctx.real)} and {len(ctx.synthetic)}"
+            )
+        if not ctx.schema.scored_columns:
+            raise DataError("privacy metrics need at least one scored (non-id) column")
         fr = metric_frames(ctx)
         rng = np.random.default_rng(ctx.seed)
         fr.synthetic_all = fr.synthetic
