@@ -43,6 +43,11 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def rss_mib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -99,6 +104,7 @@ def main() -> None:
     ctx = MetricContext(real, synthetic, schema, holdout=holdout, seed=args.seed, options=opts)
 
     timings = {}
+    c0 = cpu_s()
     t0 = time.perf_counter()
     for name, fn in [("privacy.exact_copies", privacy.exact_copies), ("privacy.dcr", privacy.dcr),
                      ("privacy.nndr", privacy.nndr_metric)]:
@@ -115,9 +121,11 @@ def main() -> None:
         for s in scores:
             print(f"  {s.metric:32s} {s.value:8.4f}   ({timings[name]:.1f} s)")
     total = time.perf_counter() - t0
+    cpu = cpu_s() - c0
     ours_peak = peak_rss_mib()
     width = ctx.cache[next(k for k in ctx.cache if k[0] == "privacy.neighbours")]["encoder"].width
-    print(f"benchkit: privacy {privacy_s:.1f} s + detection {total - privacy_s:.1f} s = {total:.1f} s wall; "
+    print(f"benchkit: privacy {privacy_s:.1f} s + detection {total - privacy_s:.1f} s = {total:.1f} s wall, {cpu:.1f} s CPU "
+          f"(CPU time is the better guide on a shared machine: with 1 thread it is the wall time of an idle core); "
           f"peak RSS {ours_peak:,.0f} MiB (data loaded: {base_rss:,.0f} MiB); encoded width {width}")
 
     # ---- the naive peer: scikit-learn brute-force kNN on the same encoding, a slice of the queries
