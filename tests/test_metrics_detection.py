@@ -71,3 +71,12 @@ def test_too_few_rows_is_a_clear_error():
     real = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
     with pytest.raises(DataError, match="at least 6"):
         lightgbm_detection(MetricContext(real, real, Schema.infer(real), seed=0))
+
+
+def test_datetime_columns_are_used():
+    rng = np.random.default_rng(2)
+    days = pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 365, 1000), unit="D")
+    real = pd.DataFrame({"d": days.astype("datetime64[ns]"), "x": rng.normal(size=1000)})
+    syn = real.assign(d=real["d"] + pd.Timedelta(days=200))
+    out = _by_name(lightgbm_detection(MetricContext(real, syn, Schema.infer(real), seed=0)))
+    assert out["detection.lightgbm_auc"].value > 0.7

@@ -72,3 +72,10 @@ def test_two_nearest_matches_brute_force(n_q, n_r):
     else:
         assert np.isinf(d2).all()
     assert np.array_equal(i1, full.argmin(axis=1))
+
+
+def test_datetimes_rank_alike_whatever_their_resolution():
+    ref = pd.DataFrame({"d": pd.to_datetime(["2020-01-01", "2020-06-01", None]).astype("datetime64[ns]")})
+    enc = MixedEncoder(Schema.infer(ref)).fit(ref)
+    other = pd.DataFrame({"d": pd.to_datetime(["2020-06-01", None, "2019-01-01"]).astype("datetime64[s]")})
+    assert enc.transform(other).tolist() == [[0.75, 0.0], [0.5, 1.0], [0.0, 0.0]]

@@ -27,7 +27,7 @@ from ..errors import DataError
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .mixed_encoding import MISSING, MixedEncoder, category_keys
+from .mixed_encoding import MISSING, MixedEncoder, as_number, category_keys
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,9 @@ def lgbm_matrix(frames: list[pd.DataFrame], schema: Schema, columns: list[str]) 
                 codes = uniq.get_indexer(k.astype(str)).astype(np.float64)
                 codes[k == MISSING] = np.nan
                 m[:, j] = codes
-        elif kind == "datetime":
-            for m, f in zip(mats, frames):
-                dt = pd.to_datetime(f[name], errors="coerce")
-                v = dt.astype("int64").to_numpy(dtype=np.float64)
-                v[dt.isna().to_numpy()] = np.nan
-                m[:, j] = v
         else:
             for m, f in zip(mats, frames):
-                m[:, j] = pd.to_numeric(f[name], errors="coerce").to_numpy(dtype=np.float64)
+                m[:, j] = as_number(f[name], kind)
     return mats, cat_idx
 
 

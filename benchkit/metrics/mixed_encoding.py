@@ -32,11 +32,14 @@ MISSING = "\x00<missing>"
 _SCALE = np.float32(1.0 / np.sqrt(2.0))
 
 
-def _as_number(s: pd.Series, kind: str) -> np.ndarray:
+def as_number(s: pd.Series, kind: str) -> np.ndarray:
     """A numerical or datetime column as float64 (NaN for missing)."""
     if kind == "datetime":
         dt = pd.to_datetime(s, errors="coerce")
-        out = dt.astype("int64").to_numpy(dtype=np.float64)
+        if getattr(dt.dt, "tz", None) is not None:
+            dt = dt.dt.tz_convert("UTC").dt.tz_localize(None)
+        # nanoseconds whatever the frame's resolution, so frames of different units agree
+        out = dt.to_numpy(dtype="datetime64[ns]").view("int64").astype(np.float64)
         out[dt.isna().to_numpy()] = np.nan
         return out
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64)
@@ -71,7 +74,7 @@ class MixedEncoder:
         for name in self.columns:
             kind = self.schema[name].kind
             if kind in ("numerical", "datetime"):
-                v = _as_number(ref[name], kind)
+                v = as_number(ref[name], kind)
                 nan = np.isnan(v)
                 indicator = bool(nan.any() or self.schema[name].nullable)
                 self._numeric.append((name, np.sort(v[~nan]), indicator))
@@ -100,7 +103,7 @@ class MixedEncoder:
         out = np.zeros((len(df), self.width), dtype=np.float32)
         j = 0
         for name, ref_sorted, indicator in self._numeric:
-            v = _as_number(df[name], self.schema[name].kind)
+            v = as_number(df[name], self.schema[name].kind)
             nan = np.isnan(v)
             n_ref = len(ref_sorted)
             if n_ref:
@@ -138,7 +141,7 @@ def row_hashes(df: pd.DataFrame, schema: Schema, columns: list[str] | None = Non
     for name in columns:
         kind = schema[name].kind
         if kind in ("numerical", "datetime"):
-            v = _as_number(df[name], kind) + 0.0  # -0.0 -> 0.0
+            v = as_number(df[name], kind) + 0.0  # -0.0 -> 0.0
             v[np.isnan(v)] = np.nan  # one NaN bit pattern
             parts[name] = v
         else:
