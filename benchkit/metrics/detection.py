@@ -132,7 +132,7 @@ def logistic_detection(ctx: MetricContext) -> list[Score]:
 
 
 @hookimpl
-def benchkit_register_metrics(register) -> None:
+def benchkit_register_metrics(register: Callable[..., None]) -> None:
     register(
         "detection.lightgbm",
         lightgbm_detection,

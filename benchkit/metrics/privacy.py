@@ -38,7 +38,7 @@ searched against *every* real training row (``None`` lifts a cap). Shares and pe
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -75,6 +75,7 @@ def _frames(ctx: MetricContext) -> Frames:
             fr.holdout = fr.holdout.iloc[np.sort(rng.choice(len(fr.holdout), int(cap), replace=False))]
         cap = ctx.options.get("privacy_max_rows", MAX_ROWS)
         if cap is not None and len(fr.synthetic) > cap:
+            log.info("privacy: %d of %d synthetic rows used as distance queries (privacy_max_rows)", cap, len(fr.synthetic))
             fr.synthetic = fr.synthetic.iloc[np.sort(rng.choice(len(fr.synthetic), int(cap), replace=False))]
         ctx.cache[key] = fr
     return ctx.cache[key]
@@ -181,7 +182,7 @@ def nndr_metric(ctx: MetricContext) -> list[Score]:
 
 
 @hookimpl
-def benchkit_register_metrics(register) -> None:
+def benchkit_register_metrics(register: Callable[..., None]) -> None:
     register(
         "privacy.exact_copies",
         exact_copies,

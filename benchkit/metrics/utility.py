@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -245,6 +245,9 @@ def tstr(ctx: MetricContext) -> list[Score]:
         holdout_fraction=float(ctx.options.get("utility_holdout_fraction", 0.3)),
         stratify=task.target if task.kind == "classification" else None,
     )
+    if fr.holdout_source == "split from real":
+        log.info("utility: no holdout given; split %d real rows once (seed %d); TSTR is optimistic for "
+                 "generators that memorise", len(ctx.real), ctx.seed)
     train, test, syn = _usable(fr.train, task), _usable(fr.holdout, task), _usable(fr.synthetic, task)
     _check_real_target(train, test, task, int(ctx.options.get("utility_max_classes", MAX_CLASSES)))
     if task.kind == "classification":
@@ -275,7 +278,7 @@ def tstr(ctx: MetricContext) -> list[Score]:
 
 
 @hookimpl
-def benchkit_register_metrics(register) -> None:
+def benchkit_register_metrics(register: Callable[..., None]) -> None:
     register(
         "utility.tstr",
         tstr,
