@@ -37,6 +37,9 @@ ENV_LOAD = "BENCHKIT_LOAD_PLUGINS"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "benchkit.metrics.marginal",
     "benchkit.metrics.pairwise",
+    "benchkit.metrics.utility",
+    "benchkit.metrics.detection",
+    "benchkit.metrics.privacy",
     "benchkit.datasets",
     "benchkit_baselines",
 )
