@@ -34,6 +34,7 @@ ENV_LOAD = "BENCHKIT_LOAD_PLUGINS"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "benchkit.metrics.marginal",
     "benchkit.metrics.pairwise",
+    "benchkit.datasets",
 )
 """Modules registered at start-up, in this order. Each implements the same hooks a third party would."""
 
