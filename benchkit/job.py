@@ -104,42 +104,10 @@ def split_train_holdout(df: pd.DataFrame, fraction: float, seed: int) -> tuple[p
 
 
 def load_table(source: str, *, n_rows: int | None, seed: int, schema: str | None, target: str | None):
-    """Load a dataset by name or path through :func:`benchkit.datasets.load_dataset`.
+    """Load a dataset by registered name or file path (see :func:`benchkit.datasets.load_dataset`)."""
+    from .datasets import load_dataset
 
-    Until that function exists (it lands with the datasets work) files are read with pandas and
-    registered datasets through their loader; either way the result is a :class:`Dataset`.
-    """
-    from . import datasets as ds_mod
-
-    loader = getattr(ds_mod, "load_dataset", None)
-    if loader is not None:
-        return loader(source, n_rows=n_rows, seed=seed, schema=schema, target=target)
-    return _fallback_load(source, n_rows=n_rows, seed=seed, schema=schema, target=target)
-
-
-def _fallback_load(source: str, *, n_rows, seed, schema, target):
-    from pathlib import Path
-
-    from . import plugins
-    from .datasets import Dataset, DatasetCard
-
-    path = Path(source)
-    if path.exists():
-        try:
-            df = pd.read_parquet(path) if path.suffix in (".parquet", ".pq") else pd.read_csv(path)
-        except Exception as exc:
-            raise DataError(f"cannot read dataset file {path}: {exc}") from None
-        if n_rows is not None and n_rows < len(df):
-            df = df.sample(n=n_rows, random_state=seed).reset_index(drop=True)
-        sch = Schema.from_json(Path(schema)) if schema else Schema.infer(df, target=target)
-        if target is not None and sch.target != target:
-            sch = Schema(sch.columns, target=target)
-        return Dataset(path.stem, df, sch, DatasetCard(name=path.stem, source=str(path), target=target))
-    reg = plugins.get_dataset(source)
-    ds = reg.obj(n_rows=n_rows, seed=seed)
-    if target is not None:
-        ds.card.target = target
-    return ds
+    return load_dataset(source, n_rows=n_rows, seed=seed, schema=schema, target=target)
 
 
 def prepare_dataset(spec_ds, *, holdout: float, split_seed: int) -> PreparedDataset:
@@ -344,10 +312,8 @@ def validate_sample(synthetic: Any, schema: Schema, generator: str) -> pd.DataFr
 def score(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, *, target: str | None,
           holdout: pd.DataFrame | None, families: list[str] | None, seed: int) -> list[Score]:
     """Score one sample with :func:`benchkit.evaluate` and return its Score rows."""
-    try:
-        from .evaluation import evaluate
-    except ImportError:  # the metrics engine is not merged yet: run registered metrics directly
-        evaluate = _evaluate_registered
+    from .evaluation import evaluate
+
     result = evaluate(real, synthetic, schema, target=target, holdout=holdout, families=families, seed=seed)
     return scores_of(result)
 
@@ -370,26 +336,6 @@ def scores_of(result: Any) -> list[Score]:
 
 def _none_if_nan(v: Any) -> Any:
     return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
-
-
-def _evaluate_registered(real, synthetic, schema, *, target, holdout, families, seed) -> list[Score]:
-    """Minimal stand-in for ``benchkit.evaluate``: every registered metric of the chosen families."""
-    from . import plugins
-    from .metrics import MetricContext
-
-    ctx = MetricContext(schema.coerce(real, "real table"), schema.coerce(synthetic, "synthetic table"), schema,
-                        holdout=None if holdout is None else schema.coerce(holdout, "holdout"),
-                        target=target, seed=seed)
-    out: list[Score] = []
-    for name, reg in sorted(plugins.list_metrics().items()):
-        family = reg.info.get("family", name.split(".")[0])
-        if families is not None and family not in families:
-            continue
-        needs = reg.info.get("requires", ())
-        if ("target" in needs and target is None) or ("holdout" in needs and holdout is None):
-            continue
-        out.extend(reg.obj(ctx))
-    return out
 
 
 def peak_rss_mb() -> float | None:
