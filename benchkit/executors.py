@@ -163,7 +163,10 @@ class DaskExecutor:
         self.local_workers = local_workers
 
     def describe(self) -> dict[str, Any]:
-        return {"executor": self.name, "scheduler": self.scheduler, "dask_local": self.local_workers}
+        out: dict[str, Any] = {"executor": self.name, "scheduler": self.scheduler, "dask_local": self.local_workers}
+        if getattr(self, "shipped_to", None) is not None:  # after a run: how many workers got each dataset
+            out["datasets_on_workers"] = dict(self.shipped_to)
+        return out
 
     def run(self, jobs: Iterable[Job], datasets: dict[str, PreparedDataset], on_result: ResultFn,
             on_progress: ProgressFn | None = None) -> None:
@@ -198,7 +201,8 @@ class DaskExecutor:
         used = {j.dataset for j in jobs}
         # one copy of each dataset per worker, sent now; every task refers to it by its future
         shipped = {k: client.scatter(datasets[k], broadcast=True, hash=False) for k in sorted(used)}
-        self.shipped_to = {k: sorted(v) for k, v in client.who_has(list(shipped.values())).items()}
+        holders = client.who_has(list(shipped.values()))
+        self.shipped_to = {k: len(holders.get(f.key, ())) for k, f in shipped.items()}
         futures = {}
         tag = uuid.uuid4().hex[:8]
         for job in jobs:

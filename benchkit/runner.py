@@ -203,6 +203,7 @@ def run_benchmark(
         if bar is not None:
             bar.close()
     manifest["finished_at"] = now_iso()
+    manifest["executor"] = exe.describe()
     manifest["jobs"]["statuses_this_run"] = status_counts
     store.write_manifest(manifest)
 

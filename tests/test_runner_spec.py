@@ -144,3 +144,26 @@ def test_check_names(plugin_manager, tmp_path):
     spec = BenchmarkSpec([DatasetSpec("bank_transaction")], [GeneratorSpec("independent")])
     with pytest.raises(BenchkitError, match="did you mean 'bank_transactions'"):
         spec.check_names()
+
+
+def test_cli_flags_end_to_end(tmp_path):
+    """`benchkit run --datasets ... --generators ...` runs, prints the summary; bad input exits 2 with a message."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=120), "b": rng.choice(["x", "y"], 120)}).to_csv(tmp_path / "t.csv", index=False)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "benchkit", "run", "--datasets", f"{tmp_path / 't.csv'}:target=b",
+           "--generators", "independent", "boot=bootstrap", "--seeds", "1", "--families", "marginal",
+           "--out", str(out), "--jobs", "2", "--no-progress", "--no-report"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "dataset t" in done.stdout and "boot" in done.stdout and "independent" in done.stdout
+    assert "3 job(s) run, 0 already recorded" in done.stdout
+    assert (out / "runs.jsonl").read_text().count('"status": "ok"') == 3
+    bad = subprocess.run(cmd + ["--holdout", "1.5"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "holdout must be a fraction strictly between 0 and 1" in bad.stderr
