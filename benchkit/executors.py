@@ -66,6 +66,8 @@ class LocalPoolExecutor:
     """Run jobs on ``jobs`` job processes on this machine, each job isolated in its process."""
 
     name = "process"
+    log_file: str | None = None
+    """Where the job processes' stdout and stderr go (plugin prints, their own progress bars)."""
 
     def __init__(self, jobs: int | None = None):
         if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
@@ -83,7 +85,7 @@ class LocalPoolExecutor:
         threads = pending[0].threads
         n = min(self.jobs or default_jobs(threads), len(pending))
         self.jobs = self.jobs or n
-        hosts: list[JobHost] = [JobHost(threads) for _ in range(n)]
+        hosts: list[JobHost] = [JobHost(threads, log_file=self.log_file) for _ in range(n)]
         try:
             while pending or any(h.busy for h in hosts):
                 for h in hosts:
@@ -109,7 +111,7 @@ class LocalPoolExecutor:
                         if not h.ready:
                             _guard_start_failures(self, h)
                         if pending:
-                            hosts[i] = JobHost(threads)
+                            hosts[i] = JobHost(threads, log_file=self.log_file)
         finally:
             for h in hosts:
                 if h.busy:

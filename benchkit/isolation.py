@@ -49,7 +49,7 @@ def _rss_mb(pid: int) -> float | None:
 class JobHost:
     """The parent's handle on one job process."""
 
-    def __init__(self, threads: int = 1, env: dict[str, str] | None = None):
+    def __init__(self, threads: int = 1, env: dict[str, str] | None = None, log_file: str | os.PathLike | None = None):
         parent_sock, child_sock = socket.socketpair()
         environ = dict(os.environ if env is None else env)
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
@@ -57,15 +57,20 @@ class JobHost:
         # the parent's sys.path (e.g. a source checkout put there by a test) must reach the child too
         paths = [p for p in sys.path if p] + environ.get("PYTHONPATH", "").split(os.pathsep)
         environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
+        log_fh = open(log_file, "ab") if log_file is not None else None
+        out = log_fh if log_fh is not None else _stdout_target()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchkit.isolation", str(child_sock.fileno()), str(os.getpid())],
             pass_fds=(child_sock.fileno(),),
             start_new_session=True,
             env=environ,
             stdin=subprocess.DEVNULL,
-            stdout=_stdout_target(),
+            stdout=out,
+            stderr=log_fh,  # None: inherit the parent's stderr
         )
         child_sock.close()
+        if log_fh is not None:
+            log_fh.close()
         self.conn = Connection(parent_sock.detach())
         self.started_at = time.monotonic()
         self.ready = False

@@ -197,6 +197,9 @@ def run_benchmark(
             total = f"/{info['epochs']}" if info.get("epochs") else ""
             bar.set_postfix_str(f"{job.generator}/{job.dataset}/s{job.seed} epoch {info['epoch']}{total}", refresh=True)
 
+    if hasattr(exe, "log_file"):  # plugin output goes to a log, not over the progress bar
+        (store.folder / "logs").mkdir(exist_ok=True)
+        exe.log_file = str(store.folder / "logs" / "jobs.log")
     try:
         exe.run(todo, datasets, on_result, on_progress)
     finally:
