@@ -156,20 +156,32 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
 
 
-def limit_threads(n: int) -> None:
-    """Cap the BLAS/OpenMP/torch thread pools of this process at ``n`` (results then repeat exactly)."""
+def limit_threads(n: int) -> Callable[[], None]:
+    """Cap the BLAS/OpenMP/torch thread pools of this process at ``n`` (results then repeat exactly).
+
+    Returns a function that restores the previous limits (the in-process executor shares its process).
+    """
+    undo: list[Callable[[], None]] = []
     try:
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(n)
+        undo.append(threadpool_limits(n).restore_original_limits)
     except Exception:  # pragma: no cover - threadpoolctl is a scikit-learn dependency
         pass
     torch = sys.modules.get("torch")
     if torch is not None:
         try:
+            before = torch.get_num_threads()
             torch.set_num_threads(n)
+            undo.append(lambda: torch.set_num_threads(before))
         except Exception:  # pragma: no cover
             pass
+
+    def restore() -> None:
+        for fn in reversed(undo):
+            fn()
+
+    return restore
 
 
 def versions(plugin_version: str | None = None) -> dict[str, str]:
@@ -209,16 +221,24 @@ def failed_result(job: Job, status: str, error: str, tb: str | None = None, **ex
 def execute_job(job: Job, data: PreparedDataset,
                 progress: Callable[[dict[str, Any]], None] | None = None) -> JobResult:
     """Run one job here and now; every failure becomes a result, never an exception."""
-    from . import plugins
-
     rec = base_record(job)
     rec["started_at"] = now_iso()
     rec["n_train"] = len(data.train)
     stage = _Stage()
     timings: dict[str, float] = {}
+    restore_threads = limit_threads(job.threads)
+    try:
+        return _execute(job, data, progress, rec, stage, timings)
+    finally:
+        restore_threads()
+
+
+def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]], None] | None,
+             rec: dict[str, Any], stage: _Stage, timings: dict[str, float]) -> JobResult:
+    from . import plugins
+
     try:
         seed_everything(job.seed)
-        limit_threads(job.threads)
         if job.is_reference:
             synthetic, holdout = _reference_sample(data, job.seed)
             rec["plugin"] = "benchkit"

@@ -18,6 +18,7 @@ FAULTY = [
     {"name": "hog", "memory_limit": 900},
     {"name": "wrong"},
     {"name": "crash"},
+    {"name": "greedy"},
 ]
 
 
@@ -33,9 +34,9 @@ def faulty_run(planted, tmp_path_factory):  # noqa: F811
 def test_each_fault_gets_its_status(faulty_run):
     _, result = faulty_run
     runs = result.runs.set_index("generator")
-    assert set(runs.index) == {"toy", "boom", "sleepy", "hog", "wrong", "crash", REFERENCE_GENERATOR}
+    assert set(runs.index) == {"toy", "boom", "sleepy", "hog", "wrong", "crash", "greedy", REFERENCE_GENERATOR}
     expected = {"toy": "ok", REFERENCE_GENERATOR: "ok", "boom": "failed", "sleepy": "timeout", "hog": "oom",
-                "wrong": "failed", "crash": "failed"}
+                "wrong": "failed", "crash": "failed", "greedy": "oom"}
     assert runs["status"].to_dict() == expected
     assert "RuntimeError: planted failure in fit" in runs.loc["boom", "error"]
     assert "planted failure" in runs.loc["boom", "traceback"]
@@ -44,6 +45,7 @@ def test_each_fault_gets_its_status(faulty_run):
     assert "does not fit the dataset's schema" in runs.loc["wrong", "error"]
     assert "column 'x' is missing" in runs.loc["wrong", "error"]
     assert "SIGSEGV" in runs.loc["crash", "error"]
+    assert "MemoryError during fit" in runs.loc["greedy", "error"]
 
 
 def test_honest_jobs_score_and_leave_artifacts(faulty_run):
@@ -83,9 +85,9 @@ def test_honest_jobs_score_and_leave_artifacts(faulty_run):
 def test_rerun_skips_everything_recorded(faulty_run):
     spec, first = faulty_run
     again = run_benchmark(spec, jobs=2, progress=False, report=False)
-    assert again.counts["ran"] == 0 and again.counts["skipped"] == 7
+    assert again.counts["ran"] == 0 and again.counts["skipped"] == 8
     lines = (first.folder / "runs.jsonl").read_text().splitlines()
-    assert len(lines) == 7  # nothing recomputed, nothing appended
+    assert len(lines) == 8  # nothing recomputed, nothing appended
 
 
 def test_rerun_failed_retries_only_failures(planted, tmp_path):  # noqa: F811

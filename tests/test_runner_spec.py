@@ -159,7 +159,7 @@ def test_cli_flags_end_to_end(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "benchkit", "run", "--datasets", f"{tmp_path / 't.csv'}:target=b",
            "--generators", "independent", "boot=bootstrap", "--seeds", "1", "--families", "marginal",
-           "--out", str(out), "--jobs", "2", "--no-progress", "--no-report"]
+           "--out", str(out), "--in-process", "--no-progress", "--no-report"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "dataset t" in done.stdout and "boot" in done.stdout and "independent" in done.stdout

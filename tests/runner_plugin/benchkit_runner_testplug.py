@@ -72,6 +72,11 @@ class Hog(Toy):
             hoard.append(np.ones(50 * 2**20 // 8))
 
 
+class Greedy(Toy):
+    def _fit(self, data, schema):
+        np.ones(2**50)  # 8 PB: MemoryError at once
+
+
 class Wrong(Toy):
     def _sample(self, n):
         return pd.DataFrame({"not_a_column": np.arange(n)})
@@ -114,6 +119,7 @@ def benchkit_register_generators(register):
     register("sleepy", Sleepy)
     register("hog", Hog)
     register("wrong", Wrong)
+    register("greedy", Greedy)
     register("crash", Crash)
     register("flaky", Flaky)
 
