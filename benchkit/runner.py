@@ -210,18 +210,28 @@ def run_benchmark(
     manifest["jobs"]["statuses_this_run"] = status_counts
     store.write_manifest(manifest)
 
-    result = load_result(store.folder)
+    result = load_result(store.folder, run_ids={j.run_id for j in all_jobs})
+    others = len(store.runs()) - len(result.runs)
+    if others > 0:
+        log.warning("%s also holds %d job record(s) of an earlier spec; they are kept (the report shows them) "
+                    "but left out of this result", store.folder, others)
     result.counts = {"total": len(all_jobs), "skipped": skipped, "ran": len(todo), **status_counts}
     if report:
         _write_report(store.folder)
     return result
 
 
-def load_result(folder: str | Path) -> BenchmarkResult:
-    """Load a results folder into a :class:`BenchmarkResult` (runs, scores and the summary)."""
+def load_result(folder: str | Path, run_ids: set[str] | None = None) -> BenchmarkResult:
+    """Load a results folder into a :class:`BenchmarkResult` (runs, scores and the summary).
+
+    ``run_ids`` keeps only those jobs (a folder may also hold jobs of an earlier, different spec).
+    """
     store = ResultStore(folder)
     runs = store.load_runs()
     scores = store.load_scores()
+    if run_ids is not None:
+        runs = runs[runs["run_id"].isin(run_ids)].reset_index(drop=True)
+        scores = scores[scores["run_id"].isin(run_ids)].reset_index(drop=True)
     return BenchmarkResult(store.folder, runs, scores, summarise(runs, scores))
 
 

@@ -107,3 +107,33 @@ def test_rerun_failed_retries_only_failures(planted, tmp_path):  # noqa: F811
     assert retried.runs.set_index("generator")["status"]["flaky"] == "ok"
     toy_attempt = first.runs.set_index("generator")["attempt_id"]["toy"]
     assert retried.runs.set_index("generator")["attempt_id"]["toy"] == toy_attempt  # not recomputed
+
+
+def test_epoch_progress_reaches_the_parent(planted, tmp_path):  # noqa: F811
+    """A generator's progress callback travels from its job process to the runner's bar."""
+    from benchkit.executors import LocalPoolExecutor
+    from benchkit.runner import plan_jobs
+    from benchkit.job import prepare_dataset
+    from benchkit.spec import spec_from_dict
+
+    spec = spec_from_dict(spec_dict(tiny_csv(tmp_path), tmp_path / "o", [{"name": "toy", "params": {"epochs": 4}}],
+                                    seeds=1))
+    data = {"tiny": prepare_dataset(spec.datasets[0], holdout=spec.holdout, split_seed=spec.split_seed)}
+    jobs = [j for j in plan_jobs(spec, data) if not j.is_reference]
+    events, results = [], []
+    LocalPoolExecutor(1).run(jobs, data, results.append, lambda job, info: events.append((job.generator, info)))
+    assert [r.record["status"] for r in results] == ["ok"]
+    assert events == [("toy", {"epoch": i, "epochs": 4}) for i in (1, 2, 3, 4)]
+
+
+def test_changed_spec_in_the_same_folder(planted, tmp_path):  # noqa: F811
+    """Changing a parameter gives new job ids: those jobs run, the unchanged ones are kept."""
+    data = tiny_csv(tmp_path)
+    first = run_benchmark(spec_dict(data, tmp_path / "o", [{"name": "toy"}], seeds=1),
+                          executor="inprocess", progress=False, report=False)
+    second = run_benchmark(spec_dict(data, tmp_path / "o", [{"name": "toy", "params": {"scale": 3.0}}], seeds=1),
+                           executor="inprocess", progress=False, report=False)
+    assert second.counts["ran"] == 1 and second.counts["skipped"] == 1  # the reference is unchanged
+    assert len(second.runs) == 2 and len(ResultStore(tmp_path / "o").runs()) == 3
+    old = first.runs.set_index("generator")["run_id"]["toy"]
+    assert old not in set(second.runs["run_id"])
