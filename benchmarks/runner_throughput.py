@@ -2,7 +2,8 @@
 
 Runs the same small default spec (the built-in ``bank_transactions`` dataset, the three baselines,
 several seeds) through ``python -m benchkit run`` twice, into fresh folders: once with ``--jobs N``
-and once with ``--dask-local N``. Wall time includes interpreter start, plugin loading, dataset
+and once with ``--dask-local N``. The peer is a bare loop in this process (load, split, then fit,
+sample and ``benchkit.evaluate`` per job; no isolation, no recording), timed after its imports. Wall time includes interpreter start, plugin loading, dataset
 preparation, the job processes' start-up and every job's fit, sample and score. Prints seconds,
 jobs/hour and the Dask/pool ratio, and checks both runs produced the same numbers.
 
@@ -33,6 +34,28 @@ def run_cli(args: list[str]) -> float:
     return elapsed
 
 
+def bare_loop(rows: int, gens: list[str], seeds: int, families: list[str]) -> float:
+    """The same jobs as a plain sequential loop in this process: what the runner's machinery costs."""
+    import benchkit
+    from benchkit import plugins
+    from benchkit.datasets import load_dataset
+    from benchkit.job import split_train_holdout
+
+    plugins.registry()
+    start = time.perf_counter()
+    ds = load_dataset("bank_transactions", n_rows=rows, seed=0)
+    train, hold = split_train_holdout(ds.data[list(ds.schema.columns)], 0.2, 0)
+    target = ds.card.target
+    for seed in range(seeds):
+        a, b = split_train_holdout(hold, 0.5, seed)
+        benchkit.evaluate(train, a, ds.schema, target=target, holdout=b, families=families, seed=seed)
+        for name in gens:
+            gen = plugins.get_generator(name).obj(seed=seed).fit(train, ds.schema)
+            benchkit.evaluate(train, gen.sample(len(train)), ds.schema, target=target, holdout=hold,
+                              families=families, seed=seed)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2, help="pool jobs and Dask workers (default 2)")
@@ -60,11 +83,14 @@ def main() -> None:
         print(f"benchkit run: bank_transactions ({opts.rows} rows), {len(gens)} baselines + holdout reference, "
               f"{opts.seeds} seeds = {n_jobs} jobs; {opts.workers} workers; families {opts.families}; "
               f"{os.cpu_count()} CPUs")
-        print(f"{'executor':<20}{'wall s':>9}{'jobs/hour':>12}")
+        peer = bare_loop(opts.rows, gens, opts.seeds, opts.families.split(","))
+        print(f"{'executor':<28}{'wall s':>9}{'jobs/hour':>12}")
+        print(f"{'bare loop, 1 process (peer)':<28}{peer:>9.1f}{n_jobs / peer * 3600:>12.0f}")
         for label, (secs, _) in timings.items():
-            print(f"{label:<20}{secs:>9.1f}{n_jobs / secs * 3600:>12.0f}")
+            print(f"{label + f' ({opts.workers})':<28}{secs:>9.1f}{n_jobs / secs * 3600:>12.0f}")
         pool_s, dask_s = timings["local pool"][0], timings["dask LocalCluster"][0]
-        print(f"dask / pool wall-time ratio: {dask_s / pool_s:.2f} (above 1: Dask is slower, mostly cluster start-up)")
+        print(f"pool / bare-loop wall-time ratio: {pool_s / peer:.2f}; dask / pool: {dask_s / pool_s:.2f} "
+              "(above 1: slower; start-up of processes and the cluster dominates small specs)")
 
         a = load_result(timings["local pool"][1]).scores
         b = load_result(timings["dask LocalCluster"][1]).scores
