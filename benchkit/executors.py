@@ -144,11 +144,19 @@ def _worker_host(threads: int) -> JobHost:
     return host
 
 
+PROGRESS_TOPIC = "benchkit-progress"
+
+
 def run_job_on_worker(job: Job, data: PreparedDataset) -> JobResult:
-    """The Dask task: run one job in this worker thread's job process."""
+    """The Dask task: run one job in this worker thread's job process; epochs go out as worker events."""
     host = _worker_host(job.threads)
-    result = host.run(job, data)
-    return result
+    return host.run(job, data, _forward_progress)
+
+
+def _forward_progress(job: Job, info: dict[str, Any]) -> None:
+    from distributed import get_worker
+
+    get_worker().log_event(PROGRESS_TOPIC, {"run_id": job.run_id, "info": info})
 
 
 class DaskExecutor:
@@ -191,7 +199,7 @@ class DaskExecutor:
                                        dashboard_address=None)
                 client = Client(cluster)
             try:
-                self._run(client, as_completed, jobs, datasets, on_result)
+                self._run(client, as_completed, jobs, datasets, on_result, on_progress)
             finally:
                 client.close()
         finally:
@@ -199,7 +207,7 @@ class DaskExecutor:
                 cluster.close()
 
     def _run(self, client: Any, as_completed: Any, jobs: list[Job], datasets: dict[str, PreparedDataset],
-             on_result: ResultFn) -> None:
+             on_result: ResultFn, on_progress: ProgressFn | None) -> None:
         used = {j.dataset for j in jobs}
         # one copy of each dataset per worker, sent now; every task refers to it by its future
         shipped = {k: client.scatter(datasets[k], broadcast=True, hash=False) for k in sorted(used)}
@@ -207,6 +215,17 @@ class DaskExecutor:
         self.shipped_to = {k: len(holders.get(f.key, ())) for k, f in shipped.items()}
         futures = {}
         tag = uuid.uuid4().hex[:8]
+        if on_progress is not None:
+            by_id = {j.run_id: j for j in jobs}
+
+            def relay(event: Any) -> None:  # runs on the client's event loop: never raise there
+                try:
+                    msg = event[1]
+                    on_progress(by_id[msg["run_id"]], msg["info"])
+                except Exception:
+                    log.debug("progress event dropped", exc_info=True)
+
+            client.subscribe_topic(PROGRESS_TOPIC, relay)
         for job in jobs:
             fut = client.submit(run_job_on_worker, job, shipped[job.dataset], key=f"benchkit-job-{job.run_id}-{tag}",
                                 pure=False, retries=0)
@@ -219,6 +238,8 @@ class DaskExecutor:
                 result = failed_result(job, "failed", f"the Dask task failed: {type(exc).__name__}: {exc}")
             on_result(result)
             fut.release()
+        if on_progress is not None:
+            client.unsubscribe_topic(PROGRESS_TOPIC)
 
 
 def make_executor(executor: str = "process", *, jobs: int | None = None, scheduler: str | None = None,

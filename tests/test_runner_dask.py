@@ -42,9 +42,37 @@ def test_dask_local_cluster_matches_local_pool(pool_run, tmp_path):
                                progress=False, report=False)
         with distributed.Client(cluster) as client:
             workers = set(client.scheduler_info()["workers"])
+        events = _dask_epochs(cluster.scheduler_address, spec)
     assert (result.runs["status"] == "ok").all() and len(result.runs) == 6
     assert values_by_job(result) == values_by_job(pool)
     # each dataset was shipped to the workers once (by broadcast), not with every job
     manifest_exec = __import__("json").loads((result.folder / "manifest.json").read_text())["executor"]
     assert manifest_exec["executor"] == "dask"
     assert manifest_exec["datasets_on_workers"] == {"tiny": len(workers)} and len(workers) == 2
+    # a generator's epochs reach the client as worker events (the progress bar's postfix)
+    assert sorted(events) == [("toy", 1, 2), ("toy", 2, 2)]
+
+
+def _dask_epochs(address, spec):
+    """Run one toy job with 2 epochs through the Dask executor and collect its progress events."""
+    import time
+
+    from benchkit.executors import DaskExecutor
+    from benchkit.job import prepare_dataset
+    from benchkit.runner import plan_jobs
+    from benchkit.spec import spec_from_dict
+
+    s = spec_from_dict({**spec, "seeds": 1, "generators": [{"name": "toy", "params": {"epochs": 2}}]})
+    data = {"tiny": prepare_dataset(s.datasets[0], holdout=s.holdout, split_seed=s.split_seed)}
+    jobs = [j for j in plan_jobs(s, data) if not j.is_reference]
+    events, results = [], []
+
+    def collect(job, info):
+        events.append((job.generator, info["epoch"], info["epochs"]))
+
+    DaskExecutor(scheduler=address).run(jobs, data, results.append, collect)
+    deadline = time.monotonic() + 5  # events travel on their own stream; allow them a moment
+    while len(events) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r.record["status"] for r in results] == ["ok"]
+    return events
