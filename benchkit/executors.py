@@ -73,6 +73,7 @@ class LocalPoolExecutor:
         if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
             raise BenchkitError(f"jobs must be a positive integer, got {jobs!r}")
         self.jobs = jobs
+        self._start_failures = 0
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "jobs": self.jobs}
@@ -88,6 +89,8 @@ class LocalPoolExecutor:
         hosts: list[JobHost] = [JobHost(threads, log_file=self.log_file) for _ in range(n)]
         try:
             while pending or any(h.busy for h in hosts):
+                if not hosts:  # every process died while jobs were left: start afresh
+                    hosts = [JobHost(threads, log_file=self.log_file) for _ in range(n)]
                 for h in hosts:
                     if pending and h.ready and not h.busy and not h.dead:
                         job = pending.popleft()
@@ -103,32 +106,29 @@ class LocalPoolExecutor:
                         wait(conns, timeout=POLL_S)
                     except OSError:
                         pass
-                for i, h in enumerate(hosts):
+                alive: list[JobHost] = []
+                for h in hosts:
                     result = h.poll(on_progress)
                     if result is not None:
                         on_result(result)
-                    if h.dead and not h.busy:
-                        if not h.ready:
-                            _guard_start_failures(self, h)
-                        if pending:
-                            hosts[i] = JobHost(threads, log_file=self.log_file)
+                    if not h.dead:
+                        alive.append(h)
+                        continue
+                    if not h.ready:  # it never started: a broken installation, not a broken job
+                        self._start_failures += 1
+                        if self._start_failures >= 3:
+                            raise BenchkitError(
+                                f"job processes keep exiting before they are ready (exit code {h.proc.returncode}); "
+                                "run `python -m benchkit.isolation` to see why, or use --in-process")
+                    if pending:  # replace a killed or crashed process while there is work left
+                        alive.append(JobHost(threads, log_file=self.log_file))
+                hosts = alive
         finally:
             for h in hosts:
                 if h.busy:
                     h.kill()
                 else:
                     h.close()
-
-
-def _guard_start_failures(executor: Any, host: JobHost) -> None:
-    """Stop a benchmark whose job processes cannot even start (a broken installation)."""
-    count = getattr(executor, "_start_failures", 0) + 1
-    executor._start_failures = count
-    if count >= 3:
-        raise BenchkitError(
-            "job processes keep exiting before they are ready (exit code "
-            f"{host.proc.returncode}); run `python -m benchkit.isolation` to see why, or use --in-process"
-        )
 
 
 # ======================================================================== Dask

@@ -297,10 +297,7 @@ def _warm_up() -> None:
     from . import plugins
 
     plugins.registry()
-    try:
-        from . import evaluation  # noqa: F401
-    except ImportError:
-        pass
+    from . import evaluation  # noqa: F401
 
 
 def _child_main(fd: int, parent_pid: int) -> None:

@@ -110,7 +110,7 @@ def plugins_info() -> dict[str, Any]:
     return {"loaded": loaded, "errors": errors}
 
 
-def _record(result: JobResult, store: ResultStore, datasets: dict[str, PreparedDataset]) -> RunRecord:
+def _record(result: JobResult, store: ResultStore) -> RunRecord:
     """Write one job's sample, scores and run line (in that order: the run line marks it complete)."""
     rec = dict(result.record)
     fields = set(RunRecord.__dataclass_fields__)
@@ -184,7 +184,7 @@ def run_benchmark(
     status_counts: dict[str, int] = {}
 
     def on_result(result: JobResult) -> None:
-        run = _record(result, store, datasets)
+        run = _record(result, store)
         status_counts[run.status] = status_counts.get(run.status, 0) + 1
         if run.status != "ok":
             log.warning("%s on %s (seed %s): %s: %s", run.generator, run.dataset, run.seed, run.status, run.error)
@@ -270,7 +270,7 @@ def _record_broken_dataset(spec: BenchmarkSpec, name: str, error: str, store: Re
                 continue
             job = Job(rid, name, gen_key, gen_name, dict(params), seed, None, None, None, None,
                       is_reference=gen_key == REFERENCE_GENERATOR)
-            _record(failed_result(job, "failed", f"dataset {name!r} could not be loaded: {error}"), store, {})
+            _record(failed_result(job, "failed", f"dataset {name!r} could not be loaded: {error}"), store)
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):

@@ -137,3 +137,14 @@ def test_changed_spec_in_the_same_folder(planted, tmp_path):  # noqa: F811
     assert len(second.runs) == 2 and len(ResultStore(tmp_path / "o").runs()) == 3
     old = first.runs.set_index("generator")["run_id"]["toy"]
     assert old not in set(second.runs["run_id"])
+
+
+def test_job_processes_that_cannot_start_stop_the_run_with_a_clear_error(planted, tmp_path, monkeypatch):  # noqa: F811
+    import sys
+
+    from benchkit.errors import BenchkitError
+
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # every job process exits at once
+    spec = spec_dict(tiny_csv(tmp_path), tmp_path / "o", [{"name": "toy"}], seeds=1)
+    with pytest.raises(BenchkitError, match="job processes keep exiting before they are ready"):
+        run_benchmark(spec, jobs=1, progress=False, report=False)
