@@ -124,11 +124,8 @@ class LocalPoolExecutor:
                         alive.append(JobHost(threads, log_file=self.log_file))
                 hosts = alive
         finally:
-            for h in hosts:
-                if h.busy:
-                    h.kill()
-                else:
-                    h.close()
+            for h in hosts:  # idle processes hold nothing worth a graceful exit (torch's can take seconds)
+                h.kill()
 
 
 # ======================================================================== Dask

@@ -205,18 +205,6 @@ class JobHost:
         except OSError:
             pass
 
-    def close(self) -> None:
-        """Ask an idle host to exit; kill it if it does not."""
-        if self.dead:
-            return
-        try:
-            self.conn.send(("exit",))
-            self.proc.wait(timeout=5)
-            self.dead = True
-            self.conn.close()
-        except (OSError, subprocess.TimeoutExpired, ValueError):
-            self.kill()
-
     # -------------------------------------------------------------- blocking
     def wait_ready(self) -> bool:
         """Block until the host has started (True) or died (False)."""
