@@ -57,10 +57,12 @@ def job_identity(spec: BenchmarkSpec, gen_name: str, params: dict[str, Any]) -> 
 
 
 def plan_jobs(spec: BenchmarkSpec, datasets: dict[str, PreparedDataset]) -> list[Job]:
-    """Every job of the spec, reference jobs first, in a stable order."""
+    """Every job of the spec's prepared datasets, reference jobs first, in a stable order."""
     jobs: list[Job] = []
     for ds in spec.datasets:
-        prepared = datasets[ds.name]
+        prepared = datasets.get(ds.name)
+        if prepared is None:  # it failed to load: its jobs are recorded as failed instead
+            continue
         for seed in spec.seeds:
             rid = run_id_for(ds.name, prepared.sha256, REFERENCE_GENERATOR,
                              job_identity(spec, REFERENCE_GENERATOR, {}), seed)
@@ -167,7 +169,7 @@ def run_benchmark(
         "executor": exe.describe(),
         "started_at": now_iso(),
         "finished_at": None,
-        "jobs": {"total": len(all_jobs) + sum(len(spec.generators) + 1 for _ in broken) * len(spec.seeds),
+        "jobs": {"total": len(all_jobs) + len(broken) * (len(spec.generators) + 1) * len(spec.seeds),
                  "skipped": skipped, "to_run": len(todo)},
         "dataset_errors": broken,
     }
@@ -178,7 +180,9 @@ def run_benchmark(
     log.info("benchmark in %s: %d jobs, %d already recorded, %d to run on %s",
              store.folder, len(all_jobs), skipped, len(todo), exe.name)
     for name, error in broken.items():
-        _record_broken_dataset(spec, name, error, store, done, rerun_failed)
+        for job in _broken_dataset_jobs(spec, name):
+            if job.run_id not in done or rerun_failed:
+                _record(failed_result(job, "failed", f"dataset {name!r} could not be loaded: {error}"), store)
 
     bar = _progress_bar(len(all_jobs), skipped, progress)
     status_counts: dict[str, int] = {}
@@ -210,7 +214,8 @@ def run_benchmark(
     manifest["jobs"]["statuses_this_run"] = status_counts
     store.write_manifest(manifest)
 
-    result = load_result(store.folder, run_ids={j.run_id for j in all_jobs})
+    ids = {j.run_id for j in all_jobs} | {j.run_id for n in broken for j in _broken_dataset_jobs(spec, n)}
+    result = load_result(store.folder, run_ids=ids)
     others = len(store.runs()) - len(result.runs)
     if others > 0:
         log.warning("%s also holds %d job record(s) of an earlier spec; they are kept (the report shows them) "
@@ -259,18 +264,17 @@ def _prepare_all(spec: BenchmarkSpec, store: ResultStore) -> tuple[dict[str, Pre
     return datasets, broken
 
 
-def _record_broken_dataset(spec: BenchmarkSpec, name: str, error: str, store: ResultStore,
-                           done: dict[str, RunRecord], rerun_failed: bool) -> None:
+def _broken_dataset_jobs(spec: BenchmarkSpec, name: str) -> list[Job]:
+    """The jobs of a dataset that failed to load (no content hash: their ids use an empty one)."""
+    jobs = []
     for gen_key, gen_name, params in [(REFERENCE_GENERATOR, REFERENCE_GENERATOR, {})] + [
         (g.key, g.name, g.params) for g in spec.generators
     ]:
         for seed in spec.seeds:
             rid = run_id_for(name, "", gen_key, job_identity(spec, gen_name, params), seed)
-            if rid in done and not rerun_failed:
-                continue
-            job = Job(rid, name, gen_key, gen_name, dict(params), seed, None, None, None, None,
-                      is_reference=gen_key == REFERENCE_GENERATOR)
-            _record(failed_result(job, "failed", f"dataset {name!r} could not be loaded: {error}"), store)
+            jobs.append(Job(rid, name, gen_key, gen_name, dict(params), seed, None, None, None, None,
+                            is_reference=gen_key == REFERENCE_GENERATOR))
+    return jobs
 
 
 def _progress_bar(total: int, initial: int, enabled: bool):

@@ -148,3 +148,16 @@ def test_job_processes_that_cannot_start_stop_the_run_with_a_clear_error(planted
     spec = spec_dict(tiny_csv(tmp_path), tmp_path / "o", [{"name": "toy"}], seeds=1)
     with pytest.raises(BenchkitError, match="job processes keep exiting before they are ready"):
         run_benchmark(spec, jobs=1, progress=False, report=False)
+
+
+def test_a_broken_dataset_plugin_fails_only_its_jobs(planted, tmp_path):  # noqa: F811
+    spec = spec_dict(tiny_csv(tmp_path), tmp_path / "o", [{"name": "toy"}], seeds=1)
+    spec["datasets"].append("broken_ds")
+    result = run_benchmark(spec, executor="inprocess", progress=False, report=False)
+    by = result.runs.set_index(["dataset", "generator"])["status"].to_dict()
+    assert by == {("tiny", "toy"): "ok", ("tiny", REFERENCE_GENERATOR): "ok",
+                  ("broken_ds", "toy"): "failed", ("broken_ds", REFERENCE_GENERATOR): "failed"}
+    err = result.runs.set_index("dataset").loc["broken_ds", "error"].iloc[0]
+    assert "could not be loaded" in err and "planted failure in a dataset loader" in err
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert "broken_ds" in manifest["dataset_errors"]

@@ -128,3 +128,12 @@ def benchkit_register_generators(register):
 def benchkit_register_metrics(register):
     register("marginal.toy_mean_gap", mean_gap, family="marginal", higher_is_better=True,
              description="test metric")
+
+
+def broken_loader(**kwargs):
+    raise RuntimeError("planted failure in a dataset loader")
+
+
+@hookimpl
+def benchkit_register_datasets(register):
+    register("broken_ds", broken_loader, description="a dataset whose loader always raises")
