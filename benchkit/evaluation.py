@@ -33,7 +33,7 @@ import pandas as pd
 from . import plugins
 from .data import align_frames, read_table
 from .errors import BenchkitError, SchemaError, UnknownNameError
-from .metrics import FAMILIES, MetricContext, Score
+from .metrics import FAMILIES, MetricContext, Score, encoding
 from .metrics.pairwise import DEFAULT_ASSOCIATION_THRESHOLD, DEFAULT_CORRELATION_THRESHOLD
 from .schema import Schema
 
@@ -58,6 +58,7 @@ class Summary:
     """The headline numbers of an evaluation; ``str()`` gives a readable report."""
 
     scores: dict[str, float]
+    notes: dict[str, str]
     worst_columns: pd.DataFrame
     worst_pairs: pd.DataFrame
     skipped: list[Skipped]
@@ -69,7 +70,8 @@ class Summary:
         lines.append("Scores (1 = indistinguishable):")
         width = max((len(k) for k in self.scores), default=10)
         for name, value in self.scores.items():
-            lines.append(f"  {name:<{width}}  {_fmt(value)}")
+            note = f"  ({self.notes[name]})" if name in self.notes else ""
+            lines.append(f"  {name:<{width}}  {_fmt(value)}{note}")
         if len(self.worst_columns):
             lines += ["", "Worst columns (column shape):"]
             for r in self.worst_columns.itertuples(index=False):
@@ -77,7 +79,7 @@ class Summary:
         if len(self.worst_pairs):
             lines += ["", "Worst column pairs (pair trend):"]
             for r in self.worst_pairs.itertuples(index=False):
-                lines.append(f"  {_fmt(r.score)}  {r.column} x {r.column_2}  ({r.metric.split('.')[-1]})")
+                lines.append(f"  {_fmt(r.score)}  {r.column} / {r.column_2}  ({r.metric.split('.')[-1]})")
         if self.skipped:
             lines += ["", "Not run:"]
             for s in self.skipped:
@@ -156,6 +158,12 @@ class EvaluationResult:
         headline = {r.metric: (math.nan if r.value is None else float(r.value)) for r in agg.itertuples(index=False)}
         order = sorted(headline, key=lambda m: (not m.startswith("aggregate."), m))
         headline = {k: headline[k] for k in order}
+        notes = {}
+        for r in agg.itertuples(index=False):
+            d = r.details or {}
+            if r.metric == "aggregate.column_pair_trends":
+                notes[r.metric] = (f"{d.get('n_counted')} of {d.get('n_pairs')} pairs pass the real-association "
+                                   f"thresholds; mean over all pairs {_fmt(d.get('mean_all_pairs')).strip()}")
         cols = self.column_table()
         worst_cols = cols.dropna(subset=["shape"]).head(5)
         worst_cols = pd.DataFrame({
@@ -164,7 +172,7 @@ class EvaluationResult:
                        for k in worst_cols["kind"]],
         })
         pairs = self.pair_table().dropna(subset=["score"]).head(5)
-        return Summary(headline, worst_cols.reset_index(drop=True), pairs.reset_index(drop=True),
+        return Summary(headline, notes, worst_cols.reset_index(drop=True), pairs.reset_index(drop=True),
                        list(self.skipped), self.n_real, self.n_synthetic)
 
     def __str__(self) -> str:
@@ -282,6 +290,14 @@ def evaluate(
     rows: list[Score] = []
     skipped: list[Skipped] = []
     timings: dict[str, float] = {}
+    names = {r.name for r in chosen}
+    if any(n.startswith(("marginal.", "pairwise.")) for n in names):
+        start = time.perf_counter()
+        try:
+            encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names)
+        except Exception:  # the metrics build what they need again and report their own errors
+            log.debug("preparing shared encodings failed", exc_info=True)
+        timings["encodings"] = time.perf_counter() - start
     progress = _progress(len(chosen), bool(ctx.options.get("progress", False)))
     for reg in chosen:
         needs = tuple(reg.info.get("requires", ()) or ())

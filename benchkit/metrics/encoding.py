@@ -64,7 +64,22 @@ def _memo(ctx: MetricContext, key: tuple, build):
 # ----------------------------------------------------------------------------------- categorical
 def categorical_codes(ctx: MetricContext, column: str) -> Codes:
     """Joint integer codes of a categorical/boolean column (missing values get their own code)."""
+    if ctx.schema[column].kind == "boolean":
+        return _memo(ctx, ("codes", column), lambda: _boolean_codes(ctx.real[column], ctx.synthetic[column]))
     return _memo(ctx, ("codes", column), lambda: _factorise_jointly(ctx.real[column], ctx.synthetic[column]))
+
+
+def _boolean_codes(real: pd.Series, synthetic: pd.Series) -> Codes:
+    """Codes of coerced boolean columns (object True/False/NaN): 0 = True, 1 = False, 2 = missing."""
+    out = []
+    for s in (real, synthetic):
+        v = s.to_numpy(dtype=object)
+        codes = np.full(len(v), 2, dtype=np.int32)
+        codes[v == False] = 1  # noqa: E712  (element-wise on an object array)
+        codes[v == True] = 0  # noqa: E712
+        out.append(codes)
+    has_nan = bool((out[0] == 2).any() or (out[1] == 2).any())
+    return Codes(out[0], out[1], np.array([True, False], dtype=object), 3 if has_nan else 2, 2 if has_nan else None)
 
 
 def _factorise_jointly(real: pd.Series, synthetic: pd.Series) -> Codes:
@@ -216,3 +231,29 @@ def discrete_codes(ctx: MetricContext, column: str, mode: str = "real") -> Codes
     if kind in ("categorical", "boolean"):
         return categorical_codes(ctx, column)
     return binned_codes(ctx, column, mode)
+
+
+# ------------------------------------------------------------------------------------- warm-up
+def prepare(ctx: MetricContext, *, with_ranks: bool = False, threads: int | None = None) -> None:
+    """Build every scored column's encodings up front in a thread pool (numpy sorts and pandas
+    factorisation release the GIL), so the metrics that follow only read ``ctx.cache``."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    tasks = []
+    for col in ctx.schema.scored_columns:
+        kind = ctx.schema[col].kind
+        if kind in ("numerical", "datetime"):
+            _origin(ctx, col)
+            for frame in ("real", "synthetic"):
+                tasks.append((ranks if with_ranks else numeric, col, frame))
+        elif kind in ("categorical", "boolean"):
+            tasks.append((lambda c, col, _f: categorical_codes(c, col), col, None))
+    n = threads or min(len(tasks), os.cpu_count() or 1, 8)
+    if n <= 1:
+        for fn, col, frame in tasks:
+            fn(ctx, col, frame)
+        return
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        for future in [pool.submit(fn, ctx, col, frame) for fn, col, frame in tasks]:
+            future.result()

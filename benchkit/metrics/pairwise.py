@@ -69,36 +69,58 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip((xc @ yc) / math.sqrt(sxx * syy), -1.0, 1.0))
 
 
-def _unit(ctx: MetricContext, key: tuple, v: np.ndarray) -> np.ndarray | None:
-    """``v`` centred and scaled to unit norm (cached), so r of two complete columns is one dot product."""
+def _moments(ctx: MetricContext, key: tuple, v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-column arrays for pairwise-complete Pearson (cached): values centred on the column mean
+    with 0 at missing rows, their squares, and the validity as float."""
     found = ctx.cache.get(key)
     if found is None:
-        c = v - v.mean()
-        norm = math.sqrt(float(c @ c))
-        found = c / norm if norm > 0 else False
+        c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
+        found = (c, c * c, valid.astype(np.float64))
         ctx.cache[key] = found
-    return None if found is False else found
+    return found
+
+
+def _pearson_from_moments(a: tuple, b: tuple) -> float:
+    """Pearson's r on the rows where both are present, from dot products of pre-centred arrays.
+
+    Centring each column on its own mean first keeps the one-pass sums numerically stable.
+    """
+    (x, xx, vx), (y, yy, vy) = a, b
+    n = float(vx @ vy)
+    if n < 2:
+        return math.nan
+    sx, sy = float(x @ vy), float(y @ vx)
+    sxx, syy, sxy = float(xx @ vy), float(yy @ vx), float(x @ y)
+    cxx, cyy = sxx - sx * sx / n, syy - sy * sy / n
+    if cxx <= 0.0 or cyy <= 0.0:
+        return math.nan
+    return float(np.clip((sxy - sx * sy / n) / math.sqrt(cxx * cyy), -1.0, 1.0))
 
 
 def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: str) -> float:
     na, nb = numeric(ctx, a, frame), numeric(ctx, b, frame)
     if method == "pearson":
-        if not na.has_missing and not nb.has_missing:
-            ua = _unit(ctx, ("unit", a, frame), na.values)
-            ub = _unit(ctx, ("unit", b, frame), nb.values)
-            if ua is None or ub is None or len(ua) < 2:
-                return math.nan
-            return float(np.clip(ua @ ub, -1.0, 1.0))
-        return pearson(na.values, nb.values)
+        return _pearson_from_moments(
+            _moments(ctx, ("moments", a, frame), na.values, na.valid),
+            _moments(ctx, ("moments", b, frame), nb.values, nb.valid),
+        )
     # spearman: Pearson's r of average ranks, ranked within the rows where both are present
     if not na.has_missing and not nb.has_missing:
-        ua = _unit(ctx, ("unit_rank", a, frame), ranks(ctx, a, frame))
-        ub = _unit(ctx, ("unit_rank", b, frame), ranks(ctx, b, frame))
-        if ua is None or ub is None or len(ua) < 2:
-            return math.nan
-        return float(np.clip(ua @ ub, -1.0, 1.0))
+        return _pearson_from_moments(
+            _moments(ctx, ("rank_moments", a, frame), ranks(ctx, a, frame), na.valid),
+            _moments(ctx, ("rank_moments", b, frame), ranks(ctx, b, frame), nb.valid),
+        )
     both = na.valid & nb.valid
-    return pearson(_subset_ranks(na, both), _subset_ranks(nb, both))
+    excluded = len(both) - int(both.sum())
+    # a column whose own missing rows are exactly the excluded ones keeps its full-column ranks
+    ra = ranks(ctx, a, frame) if na.n_missing == excluded else _subset_ranks(na, both)
+    rb = ranks(ctx, b, frame) if nb.n_missing == excluded else _subset_ranks(nb, both)
+    return _pearson_from_moments(_centre(ra, both), _centre(rb, both))
+
+
+def _centre(v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
+    return c, c * c, valid.astype(np.float64)
 
 
 def _subset_ranks(num: Numeric, rows: np.ndarray) -> np.ndarray:
