@@ -155,6 +155,8 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
     else:
         idx = np.flatnonzero(valid)
         order = idx[np.argsort(exact[idx], kind="quicksort")]
+    if len(order) < 2**31:
+        order = order.astype(np.int32)  # half the memory of a cached order
     return Numeric(values=values, valid=valid, order=order, sorted=exact[order], n_missing=int((~valid).sum()))
 
 

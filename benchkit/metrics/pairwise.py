@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -69,28 +70,53 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.clip((xc @ yc) / math.sqrt(sxx * syy), -1.0, 1.0))
 
 
-def _moments(ctx: MetricContext, key: tuple, v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-column arrays for pairwise-complete Pearson (cached): values centred on the column mean
-    with 0 at missing rows, their squares, and the validity as float."""
+@dataclass(frozen=True)
+class _Moments:
+    """A column centred on its mean (0 at missing rows); squares and validity only when values are missing."""
+
+    c: np.ndarray
+    norm2: float
+    sq: np.ndarray | None = None
+    valid: np.ndarray | None = None
+
+
+def _centre(v: np.ndarray, valid: np.ndarray, complete: bool) -> _Moments:
+    if complete:
+        c = v - v.mean()
+        return _Moments(c, float(c @ c))
+    c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
+    return _Moments(c, float(c @ c), c * c, valid.astype(np.float64))
+
+
+def _moments(ctx: MetricContext, key: tuple, build) -> _Moments:
     found = ctx.cache.get(key)
     if found is None:
-        c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
-        found = (c, c * c, valid.astype(np.float64))
-        ctx.cache[key] = found
+        found = ctx.cache[key] = build()
     return found
 
 
-def _pearson_from_moments(a: tuple, b: tuple) -> float:
-    """Pearson's r on the rows where both are present, from dot products of pre-centred arrays.
+def _pearson_from_moments(a: _Moments, b: _Moments) -> float:
+    """Pearson's r on the rows where both are present, from dot products of pre-centred columns.
 
-    Centring each column on its own mean first keeps the one-pass sums numerically stable.
+    Centring each column on its own mean first keeps the one-pass sums numerically stable; two
+    complete columns need a single dot product.
     """
-    (x, xx, vx), (y, yy, vy) = a, b
-    n = float(vx @ vy)
+    n_rows = len(a.c)
+    if a.valid is None and b.valid is None:
+        if n_rows < 2 or a.norm2 <= 0.0 or b.norm2 <= 0.0:
+            return math.nan
+        return float(np.clip((a.c @ b.c) / math.sqrt(a.norm2 * b.norm2), -1.0, 1.0))
+    if a.valid is not None and b.valid is not None:
+        n = float(a.valid @ b.valid)
+        sx, sy = float(a.c @ b.valid), float(b.c @ a.valid)
+        sxx, syy = float(a.sq @ b.valid), float(b.sq @ a.valid)
+    elif a.valid is not None:  # b complete
+        n, sx, sy, sxx, syy = float(a.valid.sum()), float(a.c.sum()), float(b.c @ a.valid), a.norm2, float((b.c * b.c) @ a.valid)
+    else:  # a complete
+        n, sx, sy, sxx, syy = float(b.valid.sum()), float(a.c @ b.valid), float(b.c.sum()), float((a.c * a.c) @ b.valid), b.norm2
     if n < 2:
         return math.nan
-    sx, sy = float(x @ vy), float(y @ vx)
-    sxx, syy, sxy = float(xx @ vy), float(yy @ vx), float(x @ y)
+    sxy = float(a.c @ b.c)
     cxx, cyy = sxx - sx * sx / n, syy - sy * sy / n
     if cxx <= 0.0 or cyy <= 0.0:
         return math.nan
@@ -101,26 +127,21 @@ def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: s
     na, nb = numeric(ctx, a, frame), numeric(ctx, b, frame)
     if method == "pearson":
         return _pearson_from_moments(
-            _moments(ctx, ("moments", a, frame), na.values, na.valid),
-            _moments(ctx, ("moments", b, frame), nb.values, nb.valid),
+            _moments(ctx, ("moments", a, frame), lambda: _centre(na.values, na.valid, not na.has_missing)),
+            _moments(ctx, ("moments", b, frame), lambda: _centre(nb.values, nb.valid, not nb.has_missing)),
         )
     # spearman: Pearson's r of average ranks, ranked within the rows where both are present
     if not na.has_missing and not nb.has_missing:
         return _pearson_from_moments(
-            _moments(ctx, ("rank_moments", a, frame), ranks(ctx, a, frame), na.valid),
-            _moments(ctx, ("rank_moments", b, frame), ranks(ctx, b, frame), nb.valid),
+            _moments(ctx, ("rank_moments", a, frame), lambda: _centre(ranks(ctx, a, frame), na.valid, True)),
+            _moments(ctx, ("rank_moments", b, frame), lambda: _centre(ranks(ctx, b, frame), nb.valid, True)),
         )
     both = na.valid & nb.valid
     excluded = len(both) - int(both.sum())
     # a column whose own missing rows are exactly the excluded ones keeps its full-column ranks
     ra = ranks(ctx, a, frame) if na.n_missing == excluded else _subset_ranks(na, both)
     rb = ranks(ctx, b, frame) if nb.n_missing == excluded else _subset_ranks(nb, both)
-    return _pearson_from_moments(_centre(ra, both), _centre(rb, both))
-
-
-def _centre(v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
-    return c, c * c, valid.astype(np.float64)
+    return _pearson_from_moments(_centre(ra, both, False), _centre(rb, both, False))
 
 
 def _subset_ranks(num: Numeric, rows: np.ndarray) -> np.ndarray:
