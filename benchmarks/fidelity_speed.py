@@ -155,7 +155,11 @@ def compare(bk, qr, label):
     m["type"] = [ptype(r) for r in m.itertuples()]
     m["diff"] = (m["score"] - m["Score"]).abs()
     for t, g in m.groupby("type"):
-        print(f"  {t:<24} {len(g):3d} pairs  max |diff| {g['diff'].max():.6f}  mean |diff| {g['diff'].mean():.6f}")
+        g = g.dropna(subset=["diff"])  # QualityReport leaves pairs below its thresholds unscored (NaN)
+        if len(g) == 0:
+            print(f"  {t:<24}   0 pairs scored by both (below QualityReport's real-association thresholds)")
+            continue
+        print(f"  {t:<24} {len(g):3d} pairs scored by both  max |diff| {g['diff'].max():.6f}  mean |diff| {g['diff'].mean():.6f}")
 
 
 def main() -> None:

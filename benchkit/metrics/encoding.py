@@ -147,7 +147,8 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
         values[~valid] = np.nan
         exact = raw
     else:
-        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        # coerced numerical columns are float64 already: no copy, NaN marks missing
+        values = s.to_numpy(dtype=np.float64) if s.dtype == np.float64 else s.to_numpy(dtype=np.float64, na_value=np.nan)
         valid = ~np.isnan(values)
         exact = values
     if valid.all():
@@ -187,6 +188,19 @@ def ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
         return average_ranks(num.sorted, num.order, len(num.values))
 
     return _memo(ctx, ("ranks", column, frame), build)
+
+
+def centred_ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
+    """Average ranks minus their mean (n + 1) / 2, for a column without missing values (cached alone,
+    so a complete column keeps one rank array, not two)."""
+
+    def build() -> np.ndarray:
+        num = numeric(ctx, column, frame)
+        r = average_ranks(num.sorted, num.order, len(num.values))
+        r -= (len(r) + 1) / 2.0
+        return r
+
+    return _memo(ctx, ("centred_ranks", column, frame), build)
 
 
 # ------------------------------------------------------------------------------------------ bins
@@ -236,6 +250,11 @@ def discrete_codes(ctx: MetricContext, column: str, mode: str = "real") -> Codes
 
 
 # ------------------------------------------------------------------------------------- warm-up
+def _rank_task(ctx: MetricContext, column: str, frame: str) -> None:
+    num = numeric(ctx, column, frame)
+    (ranks if num.has_missing else centred_ranks)(ctx, column, frame)
+
+
 def prepare(ctx: MetricContext, *, with_ranks: bool = False, threads: int | None = None) -> None:
     """Build every scored column's encodings up front in a thread pool (numpy sorts and pandas
     factorisation release the GIL), so the metrics that follow only read ``ctx.cache``."""
@@ -248,7 +267,7 @@ def prepare(ctx: MetricContext, *, with_ranks: bool = False, threads: int | None
         if kind in ("numerical", "datetime"):
             _origin(ctx, col)
             for frame in ("real", "synthetic"):
-                tasks.append((ranks if with_ranks else numeric, col, frame))
+                tasks.append((_rank_task if with_ranks else numeric, col, frame))
         elif kind in ("categorical", "boolean"):
             tasks.append((lambda c, col, _f: categorical_codes(c, col), col, None))
     n = threads or min(len(tasks), os.cpu_count() or 1, 8)

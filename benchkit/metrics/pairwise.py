@@ -30,7 +30,7 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .encoding import Numeric, average_ranks, categorical_codes, discrete_codes, numeric, ranks
+from .encoding import Numeric, average_ranks, categorical_codes, centred_ranks, discrete_codes, numeric, ranks
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
@@ -88,6 +88,10 @@ def _centre(v: np.ndarray, valid: np.ndarray, complete: bool) -> _Moments:
     return _Moments(c, float(c @ c), c * c, valid.astype(np.float64))
 
 
+def _centred(c: np.ndarray) -> _Moments:
+    return _Moments(c, float(c @ c))
+
+
 def _moments(ctx: MetricContext, key: tuple, build) -> _Moments:
     found = ctx.cache.get(key)
     if found is None:
@@ -133,8 +137,8 @@ def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: s
     # spearman: Pearson's r of average ranks, ranked within the rows where both are present
     if not na.has_missing and not nb.has_missing:
         return _pearson_from_moments(
-            _moments(ctx, ("rank_moments", a, frame), lambda: _centre(ranks(ctx, a, frame), na.valid, True)),
-            _moments(ctx, ("rank_moments", b, frame), lambda: _centre(ranks(ctx, b, frame), nb.valid, True)),
+            _moments(ctx, ("rank_moments", a, frame), lambda: _centred(centred_ranks(ctx, a, frame))),
+            _moments(ctx, ("rank_moments", b, frame), lambda: _centred(centred_ranks(ctx, b, frame))),
         )
     both = na.valid & nb.valid
     excluded = len(both) - int(both.sum())
