@@ -35,13 +35,13 @@ class Codes:
 
 @dataclass(frozen=True)
 class Numeric:
-    """Values of a numerical/datetime column in one frame, with the order of its valid values."""
+    """Values of a numerical/datetime column in one frame, with its valid values sorted."""
 
     values: np.ndarray  # float64, NaN where missing (datetimes: ns since the real minimum)
     valid: np.ndarray  # bool mask
-    order: np.ndarray  # row positions of the valid values, ascending by value
     sorted: np.ndarray  # exact sorted valid values (int64 ns for datetimes, float64 otherwise)
     n_missing: int
+    order: np.ndarray | None = None  # row positions of the valid values, ascending (see order_of)
 
     @property
     def has_missing(self) -> bool:
@@ -119,8 +119,17 @@ def is_datetime_column(ctx: MetricContext, column: str) -> bool:
 
 
 def numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
-    """Values and sort order of a numerical/datetime column in ``frame`` ("real" or "synthetic")."""
-    return _memo(ctx, ("numeric", column, frame), lambda: _build_numeric(ctx, column, frame))
+    """Values and sorted values of a numerical/datetime column in ``frame`` ("real" or "synthetic")."""
+    return _memo(ctx, ("numeric", column, frame), lambda: _build_numeric(ctx, column, frame, False))
+
+
+def order_of(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
+    """Row positions of the valid values in ascending order (an argsort, only built for ranks)."""
+    num = ctx.cache.get(("numeric", column, frame))
+    if num is None or num.order is None:
+        num = _build_numeric(ctx, column, frame, True)
+        ctx.cache[("numeric", column, frame)] = num
+    return num.order
 
 
 def _origin(ctx: MetricContext, column: str) -> int:
@@ -138,7 +147,7 @@ def _raw(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
-def _build_numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
+def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool) -> Numeric:
     s = (ctx.real if frame == "real" else ctx.synthetic)[column]
     if is_datetime_column(ctx, column):
         raw = _raw(s)
@@ -151,14 +160,17 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
         values = s.to_numpy(dtype=np.float64) if s.dtype == np.float64 else s.to_numpy(dtype=np.float64, na_value=np.nan)
         valid = ~np.isnan(values)
         exact = values
-    if valid.all():
+    n_missing = int(len(valid) - np.count_nonzero(valid))
+    if not with_order:  # a plain sort is ~1.5x faster than an argsort
+        return Numeric(values, valid, np.sort(exact[valid] if n_missing else exact), n_missing)
+    if n_missing == 0:
         order = np.argsort(exact, kind="quicksort")
     else:
         idx = np.flatnonzero(valid)
         order = idx[np.argsort(exact[idx], kind="quicksort")]
     if len(order) < 2**31:
         order = order.astype(np.int32)  # half the memory of a cached order
-    return Numeric(values=values, valid=valid, order=order, sorted=exact[order], n_missing=int((~valid).sum()))
+    return Numeric(values, valid, exact[order], n_missing, order)
 
 
 def average_ranks(sorted_values: np.ndarray, order: np.ndarray, size: int) -> np.ndarray:
@@ -184,8 +196,9 @@ def ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
     """Average ranks of the valid values of a column in ``frame`` (NaN at missing rows)."""
 
     def build() -> np.ndarray:
+        order = order_of(ctx, column, frame)
         num = numeric(ctx, column, frame)
-        return average_ranks(num.sorted, num.order, len(num.values))
+        return average_ranks(num.sorted, order, len(num.values))
 
     return _memo(ctx, ("ranks", column, frame), build)
 
@@ -195,8 +208,9 @@ def centred_ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
     so a complete column keeps one rank array, not two)."""
 
     def build() -> np.ndarray:
+        order = order_of(ctx, column, frame)
         num = numeric(ctx, column, frame)
-        r = average_ranks(num.sorted, num.order, len(num.values))
+        r = average_ranks(num.sorted, order, len(num.values))
         r -= (len(r) + 1) / 2.0
         return r
 
@@ -251,8 +265,8 @@ def discrete_codes(ctx: MetricContext, column: str, mode: str = "real") -> Codes
 
 # ------------------------------------------------------------------------------------- warm-up
 def _rank_task(ctx: MetricContext, column: str, frame: str) -> None:
-    num = numeric(ctx, column, frame)
-    (ranks if num.has_missing else centred_ranks)(ctx, column, frame)
+    order_of(ctx, column, frame)
+    (ranks if numeric(ctx, column, frame).has_missing else centred_ranks)(ctx, column, frame)
 
 
 def prepare(ctx: MetricContext, *, with_ranks: bool = False, threads: int | None = None) -> None:

@@ -30,7 +30,7 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .encoding import Numeric, average_ranks, categorical_codes, centred_ranks, discrete_codes, numeric, ranks
+from .encoding import average_ranks, categorical_codes, centred_ranks, discrete_codes, numeric, order_of, ranks
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
@@ -149,15 +149,17 @@ def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: s
     both = na.valid & nb.valid
     excluded = len(both) - int(both.sum())
     # a column whose own missing rows are exactly the excluded ones keeps its full-column ranks
-    ra = ranks(ctx, a, frame) if na.n_missing == excluded else _subset_ranks(na, both)
-    rb = ranks(ctx, b, frame) if nb.n_missing == excluded else _subset_ranks(nb, both)
+    ra = ranks(ctx, a, frame) if na.n_missing == excluded else _subset_ranks(ctx, a, frame, both)
+    rb = ranks(ctx, b, frame) if nb.n_missing == excluded else _subset_ranks(ctx, b, frame, both)
     return _pearson_from_moments(_centre(ra, both, False), _centre(rb, both, False))
 
 
-def _subset_ranks(num: Numeric, rows: np.ndarray) -> np.ndarray:
+def _subset_ranks(ctx: MetricContext, column: str, frame: str, rows: np.ndarray) -> np.ndarray:
     """Average ranks among the rows in mask ``rows`` only, reusing the column's sort order (O(n))."""
-    keep = rows[num.order]
-    return average_ranks(num.sorted[keep], num.order[keep], len(num.values))
+    order = order_of(ctx, column, frame)
+    num = numeric(ctx, column, frame)
+    keep = rows[order]
+    return average_ranks(num.sorted[keep], order[keep], len(num.values))
 
 
 def _correlation_scores(ctx: MetricContext, method: str) -> list[Score]:
