@@ -188,7 +188,7 @@ class EvaluationResult:
             path.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n", encoding="utf-8")
         elif path.suffix.lower() == ".csv":
             df = self.scores.copy()
-            df["details"] = [json.dumps(d, default=_json_default) for d in df["details"]]
+            df["details"] = [json.dumps(_json_ready(d), default=_json_default) for d in df["details"]]
             df.to_csv(path, index=False)
         else:
             raise BenchkitError(f"cannot write results to {path}: use a .json or .csv file name")
