@@ -185,10 +185,14 @@ def average_ranks(sorted_values: np.ndarray, order: np.ndarray, size: int) -> np
     if new.all():
         ranks[order] = np.arange(1, n + 1, dtype=np.float64)
         return ranks
-    starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], n)  # exclusive
-    mean_rank = (starts + 1 + ends) / 2.0  # mean of ranks start+1 .. end
-    ranks[order] = np.repeat(mean_rank, ends - starts)
+    # first and last sorted position of each value's run, by running max/min (no per-run loop)
+    pos = np.arange(n)
+    first = np.maximum.accumulate(np.where(new, pos, 0))
+    last_mark = np.empty(n, dtype=bool)
+    last_mark[-1] = True
+    last_mark[:-1] = new[1:]
+    last = np.minimum.accumulate(np.where(last_mark, pos, n)[::-1])[::-1]
+    ranks[order] = (first + last) / 2.0 + 1.0
     return ranks
 
 

@@ -205,8 +205,12 @@ def joint_counts(
     a_real: np.ndarray, b_real: np.ndarray, a_syn: np.ndarray, b_syn: np.ndarray, n_b: int, n_cells: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cells (``a * n_b + b`` keys) present in either frame, with their real and synthetic counts."""
-    kr = a_real.astype(np.int64) * n_b + b_real
-    ks = a_syn.astype(np.int64) * n_b + b_syn
+    if n_cells < 2**31:  # int32 arithmetic halves the memory traffic of the keys
+        kr = a_real.astype(np.int32, copy=False) * np.int32(n_b) + b_real
+        ks = a_syn.astype(np.int32, copy=False) * np.int32(n_b) + b_syn
+    else:
+        kr = a_real.astype(np.int64) * n_b + b_real
+        ks = a_syn.astype(np.int64) * n_b + b_syn
     if n_cells <= max(_DENSE_CELLS, 2 * (len(kr) + len(ks))):
         cr = np.bincount(kr, minlength=n_cells)
         cs = np.bincount(ks, minlength=n_cells)
