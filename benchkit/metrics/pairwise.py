@@ -94,6 +94,23 @@ def _centre(v: np.ndarray, valid: np.ndarray, complete: bool) -> _Moments:
     return _Moments(c, _dot(c, c), c * c, valid.astype(np.float64))
 
 
+def _pearson_moments(ctx: MetricContext, column: str, frame: str) -> _Moments:
+    """Moments for Pearson's r; a complete column keeps only its mean and norm in the cache (its
+    centred copy is rebuilt per pair: 8 bytes a row saved per column and frame)."""
+    num = numeric(ctx, column, frame)
+    key = ("moments", column, frame)
+    found = ctx.cache.get(key)
+    if found is None:
+        found = ctx.cache[key] = _centre(num.values, num.valid, not num.has_missing)
+        if not num.has_missing:
+            mean = float(num.values.mean())
+            found = ctx.cache[key] = ("complete", mean, found.norm2)
+    if isinstance(found, tuple):
+        _, mean, norm2 = found
+        return _Moments(num.values - mean, norm2)
+    return found
+
+
 def _centred(c: np.ndarray) -> _Moments:
     return _Moments(c, _dot(c, c))
 
@@ -136,10 +153,7 @@ def _pearson_from_moments(a: _Moments, b: _Moments) -> float:
 def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: str) -> float:
     na, nb = numeric(ctx, a, frame), numeric(ctx, b, frame)
     if method == "pearson":
-        return _pearson_from_moments(
-            _moments(ctx, ("moments", a, frame), lambda: _centre(na.values, na.valid, not na.has_missing)),
-            _moments(ctx, ("moments", b, frame), lambda: _centre(nb.values, nb.valid, not nb.has_missing)),
-        )
+        return _pearson_from_moments(_pearson_moments(ctx, a, frame), _pearson_moments(ctx, b, frame))
     # spearman: Pearson's r of average ranks, ranked within the rows where both are present
     if not na.has_missing and not nb.has_missing:
         return _pearson_from_moments(
