@@ -53,6 +53,14 @@ class Numeric:
         return len(self.sorted) > 0 and self.sorted[0] == self.sorted[-1]
 
 
+def _smallest(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """Codes in the narrowest integer type that holds them (a 1M-row column of few labels: 1 MB)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_codes <= np.iinfo(dtype).max:
+            return codes.astype(dtype, copy=False)
+    return codes.astype(np.int64, copy=False)
+
+
 def _memo(ctx: MetricContext, key: tuple, build):
     found = ctx.cache.get(key)
     if found is None:
@@ -74,7 +82,7 @@ def _boolean_codes(real: pd.Series, synthetic: pd.Series) -> Codes:
     out = []
     for s in (real, synthetic):
         v = s.to_numpy(dtype=object)
-        codes = np.full(len(v), 2, dtype=np.int32)
+        codes = np.full(len(v), 2, dtype=np.int8)
         codes[v == False] = 1  # noqa: E712  (element-wise on an object array)
         codes[v == True] = 0  # noqa: E712
         out.append(codes)
@@ -103,12 +111,12 @@ def _factorise_jointly(real: pd.Series, synthetic: pd.Series) -> Codes:
     if has_nan:
         codes_r = np.where(codes_r < 0, n_labels, codes_r)
         codes_s = np.where(codes_s < 0, n_labels, codes_s)
-    dtype = np.int32 if n_labels + 1 < 2**31 else np.int64
+    n_codes = n_labels + (1 if has_nan else 0)
     return Codes(
-        real=np.asarray(codes_r, dtype=dtype),
-        synthetic=np.asarray(codes_s, dtype=dtype),
+        real=_smallest(np.asarray(codes_r), n_codes),
+        synthetic=_smallest(np.asarray(codes_s), n_codes),
         labels=labels,
-        n_codes=n_labels + (1 if has_nan else 0),
+        n_codes=n_codes,
         nan_code=nan_code,
     )
 
@@ -247,14 +255,14 @@ def _build_bins(ctx: MetricContext, column: str, mode: str) -> Codes:
         nan_code = N_BINS
         out = []
         for v in (real, syn):
-            codes = np.searchsorted(inner, v, side="right").astype(np.int32)
+            codes = np.searchsorted(inner, v, side="right").astype(np.int8)
             codes[np.isnan(v)] = nan_code
             out.append(codes)
         labels = np.arange(N_BINS)
         return Codes(out[0], out[1], labels, N_BINS + 1, nan_code)
     if mode == "per_frame":
         # np.digitize gives 1..N_BINS inside, N_BINS+1 for the maximum and for NaN (SDMetrics' quirk)
-        out = [np.digitize(v, bin_edges(v)).astype(np.int32) for v in (real, syn)]
+        out = [np.digitize(v, bin_edges(v)).astype(np.int8) for v in (real, syn)]
         return Codes(out[0], out[1], np.arange(N_BINS + 2), N_BINS + 2, None)
     raise ValueError(f"unknown binning mode {mode!r}; use 'real' or 'per_frame'")
 
