@@ -221,3 +221,16 @@ def test_adult_independently_shuffled_columns_keep_shapes_lose_pair_trends(adult
     # the strongest real associations are the ones the shuffle destroys
     pairs = res.pair_table().set_index(["column", "column_2"])
     assert pairs.loc[("marital-status", "relationship"), "score"] < 0.6
+
+
+def test_paths_are_read_and_results_written(tmp_path):
+    real, syn = small_frames()
+    real.to_csv(tmp_path / "real.csv", index=False)
+    syn.to_parquet(tmp_path / "syn.parquet")
+    res = benchkit.evaluate(tmp_path / "real.csv", str(tmp_path / "syn.parquet"))
+    direct = benchkit.evaluate(real, syn)
+    assert res.score("aggregate.column_shapes") == pytest.approx(direct.score("aggregate.column_shapes"))
+    res.to_file(tmp_path / "out.csv")
+    assert len(pd.read_csv(tmp_path / "out.csv")) == len(res.scores)
+    with pytest.raises(BenchkitError, match=r"\.json or \.csv"):
+        res.to_file(tmp_path / "out.txt")
