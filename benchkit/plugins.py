@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "benchkit"
 ENV_LOAD = "BENCHKIT_LOAD_PLUGINS"
 
-DEFAULT_PLUGINS: tuple[str, ...] = ()
+DEFAULT_PLUGINS: tuple[str, ...] = ("benchkit_wgan",)
 """Modules registered at start-up, in this order. Each implements the same hooks a third party would."""
 
 KINDS = ("generator", "metric", "dataset")
