@@ -72,7 +72,7 @@ class ConditionalSampler:
         rows = self.rows[self.starts[g] + pick]
         return self.one_hot(span, k), span, k, rows
 
-    def sampling_cond(self, n: int, generator: torch.Generator | None) -> torch.Tensor:
-        """Conditional vectors drawn with the real (not log) category frequencies."""
+    def sampling_cond(self, n: int, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(cond one-hot, span, category) drawn with the real (not log) category frequencies."""
         span, k = self._draw(n, self.real_cdf, generator)
-        return self.one_hot(span, k)
+        return self.one_hot(span, k), span, k

@@ -43,6 +43,8 @@ from .transformer import DataTransformer
 log = logging.getLogger(__name__)
 
 _SAMPLE_CHUNK = 50_000
+_CALIBRATION_ROWS = 60_000
+_CALIBRATION_ROUNDS = 3
 _FORMAT = "benchkit-wgan/1"
 
 
@@ -74,7 +76,8 @@ class WGANGenerator(Generator):
     whichever comes first; ``max_seconds=None`` means no time limit), ``batch_size`` (rounded down to a
     multiple of ``pac``), ``lr``, ``embedding_dim`` (noise size), ``generator_dims``/``critic_dims``
     (hidden widths), ``n_critic`` (critic steps per generator step), ``gp_weight``, ``pac``, ``tau``
-    (Gumbel-softmax temperature), ``n_quantiles`` (knots of the numerical transform), ``device``
+    (Gumbel-softmax temperature), ``n_quantiles`` (knots of the numerical transform), ``calibrate``
+    (after training, shift categorical logits so categories come out at their real rates), ``device``
     ("auto" = CUDA when available, else CPU), ``seed``, ``verbose`` (tqdm bar; None = only on a
     terminal) and ``progress`` (called after each epoch with a dict of losses).
     """
@@ -93,6 +96,7 @@ class WGANGenerator(Generator):
         pac: int = 10,
         tau: float = 0.2,
         n_quantiles: int = 1000,
+        calibrate: bool = True,
         max_seconds: float | None = None,
         device: str = "auto",
         seed: int | None = 0,
@@ -110,6 +114,7 @@ class WGANGenerator(Generator):
         self.pac = pac
         self.tau = tau
         self.n_quantiles = n_quantiles
+        self.calibrate = calibrate
         self.max_seconds = max_seconds
         self.device = device
         self.seed = seed
@@ -266,31 +271,72 @@ class WGANGenerator(Generator):
         self.rows_seen_ = rows_seen
         self.layout_, self.gen_ = layout, gen.eval()
         self.sampler_ = sampler
+        self._calibrate(torch)
 
     # ---------------------------------------------------------------- sample
     def _sample(self, n: int) -> pd.DataFrame:
         torch = _torch()
-        dev = torch.device(self.device_)
         call = self.n_sample_calls_
         self.n_sample_calls_ += 1
-        seed = int(np.random.SeedSequence([self._seed_used, call]).generate_state(1)[0])
-        g = torch.Generator(device=dev)
-        g.manual_seed(seed)
+        g = self._rng(torch, call + 1)
         nums, codes = [], []
-        has_cond = self.layout_.n_spans > 0
         with torch.no_grad():
             for start in range(0, n, _SAMPLE_CHUNK):
-                m = min(_SAMPLE_CHUNK, n - start)
-                noise = torch.randn(m, self.embedding_dim, device=dev, generator=g)
-                if has_cond:
-                    cond = self.sampler_.sampling_cond(m, g)
-                    num, logits = self.gen_(torch.cat([noise, cond], dim=1))
-                    codes.append(self.layout_.sample_codes(logits, g).cpu().numpy())
-                else:
-                    num, _ = self.gen_(noise)
-                    codes.append(np.zeros((m, 0), dtype=np.int64))
+                num, code, _ = self._generate(torch, min(_SAMPLE_CHUNK, n - start), g)
                 nums.append(num.double().cpu().numpy())
+                codes.append(code.cpu().numpy())
         return self.transformer_.inverse_transform(np.concatenate(nums), np.concatenate(codes))
+
+    def _rng(self, torch, stream: int):
+        """A torch generator for one numbered stream of this model's seed (0 = calibration)."""
+        g = torch.Generator(device=torch.device(self.device_))
+        g.manual_seed(int(np.random.SeedSequence([self._seed_used, stream]).generate_state(1)[0]))
+        return g
+
+    def _generate(self, torch, m: int, g):
+        """m rows: numeric scores, span codes (the conditioned span set to its condition), span ids."""
+        dev = torch.device(self.device_)
+        noise = torch.randn(m, self.embedding_dim, device=dev, generator=g)
+        if self.layout_.n_spans == 0:
+            num, _ = self.gen_(noise)
+            return num, torch.zeros(m, 0, dtype=torch.long), None
+        cond, span, k = self.sampler_.sampling_cond(m, g)
+        num, logits = self.gen_(torch.cat([noise, cond], dim=1))
+        code = self.layout_.sample_codes(logits + self.logit_bias_, g)
+        code[torch.arange(m, device=dev), span] = k
+        return num, code, span
+
+    def _calibrate(self, torch) -> None:
+        """Shift categorical logits so that unconditioned spans come out at their real rates.
+
+        The conditioned span of a row always has its real frequency; the others depend on how well
+        the generator learnt the joint distribution, and a short training over-produces rare
+        categories. A few rounds of ``bias += log(real rate / generated rate)`` (estimated on the
+        rows where the span was not the condition) fix the marginals while keeping what the
+        generator learnt about how columns relate (each category's odds are scaled the same way in
+        every context).
+        """
+        width = self.layout_.width
+        self.logit_bias_ = torch.zeros(width, device=torch.device(self.device_))
+        if not self.calibrate or self.layout_.n_spans == 0:
+            return
+        real = torch.as_tensor(np.concatenate([c / c.sum() for c in self.counts_]), dtype=torch.float64)
+        seg = torch.repeat_interleave(torch.arange(self.layout_.n_spans), torch.as_tensor([len(c) for c in self.counts_]))
+        offsets = self.layout_.offsets.cpu()
+        g = self._rng(torch, 0)
+        m = int(min(_CALIBRATION_ROWS, max(20 * width, 10_000)))
+        for _ in range(_CALIBRATION_ROUNDS):
+            with torch.no_grad():
+                _, code, span = self._generate(torch, m, g)
+            code, span = code.cpu(), span.cpu()
+            free = torch.ones_like(code, dtype=torch.bool)
+            free[torch.arange(m), span] = False
+            hits = torch.zeros(width, dtype=torch.float64)
+            hits.index_add_(0, (code + offsets)[free], torch.ones(int(free.sum()), dtype=torch.float64))
+            rows_free = (free.sum(0).double())[seg]
+            gen_rate = (hits + 0.5) / (rows_free + 1.0)
+            step = torch.log(real.clamp_min(1e-12) / gen_rate).clamp(-4.0, 4.0)
+            self.logit_bias_ += step.to(self.logit_bias_.dtype).to(self.logit_bias_.device)
 
     # ------------------------------------------------------------ save/load
     def save(self, path: str | Path) -> None:
@@ -309,6 +355,7 @@ class WGANGenerator(Generator):
             "transformer": self.transformer_,
             "counts": self.counts_,
             "generator": {k: v.cpu() for k, v in self.gen_.state_dict().items()},
+            "logit_bias": self.logit_bias_.cpu(),
             "seed_used": self._seed_used,
             "n_sample_calls": self.n_sample_calls_,
             "history": self.history_,
@@ -345,6 +392,7 @@ class WGANGenerator(Generator):
         self.layout_, gen, _ = self._build(dev)
         gen.load_state_dict(state["generator"])
         self.gen_ = gen.eval()
+        self.logit_bias_ = state["logit_bias"].to(dev)
         self.sampler_ = ConditionalSampler(None, [s.size for s in self.transformer_.spans], dev, counts=self.counts_)
         self._seed_used = state["seed_used"]
         self.n_sample_calls_ = state["n_sample_calls"]
