@@ -220,6 +220,7 @@ class WGANGenerator(Generator):
             rows = torch.randint(0, n, (bs,), device=dev)
             return torch.zeros(bs, 0, device=dev), None, None, rows
 
+        t_loop = time.perf_counter()
         bar = tqdm(range(self.epochs), desc="wgan", unit="epoch", disable=None if self.verbose is None else not self.verbose,
                    leave=False)
         deadline = None if self.max_seconds is None else t0 + float(self.max_seconds)
@@ -269,6 +270,7 @@ class WGANGenerator(Generator):
         bar.close()
         self.epochs_done_ = epochs_done
         self.rows_seen_ = rows_seen
+        self.train_seconds_ = time.perf_counter() - t_loop
         self.layout_, self.gen_ = layout, gen.eval()
         self.sampler_ = sampler
         self._calibrate(torch)
@@ -285,7 +287,15 @@ class WGANGenerator(Generator):
                 num, code, _ = self._generate(torch, min(_SAMPLE_CHUNK, n - start), g)
                 nums.append(num.double().cpu().numpy())
                 codes.append(code.cpu().numpy())
-        return self.transformer_.inverse_transform(np.concatenate(nums), np.concatenate(codes))
+        return self.transformer_.inverse_transform(self._calibrated(np.concatenate(nums)), np.concatenate(codes))
+
+    def _calibrated(self, z: np.ndarray) -> np.ndarray:
+        """Map each generated numeric score through its own quantile map (monotone, per column)."""
+        maps = getattr(self, "numeric_calibration_", None) or []
+        for j, qmap in enumerate(maps):
+            if qmap is not None:
+                z[:, j] = qmap.forward(z[:, j])
+        return z
 
     def _rng(self, torch, stream: int):
         """A torch generator for one numbered stream of this model's seed (0 = calibration)."""
@@ -307,36 +317,53 @@ class WGANGenerator(Generator):
         return num, code, span
 
     def _calibrate(self, torch) -> None:
-        """Shift categorical logits so that unconditioned spans come out at their real rates.
+        """Correct the generator's marginals after training, keeping how columns relate.
 
-        The conditioned span of a row always has its real frequency; the others depend on how well
-        the generator learnt the joint distribution, and a short training over-produces rare
-        categories. A few rounds of ``bias += log(real rate / generated rate)`` (estimated on the
-        rows where the span was not the condition) fix the marginals while keeping what the
-        generator learnt about how columns relate (each category's odds are scaled the same way in
-        every context).
+        Categorical spans: the conditioned span of a row always has its real frequency; the others
+        depend on how well the generator learnt the joint distribution, and a short training
+        over-produces rare categories. A few rounds of ``bias += log(real rate / generated rate)``
+        (estimated on rows where the span was not the condition) fix the marginals; each category's
+        odds are scaled the same way in every context, so associations are kept.
+
+        Numerical columns: the generated normal scores are mapped through their own empirical
+        quantiles to exact normal scores (a monotone map per column), so each column's distribution
+        matches the real one while the ranks, and hence the dependence between columns, stay as the
+        generator made them. ``calibrate=False`` turns both off.
         """
+        from .quantile import QuantileNormalMap
+
         width = self.layout_.width
         self.logit_bias_ = torch.zeros(width, device=torch.device(self.device_))
-        if not self.calibrate or self.layout_.n_spans == 0:
+        self.numeric_calibration_ = []
+        if not self.calibrate:
             return
-        real = torch.as_tensor(np.concatenate([c / c.sum() for c in self.counts_]), dtype=torch.float64)
-        seg = torch.repeat_interleave(torch.arange(self.layout_.n_spans), torch.as_tensor([len(c) for c in self.counts_]))
-        offsets = self.layout_.offsets.cpu()
         g = self._rng(torch, 0)
         m = int(min(_CALIBRATION_ROWS, max(20 * width, 10_000)))
-        for _ in range(_CALIBRATION_ROUNDS):
+        if self.layout_.n_spans:
+            real = torch.as_tensor(np.concatenate([c / c.sum() for c in self.counts_]), dtype=torch.float64)
+            sizes = torch.as_tensor([len(c) for c in self.counts_])
+            seg = torch.repeat_interleave(torch.arange(self.layout_.n_spans), sizes)
+            offsets = self.layout_.offsets.cpu()
+            for _ in range(_CALIBRATION_ROUNDS):
+                with torch.no_grad():
+                    _, code, span = self._generate(torch, m, g)
+                code, span = code.cpu(), span.cpu()
+                free = torch.ones_like(code, dtype=torch.bool)
+                free[torch.arange(m), span] = False
+                hits = torch.zeros(width, dtype=torch.float64)
+                hits.index_add_(0, (code + offsets)[free], torch.ones(int(free.sum()), dtype=torch.float64))
+                gen_rate = (hits + 0.5) / (free.sum(0).double()[seg] + 1.0)
+                step = torch.log(real.clamp_min(1e-12) / gen_rate).clamp(-4.0, 4.0)
+                self.logit_bias_ += step.to(self.logit_bias_.dtype).to(self.logit_bias_.device)
+        if self.transformer_.n_numeric:
             with torch.no_grad():
-                _, code, span = self._generate(torch, m, g)
-            code, span = code.cpu(), span.cpu()
-            free = torch.ones_like(code, dtype=torch.bool)
-            free[torch.arange(m), span] = False
-            hits = torch.zeros(width, dtype=torch.float64)
-            hits.index_add_(0, (code + offsets)[free], torch.ones(int(free.sum()), dtype=torch.float64))
-            rows_free = (free.sum(0).double())[seg]
-            gen_rate = (hits + 0.5) / (rows_free + 1.0)
-            step = torch.log(real.clamp_min(1e-12) / gen_rate).clamp(-4.0, 4.0)
-            self.logit_bias_ += step.to(self.logit_bias_.dtype).to(self.logit_bias_.device)
+                num, code, _ = self._generate(torch, m, g)
+            z, code = num.double().cpu().numpy(), code.cpu().numpy()
+            for j, col in enumerate(self.transformer_.numeric):
+                keep = np.ones(m, dtype=bool) if col.missing_span is None else code[:, col.missing_span] == 0
+                values = z[keep, j]
+                ok = col.qmap is not None and len(values) >= 100 and np.isfinite(values).all()
+                self.numeric_calibration_.append(QuantileNormalMap.fit(values, self.n_quantiles) if ok else None)
 
     # ------------------------------------------------------------ save/load
     def save(self, path: str | Path) -> None:
@@ -356,6 +383,7 @@ class WGANGenerator(Generator):
             "counts": self.counts_,
             "generator": {k: v.cpu() for k, v in self.gen_.state_dict().items()},
             "logit_bias": self.logit_bias_.cpu(),
+            "numeric_calibration": self.numeric_calibration_,
             "seed_used": self._seed_used,
             "n_sample_calls": self.n_sample_calls_,
             "history": self.history_,
@@ -393,6 +421,7 @@ class WGANGenerator(Generator):
         gen.load_state_dict(state["generator"])
         self.gen_ = gen.eval()
         self.logit_bias_ = state["logit_bias"].to(dev)
+        self.numeric_calibration_ = state["numeric_calibration"]
         self.sampler_ = ConditionalSampler(None, [s.size for s in self.transformer_.spans], dev, counts=self.counts_)
         self._seed_used = state["seed_used"]
         self.n_sample_calls_ = state["n_sample_calls"]
