@@ -35,7 +35,7 @@ class ConditionalSampler:
             starts = np.concatenate(
                 [s * n + np.r_[0, np.cumsum(c)[:-1]] for s, c in enumerate(counts)]
             )
-            self.rows = torch.as_tensor(order, device=device)
+            self.rows = torch.as_tensor(order.astype(np.int32 if n < 2**31 else np.int64), device=device)
             self.starts = torch.as_tensor(starts, device=device)
             self.counts = torch.as_tensor(np.concatenate(counts), device=device)
         assert counts is not None, "give codes (training) or counts (a loaded model)"
@@ -69,7 +69,7 @@ class ConditionalSampler:
         g = self.offsets[span] + k
         pick = (torch.rand(n, device=self.device, dtype=torch.float64) * self.counts[g]).long()
         pick = torch.minimum(pick, self.counts[g] - 1)
-        rows = self.rows[self.starts[g] + pick]
+        rows = self.rows[self.starts[g] + pick].long()
         return self.one_hot(span, k), span, k, rows
 
     def sampling_cond(self, n: int, generator: torch.Generator | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -135,6 +135,8 @@ class WGANGenerator(Generator):
             raise BenchkitError(f"wgan: batch_size must be an integer >= pac ({self.pac}), got {self.batch_size!r}")
         if not isinstance(self.epochs, int) or self.epochs < 0:
             raise BenchkitError(f"wgan: epochs must be a non-negative integer, got {self.epochs!r}")
+        if not isinstance(self.n_critic, int) or self.n_critic < 1:
+            raise BenchkitError(f"wgan: n_critic must be a positive integer, got {self.n_critic!r}")
         if self.max_seconds is not None and not self.max_seconds > 0:
             raise BenchkitError(f"wgan: max_seconds must be positive or None, got {self.max_seconds!r}")
 
