@@ -150,6 +150,18 @@ def fallback_scores(real: pd.DataFrame, syn: pd.DataFrame, schema: Schema) -> di
             "category_combinations": combo, "tstr": math.nan}
 
 
+def category_rates(real: pd.DataFrame, syn: pd.DataFrame, schema: Schema) -> str:
+    """How many categories with >= 0.1% real frequency the synthetic table has within 2x of it."""
+    ok = total = 0
+    for c in schema.categorical:
+        r = real[c].astype(object).fillna("<NA>").astype(str).value_counts(normalize=True)
+        s = syn[c].astype(object).fillna("<NA>").astype(str).value_counts(normalize=True).reindex(r.index).fillna(0.0)
+        keep = r >= 0.001
+        ok += int(((s[keep] >= r[keep] / 2) & (s[keep] <= r[keep] * 2)).sum())
+        total += int(keep.sum())
+    return f"{ok}/{total}"
+
+
 def score(real, syn, schema, target, holdout, seed) -> tuple[dict[str, float], str]:
     try:
         from benchkit import evaluate
@@ -272,11 +284,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name}: FAILED {type(exc).__name__}: {exc}")
                 logging.getLogger("wgan_quality").debug("traceback", exc_info=True)
                 continue
-            row = {"dataset": ds, "generator": name, "fit_s": fit_s, "rows_per_s": rps, "epochs": epochs, **sc}
+            row = {"dataset": ds, "generator": name, "fit_s": fit_s, "rows_per_s": rps, "epochs": epochs, **sc,
+                   "rates_2x": category_rates(train, syn, schema)}
             results.append(row)
             print(f"  {name:16s} fit {fit_s:7.1f}s  rows/s {rps:9.0f}  epochs {epochs!s:>5}  shapes {sc['column_shapes']:.3f}  "
                   f"pair trends {sc['column_pair_trends']:.3f}  cat combos {sc['category_combinations']:.3f}  "
-                  f"TSTR {sc['tstr']:.3f}   [{note}]", flush=True)
+                  f"TSTR {sc['tstr']:.3f}  cats>=0.1% within 2x {row['rates_2x']}   [{note}]", flush=True)
         sub = [r for r in results if r["dataset"] == ds]
         w = next((r for r in sub if r["generator"] == "wgan"), None)
         c = next((r for r in sub if r["generator"] == "ctgan"), None)

@@ -275,7 +275,9 @@ class WGANGenerator(Generator):
         self.train_seconds_ = time.perf_counter() - t_loop
         self.layout_, self.gen_ = layout, gen.eval()
         self.sampler_ = sampler
+        t_cal = time.perf_counter()
         self._calibrate(torch)
+        self.calibration_seconds_ = time.perf_counter() - t_cal
 
     # ---------------------------------------------------------------- sample
     def _sample(self, n: int) -> pd.DataFrame:
