@@ -232,21 +232,22 @@ class WGANGenerator(Generator):
         for epoch in bar:
             sums = np.zeros(4)
             for _ in range(steps):
-                for _ in range(self.n_critic):
-                    cond, _, _, rows = draw()
+                for i in range(self.n_critic):
+                    cond, span, k, rows = draw()
                     real = torch.cat([matrix[rows], cond], dim=1)
-                    with torch.no_grad():
-                        fake, _ = fake_batch(cond)
-                    fake = torch.cat([fake, cond], dim=1)
-                    loss_c = critic(fake).mean() - critic(real).mean()
-                    gp = gradient_penalty(critic, real, fake)
+                    last = i == self.n_critic - 1
+                    # the last critic step's fake batch is kept (with its graph) for the generator
+                    # step, as in PyTorch's DCGAN example: one generator forward per step, not two
+                    with torch.set_grad_enabled(last):
+                        fake, logits = fake_batch(cond)
+                        fake = torch.cat([fake, cond], dim=1)
+                    loss_c = critic(fake.detach()).mean() - critic(real).mean()
+                    gp = gradient_penalty(critic, real, fake.detach())
                     opt_c.zero_grad(set_to_none=True)
                     (loss_c + self.gp_weight * gp).backward()
                     opt_c.step()
                     rows_seen += bs
-                cond, span, k, _ = draw()
-                fake, logits = fake_batch(cond)
-                loss_g = -critic(torch.cat([fake, cond], dim=1)).mean()
+                loss_g = -critic(fake).mean()
                 cond_loss = torch.zeros((), device=dev)
                 if has_cond:
                     logp = layout.log_softmax_padded(logits)
