@@ -4,7 +4,9 @@ Datasets: the Berka bank transactions (../shared/data/berka/trans.asc, whole day
 ``date`` parsed from YYMMDD) and UCI Adult (adult.data to train, adult.test as holdout).
 Per generator it prints: training seconds (whole ``fit``), rows/s (training rows per second of the
 training loop, without data-transformer fitting: wgan's rows fed to the critic / loop seconds, CTGAN's
-rows x epochs / (fit seconds - its transformer's fit seconds)), Column Shapes, Column Pair Trends, the category-combination score and TSTR utility.
+rows x epochs / (fit seconds - its transformer's fit seconds)), Column Shapes, Column Pair Trends,
+the category-combination score, TSTR utility and how many categories with >= 0.1% real frequency
+come out within a factor of two of it.
 
 Scores come from ``benchkit.evaluate`` when the metric modules are present; otherwise a small fallback
 scorer in this file is used and the output says so (see :func:`fallback_scores`).
@@ -14,7 +16,7 @@ with that venv's python). It has no time budget, so its data transformer and one
 first, then it is refit with as many epochs as fit the same ``--budget-seconds`` (transformer included)
 that ``wgan`` gets via ``max_seconds``.
 
-    python benchmarks/wgan_quality.py --budget-seconds 300            # the issue's setting
+    /work/venv-ctgan/bin/python benchmarks/wgan_quality.py --budget-seconds 300   # the issue's setting
     python benchmarks/wgan_quality.py --budget-seconds 60 --rows 30000 --datasets berka
 """
 
