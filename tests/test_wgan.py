@@ -142,3 +142,30 @@ def test_bad_input_gives_clear_errors(tmp_path):
         WGANGenerator.load(tmp_path / "junk.pt")
     with pytest.raises(BenchkitError, match="does not exist"):
         WGANGenerator.load(tmp_path / "missing.pt")
+
+
+def test_span_layout_softmax_and_draws_match_per_column_softmax():
+    import torch
+
+    from benchkit_wgan.networks import SpanLayout
+
+    sizes = [2, 5, 1, 3]
+    layout = SpanLayout(sizes)
+    torch.manual_seed(0)
+    logits = torch.randn(4, sum(sizes)) * 3
+    probs = torch.softmax(layout.pad(logits), dim=-1)
+    start = 0
+    for s, k in enumerate(sizes):
+        expected = torch.softmax(logits[:, start : start + k], dim=1)
+        torch.testing.assert_close(probs[:, s, :k], expected)
+        assert (probs[:, s, k:] == 0).all()  # padding never gets mass
+        start += k
+    relaxed = layout.gumbel_softmax(logits, tau=0.2)
+    assert relaxed.shape == logits.shape
+    torch.testing.assert_close(relaxed[:, :2].sum(1), torch.ones(4))
+    # hard draws (Gumbel-max) follow softmax(logits), so rare categories keep their rate
+    row = logits[:1].expand(40_000, -1)
+    codes = layout.sample_codes(row, torch.Generator().manual_seed(1))
+    assert codes.shape == (40_000, 4) and (codes[:, 2] == 0).all()
+    freq = torch.bincount(codes[:, 1], minlength=5).double() / 40_000
+    torch.testing.assert_close(freq, probs[0, 1, :5].double(), atol=0.01, rtol=0)
