@@ -247,6 +247,7 @@ class WGANGenerator(Generator):
                     (loss_c + self.gp_weight * gp).backward()
                     opt_c.step()
                     rows_seen += bs
+                critic.requires_grad_(False)  # the generator step needs no critic weight gradients
                 loss_g = -critic(fake).mean()
                 cond_loss = torch.zeros((), device=dev)
                 if has_cond:
@@ -255,6 +256,7 @@ class WGANGenerator(Generator):
                 opt_g.zero_grad(set_to_none=True)
                 (loss_g + cond_loss).backward()
                 opt_g.step()
+                critic.requires_grad_(True)
                 sums += [loss_c.item(), gp.item(), loss_g.item(), cond_loss.item()]
                 if deadline is not None and time.perf_counter() > deadline:
                     self.stopped_early_ = True
