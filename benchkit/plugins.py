@@ -42,6 +42,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "benchkit.metrics.privacy",
     "benchkit.datasets",
     "benchkit_baselines",
+    "benchkit_wgan",
 )
 """Modules registered at start-up, in this order. Each implements the same hooks a third party would."""
 

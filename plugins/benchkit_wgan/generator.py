@@ -1,0 +1,437 @@
+"""``wgan``: a conditional WGAN-GP with MLP generator and critic, built for speed on a CPU.
+
+Design (why each piece is there):
+
+- :class:`~benchkit_wgan.transformer.DataTransformer` maps numerical columns through their empirical
+  quantiles to normal scores (robust to heavy tails, point masses and several modes, and fast), and
+  categorical columns and missing-value indicators to one-hot blocks.
+- Training-by-sampling with conditional vectors (:mod:`benchkit_wgan.conditional`) so rare categories
+  are learnt; the generator pays a cross-entropy penalty for ignoring its condition.
+- Categorical outputs go through a Gumbel-softmax (``tau``) while training. When sampling, each
+  category is *drawn* from the generator's softmax (Gumbel-max) rather than taken by argmax: argmax
+  collapses every uncertain choice onto the most likely category and under-produces rare ones, while
+  drawing keeps the learnt rates. Unconditional samples draw their conditional vectors from the real
+  category frequencies.
+- The critic sees packs of ``pac`` rows (PacGAN) and is trained with a gradient penalty (WGAN-GP).
+- The data stay one float32 tensor; batches are gathered by index, every categorical operation covers
+  all spans at once, so the work per step is a few matrix products.
+
+Randomness: the same ``seed`` gives the same model and the same samples on a CPU (with the same torch
+thread count). ``sample`` calls are numbered: the i-th call of a fitted model, and of the same model
+saved and loaded again, returns the same rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from benchkit.errors import BenchkitError, DataError
+from benchkit.generator import Generator, ProgressCallback
+from benchkit.schema import Schema
+
+from .transformer import DataTransformer
+
+log = logging.getLogger(__name__)
+
+_SAMPLE_CHUNK = 50_000
+_CALIBRATION_ROWS = 60_000
+_CALIBRATION_ROUNDS = 3
+_FORMAT = "benchkit-wgan/1"
+
+
+def _torch():
+    """Import torch on first use (importing the plugin must not import torch).
+
+    Before the first import, OpenMP threads are told to sleep rather than spin while waiting
+    (``OMP_WAIT_POLICY=PASSIVE``, unless the user set it): on a machine shared with other busy
+    processes, spinning threads made training up to 8x slower here, at no cost on an idle machine.
+    """
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    return torch
+
+
+def _n_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class WGANGenerator(Generator):
+    """Conditional WGAN-GP for mixed tables (see the module docstring).
+
+    Keyword-only hyper-parameters, stored unchanged: ``epochs`` and ``max_seconds`` (training stops at
+    whichever comes first; ``max_seconds=None`` means no time limit), ``batch_size`` (rounded down to a
+    multiple of ``pac``), ``lr``, ``embedding_dim`` (noise size), ``generator_dims``/``critic_dims``
+    (hidden widths), ``n_critic`` (critic steps per generator step), ``gp_weight``, ``pac``, ``tau``
+    (Gumbel-softmax temperature), ``n_quantiles`` (knots of the numerical transform), ``calibrate``
+    (after training, shift categorical logits so categories come out at their real rates), ``device``
+    ("auto" = CUDA when available, else CPU), ``seed``, ``verbose`` (tqdm bar; None = only on a
+    terminal) and ``progress`` (called after each epoch with a dict of losses).
+    """
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 300,
+        batch_size: int = 1000,
+        lr: float = 2e-4,
+        embedding_dim: int = 64,
+        generator_dims: Sequence[int] = (256, 256),
+        critic_dims: Sequence[int] = (256, 256),
+        n_critic: int = 1,
+        gp_weight: float = 10.0,
+        pac: int = 10,
+        tau: float = 0.2,
+        n_quantiles: int = 1000,
+        calibrate: bool = True,
+        max_seconds: float | None = None,
+        device: str = "auto",
+        seed: int | None = 0,
+        verbose: bool | None = None,
+        progress: ProgressCallback | None = None,
+    ):
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.embedding_dim = embedding_dim
+        self.generator_dims = generator_dims
+        self.critic_dims = critic_dims
+        self.n_critic = n_critic
+        self.gp_weight = gp_weight
+        self.pac = pac
+        self.tau = tau
+        self.n_quantiles = n_quantiles
+        self.calibrate = calibrate
+        self.max_seconds = max_seconds
+        self.device = device
+        self.seed = seed
+        self.verbose = verbose
+        self.progress = progress
+
+    @staticmethod
+    def test_params() -> dict[str, Any]:
+        """Cheap settings for the conformance checks and unit tests."""
+        return {"epochs": 2, "batch_size": 50, "pac": 5, "generator_dims": (32, 32), "critic_dims": (32,),
+                "embedding_dim": 16, "n_quantiles": 50, "device": "cpu"}
+
+    # --------------------------------------------------------------- helpers
+    def _check_params(self) -> None:
+        if not isinstance(self.pac, int) or self.pac < 1:
+            raise BenchkitError(f"wgan: pac must be a positive integer, got {self.pac!r}")
+        if not isinstance(self.batch_size, int) or self.batch_size < self.pac:
+            raise BenchkitError(f"wgan: batch_size must be an integer >= pac ({self.pac}), got {self.batch_size!r}")
+        if not isinstance(self.epochs, int) or self.epochs < 0:
+            raise BenchkitError(f"wgan: epochs must be a non-negative integer, got {self.epochs!r}")
+        if not isinstance(self.n_critic, int) or self.n_critic < 1:
+            raise BenchkitError(f"wgan: n_critic must be a positive integer, got {self.n_critic!r}")
+        if self.max_seconds is not None and not self.max_seconds > 0:
+            raise BenchkitError(f"wgan: max_seconds must be positive or None, got {self.max_seconds!r}")
+
+    def _torch_device(self):
+        torch = _torch()
+        if self.device in (None, "auto"):
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            dev = torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise BenchkitError(f"wgan: unknown device {self.device!r} ({exc}); use 'auto', 'cpu' or 'cuda'") from None
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise BenchkitError("wgan: device='cuda' was asked for but torch sees no CUDA device; use device='auto'")
+        return dev
+
+    def _base_seed(self) -> int:
+        if self.seed is None:
+            if getattr(self, "_seed_used", None) is None:
+                self._seed_used = int(np.random.SeedSequence().generate_state(1)[0])
+            return self._seed_used
+        self._seed_used = int(self.seed)
+        return self._seed_used
+
+    def _build(self, torch_device):
+        from .networks import CriticNet, GeneratorNet, SpanLayout
+
+        sizes = [s.size for s in self.transformer_.spans]
+        layout = SpanLayout(sizes).to(torch_device)
+        gen = GeneratorNet(self.embedding_dim + layout.width, list(self.generator_dims), self.transformer_.n_numeric, layout)
+        critic = CriticNet(self.transformer_.width + layout.width, list(self.critic_dims), self.pac)
+        return layout, gen.to(torch_device), critic.to(torch_device)
+
+    # ------------------------------------------------------------------- fit
+    def _fit(self, data: pd.DataFrame, schema: Schema) -> None:
+        self._check_params()
+        torch = _torch()
+        torch.set_num_threads(_n_threads())
+        dev = self._torch_device()
+        self.device_ = str(dev)
+        t0 = time.perf_counter()
+        self.transformer_ = DataTransformer(n_quantiles=self.n_quantiles).fit(data, schema)
+        enc = self.transformer_.transform(data)
+        if self.transformer_.width == 0:
+            raise DataError("wgan: the table has no column to model (only id columns); nothing to learn")
+        matrix = torch.as_tensor(enc.matrix(self.transformer_.spans), device=dev)
+        self.counts_ = [np.bincount(enc.codes[:, j], minlength=s.size) for j, s in enumerate(self.transformer_.spans)]
+        self.n_sample_calls_ = 0
+        self.history_: list[dict[str, float]] = []
+        seed = self._base_seed()
+        devices = [dev.index or 0] if dev.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            self._train(torch, dev, matrix, enc.codes, t0)
+        self.fit_seconds_ = time.perf_counter() - t0
+
+    def _train(self, torch, dev, matrix, codes: np.ndarray, t0: float) -> None:
+        from tqdm.auto import tqdm
+
+        from .conditional import ConditionalSampler
+        from .networks import gradient_penalty
+
+        layout, gen, critic = self._build(dev)
+        sampler = ConditionalSampler(codes, [s.size for s in self.transformer_.spans], dev)
+        opt_g = torch.optim.Adam(gen.parameters(), lr=self.lr, betas=(0.5, 0.9), weight_decay=1e-6)
+        opt_c = torch.optim.Adam(critic.parameters(), lr=self.lr, betas=(0.5, 0.9))
+        n = matrix.shape[0]
+        bs = (self.batch_size // self.pac) * self.pac
+        steps = max(1, math.ceil(n / (bs * self.n_critic)))
+        has_cond = layout.n_spans > 0
+        n_num = self.transformer_.n_numeric
+
+        def fake_batch(cond):
+            noise = torch.randn(bs, self.embedding_dim, device=dev)
+            num, logits = gen(torch.cat([noise, cond], dim=1) if has_cond else noise)
+            parts = [num]
+            if has_cond:
+                parts.append(layout.gumbel_softmax(logits, self.tau))
+            return torch.cat(parts, dim=1), logits
+
+        def draw():
+            if has_cond:
+                return sampler.training_batch(bs)
+            rows = torch.randint(0, n, (bs,), device=dev)
+            return torch.zeros(bs, 0, device=dev), None, None, rows
+
+        t_loop = time.perf_counter()
+        bar = tqdm(range(self.epochs), desc="wgan", unit="epoch", disable=None if self.verbose is None else not self.verbose,
+                   leave=False)
+        deadline = None if self.max_seconds is None else t0 + float(self.max_seconds)
+        self.stopped_early_ = False
+        epochs_done = 0
+        rows_seen = 0
+        for epoch in bar:
+            sums = np.zeros(4)
+            for _ in range(steps):
+                for i in range(self.n_critic):
+                    cond, span, k, rows = draw()
+                    real = torch.cat([matrix[rows], cond], dim=1)
+                    last = i == self.n_critic - 1
+                    # the last critic step's fake batch is kept (with its graph) for the generator
+                    # step, as in PyTorch's DCGAN example: one generator forward per step, not two
+                    with torch.set_grad_enabled(last):
+                        fake, logits = fake_batch(cond)
+                        fake = torch.cat([fake, cond], dim=1)
+                    loss_c = critic(fake.detach()).mean() - critic(real).mean()
+                    gp = gradient_penalty(critic, real, fake.detach())
+                    opt_c.zero_grad(set_to_none=True)
+                    (loss_c + self.gp_weight * gp).backward()
+                    opt_c.step()
+                    rows_seen += bs
+                critic.requires_grad_(False)  # the generator step needs no critic weight gradients
+                loss_g = -critic(fake).mean()
+                cond_loss = torch.zeros((), device=dev)
+                if has_cond:
+                    logp = layout.log_softmax_padded(logits)
+                    cond_loss = -logp[torch.arange(bs, device=dev), span, k].mean()
+                opt_g.zero_grad(set_to_none=True)
+                (loss_g + cond_loss).backward()
+                opt_g.step()
+                critic.requires_grad_(True)
+                sums += [loss_c.item(), gp.item(), loss_g.item(), cond_loss.item()]
+                if deadline is not None and time.perf_counter() > deadline:
+                    self.stopped_early_ = True
+                    break
+            epochs_done += 1
+            rec = dict(zip(("loss_c", "gp", "loss_g", "loss_cond"), (sums / steps).round(4).tolist()))
+            rec.update(epoch=epoch + 1, epochs=self.epochs, seconds=round(time.perf_counter() - t0, 3))
+            self.history_.append(rec)
+            bar.set_postfix(loss_c=rec["loss_c"], loss_g=rec["loss_g"], cond=rec["loss_cond"])
+            log.debug("wgan epoch %d/%d %s", epoch + 1, self.epochs, rec)
+            if self.progress is not None:
+                self.progress(dict(rec))
+            if self.stopped_early_:
+                log.info("wgan: stopped after %d epoch(s): time budget of %ss spent", epochs_done, self.max_seconds)
+                break
+        bar.close()
+        self.epochs_done_ = epochs_done
+        self.rows_seen_ = rows_seen
+        self.train_seconds_ = time.perf_counter() - t_loop
+        self.layout_, self.gen_ = layout, gen.eval()
+        self.sampler_ = sampler
+        t_cal = time.perf_counter()
+        self._calibrate(torch)
+        self.calibration_seconds_ = time.perf_counter() - t_cal
+
+    # ---------------------------------------------------------------- sample
+    def _sample(self, n: int) -> pd.DataFrame:
+        torch = _torch()
+        call = self.n_sample_calls_
+        self.n_sample_calls_ += 1
+        g = self._rng(torch, call + 1)
+        nums, codes = [], []
+        with torch.no_grad():
+            for start in range(0, n, _SAMPLE_CHUNK):
+                num, code, _ = self._generate(torch, min(_SAMPLE_CHUNK, n - start), g)
+                nums.append(num.double().cpu().numpy())
+                codes.append(code.cpu().numpy())
+        return self.transformer_.inverse_transform(self._calibrated(np.concatenate(nums)), np.concatenate(codes))
+
+    def _calibrated(self, z: np.ndarray) -> np.ndarray:
+        """Map each generated numeric score through its own quantile map (monotone, per column)."""
+        maps = getattr(self, "numeric_calibration_", None) or []
+        for j, qmap in enumerate(maps):
+            if qmap is not None:
+                z[:, j] = qmap.forward(z[:, j])
+        return z
+
+    def _rng(self, torch, stream: int):
+        """A torch generator for one numbered stream of this model's seed (0 = calibration)."""
+        g = torch.Generator(device=torch.device(self.device_))
+        g.manual_seed(int(np.random.SeedSequence([self._seed_used, stream]).generate_state(1)[0]))
+        return g
+
+    def _generate(self, torch, m: int, g):
+        """m rows: numeric scores, span codes (the conditioned span set to its condition), span ids."""
+        dev = torch.device(self.device_)
+        noise = torch.randn(m, self.embedding_dim, device=dev, generator=g)
+        if self.layout_.n_spans == 0:
+            num, _ = self.gen_(noise)
+            return num, torch.zeros(m, 0, dtype=torch.long), None
+        cond, span, k = self.sampler_.sampling_cond(m, g)
+        num, logits = self.gen_(torch.cat([noise, cond], dim=1))
+        code = self.layout_.sample_codes(logits + self.logit_bias_, g)
+        code[torch.arange(m, device=dev), span] = k
+        return num, code, span
+
+    def _calibrate(self, torch) -> None:
+        """Correct the generator's marginals after training, keeping how columns relate.
+
+        Categorical spans: the conditioned span of a row always has its real frequency; the others
+        depend on how well the generator learnt the joint distribution, and a short training
+        over-produces rare categories. A few rounds of ``bias += log(real rate / generated rate)``
+        (estimated on rows where the span was not the condition) fix the marginals; each category's
+        odds are scaled the same way in every context, so associations are kept.
+
+        Numerical columns: the generated normal scores are mapped through their own empirical
+        quantiles to exact normal scores (a monotone map per column), so each column's distribution
+        matches the real one while the ranks, and hence the dependence between columns, stay as the
+        generator made them. ``calibrate=False`` turns both off.
+        """
+        from .quantile import QuantileNormalMap
+
+        width = self.layout_.width
+        self.logit_bias_ = torch.zeros(width, device=torch.device(self.device_))
+        self.numeric_calibration_ = []
+        if not self.calibrate:
+            return
+        g = self._rng(torch, 0)
+        m = int(min(_CALIBRATION_ROWS, max(20 * width, 10_000)))
+        if self.layout_.n_spans:
+            real = torch.as_tensor(np.concatenate([c / c.sum() for c in self.counts_]), dtype=torch.float64)
+            sizes = torch.as_tensor([len(c) for c in self.counts_])
+            seg = torch.repeat_interleave(torch.arange(self.layout_.n_spans), sizes)
+            offsets = self.layout_.offsets.cpu()
+            for _ in range(_CALIBRATION_ROUNDS):
+                with torch.no_grad():
+                    _, code, span = self._generate(torch, m, g)
+                code, span = code.cpu(), span.cpu()
+                free = torch.ones_like(code, dtype=torch.bool)
+                free[torch.arange(m), span] = False
+                hits = torch.zeros(width, dtype=torch.float64)
+                hits.index_add_(0, (code + offsets)[free], torch.ones(int(free.sum()), dtype=torch.float64))
+                gen_rate = (hits + 0.5) / (free.sum(0).double()[seg] + 1.0)
+                step = torch.log(real.clamp_min(1e-12) / gen_rate).clamp(-4.0, 4.0)
+                self.logit_bias_ += step.to(self.logit_bias_.dtype).to(self.logit_bias_.device)
+        if self.transformer_.n_numeric:
+            with torch.no_grad():
+                num, code, _ = self._generate(torch, m, g)
+            z, code = num.double().cpu().numpy(), code.cpu().numpy()
+            for j, col in enumerate(self.transformer_.numeric):
+                keep = np.ones(m, dtype=bool) if col.missing_span is None else code[:, col.missing_span] == 0
+                values = z[keep, j]
+                ok = col.qmap is not None and len(values) >= 100 and np.isfinite(values).all()
+                self.numeric_calibration_.append(QuantileNormalMap.fit(values, self.n_quantiles) if ok else None)
+
+    # ------------------------------------------------------------ save/load
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model (hyper-parameters, transformer, generator weights) to one file."""
+        torch = _torch()
+        if not getattr(self, "_fitted", False):
+            from benchkit.errors import NotFittedError
+
+            raise NotFittedError("wgan: save() needs a fitted model; call fit() first")
+        params = self.get_params()
+        params.pop("progress", None)
+        state = {
+            "format": _FORMAT,
+            "params": params,
+            "schema": self.schema_.to_dict(),
+            "transformer": self.transformer_,
+            "counts": self.counts_,
+            "generator": {k: v.cpu() for k, v in self.gen_.state_dict().items()},
+            "logit_bias": self.logit_bias_.cpu(),
+            "numeric_calibration": self.numeric_calibration_,
+            "seed_used": self._seed_used,
+            "n_sample_calls": self.n_sample_calls_,
+            "history": self.history_,
+        }
+        torch.save(state, Path(path))
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | None = None) -> "WGANGenerator":
+        """Read a model written by :meth:`save` (a classmethod: returns a new, fitted generator).
+
+        The file is unpickled: load only files you wrote yourself.
+        """
+        torch = _torch()
+        from .conditional import ConditionalSampler
+
+        path = Path(path)
+        if not path.exists():
+            raise BenchkitError(f"wgan: model file {path} does not exist")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=False)
+        except Exception as exc:
+            raise BenchkitError(f"wgan: {path} is not a saved wgan model ({type(exc).__name__}: {exc})") from None
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise BenchkitError(f"wgan: {path} is not a saved wgan model (format {_FORMAT} expected)")
+        params = dict(state["params"])
+        if device is not None:
+            params["device"] = device
+        self = cls(**params)
+        dev = self._torch_device()
+        self.device_ = str(dev)
+        self.schema_ = Schema.from_dict(state["schema"])
+        self.transformer_ = state["transformer"]
+        self.counts_ = state["counts"]
+        self.layout_, gen, _ = self._build(dev)
+        gen.load_state_dict(state["generator"])
+        self.gen_ = gen.eval()
+        self.logit_bias_ = state["logit_bias"].to(dev)
+        self.numeric_calibration_ = state["numeric_calibration"]
+        self.sampler_ = ConditionalSampler(None, [s.size for s in self.transformer_.spans], dev, counts=self.counts_)
+        self._seed_used = state["seed_used"]
+        self.n_sample_calls_ = state["n_sample_calls"]
+        self.history_ = state["history"]
+        self._fitted = True
+        return self

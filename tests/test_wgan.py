@@ -1,0 +1,171 @@
+"""The built-in ``wgan`` generator: real torch training on small tables (tiny settings, fast)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchkit import BenchkitError, Schema
+from benchkit.errors import NotFittedError
+from benchkit.testing import check_generator
+from benchkit_wgan import WGANGenerator
+
+TINY = WGANGenerator.test_params()
+
+
+def mixed(n: int = 800, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(["credit", "debit", "fee"], n, p=[0.5, 0.4, 0.1])
+    df = pd.DataFrame(
+        {
+            "kind": kind,
+            "amount": np.round(np.exp(rng.normal(np.where(kind == "credit", 7, 4), 1)), 2),
+            "items": rng.poisson(2, n),
+            "online": rng.choice([True, False], n),
+            "when": pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D"),
+            "channel": rng.choice(["app", "web", None], n, p=[0.5, 0.3, 0.2]),
+        }
+    )
+    df.loc[rng.random(n) < 0.15, "amount"] = np.nan
+    df.loc[rng.random(n) < 0.05, "when"] = pd.NaT
+    return df
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    df = mixed()
+    schema = Schema.infer(df)
+    return df, schema, WGANGenerator(**TINY, seed=3).fit(df, schema)
+
+
+def test_fit_sample_mixed_table_with_missing_values_and_dates(fitted):
+    df, schema, gen = fitted
+    out = gen.sample(3000)
+    assert list(out.columns) == list(df.columns) and len(out) == 3000
+    assert schema.validate(out).ok, str(schema.validate(out))
+    assert out["when"].dtype == df["when"].dtype and out["items"].dtype == df["items"].dtype
+    assert out["when"].dropna().between(df["when"].min(), df["when"].max()).all()
+    assert (out["when"].dropna().dt.normalize() == out["when"].dropna()).all()
+    assert out["amount"].dropna().between(df["amount"].min(), df["amount"].max()).all()
+    assert set(out["kind"]) <= set(df["kind"]) and set(out["online"]) <= {True, False}
+    # missing values come back at about their real rates (explicit indicators + calibration)
+    for col in ("amount", "when", "channel"):
+        assert abs(out[col].isna().mean() - df[col].isna().mean()) < 0.05, col
+    assert gen.epochs_done_ == TINY["epochs"] and len(gen.history_) == TINY["epochs"]
+    assert {"loss_c", "loss_g", "gp", "loss_cond"} <= set(gen.history_[0])
+
+
+def test_save_load_round_trip_gives_the_same_samples(fitted, tmp_path):
+    df, schema, gen = fitted
+    path = tmp_path / "wgan.pt"
+    gen.save(path)
+    loaded = WGANGenerator.load(path)
+    a = gen.sample(500)
+    b = loaded.sample(500)
+    pd.testing.assert_frame_equal(a, b)
+    # sample calls are numbered, so the next call differs but stays in step after loading
+    pd.testing.assert_frame_equal(gen.sample(200), loaded.sample(200))
+    assert not gen.sample(200).equals(gen.sample(200))
+
+
+def test_deterministic_under_seed():
+    df = mixed(400, seed=1)
+    schema = Schema.infer(df)
+    a = WGANGenerator(**TINY, seed=7).fit(df, schema).sample(300)
+    b = WGANGenerator(**TINY, seed=7).fit(df, schema).sample(300)
+    c = WGANGenerator(**TINY, seed=8).fit(df, schema).sample(300)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_rare_categories_come_out_at_their_real_rates():
+    """Categories with >= 0.1% frequency appear in 100,000 rows within a factor of two of it."""
+    rng = np.random.default_rng(0)
+    n = 20_000
+    op = rng.choice(["cash", "card", "transfer", "cheque", "fee"], n, p=[0.6, 0.3, 0.094, 0.004, 0.002])
+    region = rng.choice(["north", "south", "east", "island"], n, p=[0.5, 0.3, 0.1985, 0.0015])
+    kind = np.where(op == "fee", "debit", rng.choice(["credit", "debit"], n))
+    df = pd.DataFrame({"op": op, "region": region, "kind": kind,
+                       "amount": np.exp(rng.normal(np.where(op == "transfer", 8, 4), 1))})
+    params = dict(TINY, epochs=3, batch_size=500, generator_dims=(64, 64), critic_dims=(64,))
+    gen = WGANGenerator(**params, seed=0).fit(df, Schema.infer(df))
+    out = gen.sample(100_000)
+    checked = 0
+    for col in ("op", "region", "kind"):
+        real = df[col].value_counts(normalize=True)
+        syn = out[col].value_counts(normalize=True).reindex(real.index).fillna(0.0)
+        for cat, freq in real[real >= 0.001].items():
+            assert freq / 2 <= syn[cat] <= freq * 2, (col, cat, freq, syn[cat])
+            checked += 1
+    assert checked == 11  # every planted category, the rarest at 0.1-0.2%
+
+
+def test_time_budget_stops_training_early():
+    df = mixed(300)
+    seen = []
+    gen = WGANGenerator(**dict(TINY, epochs=10**6, max_seconds=1.0), progress=seen.append)
+    gen.fit(df, Schema.infer(df))
+    assert gen.stopped_early_ and 1 <= gen.epochs_done_ < 10**6
+    assert len(seen) == gen.epochs_done_ and seen[-1]["epoch"] == gen.epochs_done_
+    assert seen[0]["epochs"] == 10**6 and "loss_g" in seen[0]
+    assert len(gen.sample(5)) == 5
+
+
+def test_conformance_suite_passes():
+    check_generator(WGANGenerator)
+
+
+def test_registered_and_import_does_not_load_torch(plugin_manager):
+    from benchkit import plugins
+
+    reg = plugins.get_generator("wgan")
+    assert reg.obj is WGANGenerator and reg.info["test_params"] == TINY
+    code = "import sys, benchkit_wgan; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_bad_input_gives_clear_errors(tmp_path):
+    df = mixed(100)
+    schema = Schema.infer(df)
+    with pytest.raises(NotFittedError):
+        WGANGenerator(**TINY).sample(3)
+    with pytest.raises(BenchkitError, match="batch_size"):
+        WGANGenerator(**dict(TINY, batch_size=3, pac=5)).fit(df, schema)
+    with pytest.raises(BenchkitError, match="device"):
+        WGANGenerator(**dict(TINY, device="nonsense")).fit(df, schema)
+    (tmp_path / "junk.pt").write_bytes(b"not a model")
+    with pytest.raises(BenchkitError, match="not a saved wgan model"):
+        WGANGenerator.load(tmp_path / "junk.pt")
+    with pytest.raises(BenchkitError, match="does not exist"):
+        WGANGenerator.load(tmp_path / "missing.pt")
+
+
+def test_span_layout_softmax_and_draws_match_per_column_softmax():
+    import torch
+
+    from benchkit_wgan.networks import SpanLayout
+
+    sizes = [2, 5, 1, 3]
+    layout = SpanLayout(sizes)
+    torch.manual_seed(0)
+    logits = torch.randn(4, sum(sizes)) * 3
+    probs = torch.softmax(layout.pad(logits), dim=-1)
+    start = 0
+    for s, k in enumerate(sizes):
+        expected = torch.softmax(logits[:, start : start + k], dim=1)
+        torch.testing.assert_close(probs[:, s, :k], expected)
+        assert (probs[:, s, k:] == 0).all()  # padding never gets mass
+        start += k
+    relaxed = layout.gumbel_softmax(logits, tau=0.2)
+    assert relaxed.shape == logits.shape
+    torch.testing.assert_close(relaxed[:, :2].sum(1), torch.ones(4))
+    # hard draws (Gumbel-max) follow softmax(logits), so rare categories keep their rate
+    row = logits[:1].expand(40_000, -1)
+    codes = layout.sample_codes(row, torch.Generator().manual_seed(1))
+    assert codes.shape == (40_000, 4) and (codes[:, 2] == 0).all()
+    freq = torch.bincount(codes[:, 1], minlength=5).double() / 40_000
+    torch.testing.assert_close(freq, probs[0, 1, :5].double(), atol=0.01, rtol=0)
