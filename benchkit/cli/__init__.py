@@ -11,7 +11,7 @@ from typing import Sequence
 
 from ..errors import BenchkitError
 
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("report", "demo")
 """Sub-command modules, in the order ``benchkit --help`` lists them."""
 
 
