@@ -78,13 +78,13 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
             notes.append("No sample of the real data was saved with these results: figures comparing "
                          "distributions are not available.")
         columns = list(view.real.columns) if view.real is not None else []
-        figures = {
-            "marginals": _attempt("column distributions", notes, lambda: fig_marginals.render(view, colors), []),
-            "correlation": _attempt("correlation heatmaps", notes, lambda: fig_correlation.render(view), []),
-            "combinations": _attempt("category-combination scatter", notes,
-                                     lambda: fig_combinations.render(view, colors)),
+        figures = {  # the density first: it checks a user-given pair before the slower figures
             "density": _attempt("2-D density", notes,
                                 lambda: fig_density2d.render(view, _pair_for(pair, name, columns))),
+            "marginals": _attempt("column distributions", notes, lambda: fig_marginals.render(view, colors), []),
+            "correlation": _attempt("correlation heatmaps", notes, lambda: fig_correlation.render(view)),
+            "combinations": _attempt("category-combination scatter", notes,
+                                     lambda: fig_combinations.render(view, colors)),
             "datetime": _attempt("datetime distribution", notes, lambda: fig_datetime.render(view, colors), []),
             "utility": _attempt("utility bars", notes, lambda: fig_utility.render(data, name, table, colors)),
         }
