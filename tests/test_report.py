@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import re
 import subprocess
@@ -18,6 +19,7 @@ from benchkit.report.model import from_results
 from benchkit.report.tables import leaderboard
 from benchkit.results import REFERENCE_GENERATOR, ResultStore, aggregate
 
+from chromium import Chromium, find_chromium
 from report_data import EVIL, build_results, compute_scores, make_frame, sample_noisy
 
 URI = re.compile(r'src="data:(image/svg\+xml|image/png);base64,([A-Za-z0-9+/=]+)"')
@@ -162,3 +164,33 @@ def test_a_broken_sample_still_gives_a_report(evil_results, tmp_path):
     assert 'id="leaderboard"' in html and "Column distributions" in html
     # the bad sample is drawn as stored where it can be; the other generators' figures are all there
     assert len(images(html)) >= 8
+
+
+IMAGE_STATE = """JSON.stringify(Array.from(document.images).map(i => ({
+  ok: i.complete && i.naturalWidth > 0 && i.naturalHeight > 0,
+  alt: i.alt, w: i.naturalWidth})))"""
+
+
+def test_report_renders_in_headless_chromium(results, tmp_path):
+    """A demo-sized report (4 generators, 2 seeds, every figure kind) in Debian's chromium."""
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium binary on PATH (Debian: apt-get install -y chromium; .ci/run installs it)")
+    path = write_report(results, tmp_path / "report.html")
+    n_img = len(re.findall(r"<img ", path.read_text(encoding="utf-8")))
+    assert n_img >= 10
+    with Chromium(binary, width=1400, height=1000) as browser:
+        browser.open(path)
+        state = json.loads(browser.evaluate(IMAGE_STATE))
+        assert len(state) == n_img
+        broken = [s["alt"] for s in state if not s["ok"]]
+        assert not broken, f"figures that did not load: {broken}"
+        assert browser.console_errors() == []
+        # the page is laid out: the leaderboard has the reference row and ranked generators
+        rows = browser.evaluate("document.querySelectorAll('table.leaderboard tbody tr').length")
+        assert rows == 5  # holdout, three generators, the failed one
+        shot = browser.screenshot(tmp_path / "report.png", full_page=True)
+        lb = browser.screenshot(tmp_path / "leaderboard.png", selector="#leaderboard")
+    for png in (shot, lb):
+        data = png.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
