@@ -56,10 +56,12 @@ def render(view: DatasetView) -> Figure | None:
             diff = np.abs(real - syn)
             means.append(f"{gen}: {np.nanmean(diff[np.triu_indices(len(cols), 1)]):.3f}")
             _panel(axes[0, k], syn, names, label(gen, 30), "vlag", -1, 1, annotate, False)
-            diff_im = _panel(axes[1, k], diff, names, f"|real − synthetic|\n{label(gen, 24)}", "rocket_r", 0, 1, annotate, k == 1)
+            diff_im = _panel(axes[1, k], diff, names, label(gen, 24), "rocket_r", 0, 1, annotate, k == 1)
         fig.colorbar(im, ax=axes[0, :].tolist(), shrink=0.8, label="Pearson r")
         if diff_im is not None:
             axes[1, 0].set_axis_off()
+            axes[1, 0].text(0.5, 0.5, "|real − synthetic|\nper generator", ha="center", va="center",
+                            transform=axes[1, 0].transAxes, fontsize=9)
             fig.colorbar(diff_im, ax=axes[1, :].tolist(), shrink=0.8, label="absolute difference")
         caption = "Mean absolute correlation difference: " + ", ".join(means) + "." if means else ""
         return export(fig, alt="Pearson correlations: real, synthetic and their absolute difference", caption=caption)

@@ -45,7 +45,8 @@ def _numeric(name: str, series: dict[str, pd.Series], colors: dict[str, str]):
     lo, hi = np.quantile(real, [0.005, 0.995])
     if hi <= lo:
         lo, hi = real.min() - 0.5, real.max() + 0.5
-    log = lo > 0 and hi / lo > 1000
+    # a right-skewed positive column (most mass in the first tenth of the range) reads better on a log axis
+    log = lo > 0 and hi / lo > 50 and (np.median(real) - lo) < 0.1 * (hi - lo)
     edges = np.geomspace(lo, hi, BINS + 1) if log else np.linspace(lo, hi, BINS + 1)
     fig, axes = new_figure(4.6, 2.8)
     ax = axes[0, 0]
@@ -65,7 +66,7 @@ def _numeric(name: str, series: dict[str, pd.Series], colors: dict[str, str]):
     ax.set_title(label(name, 60))
     ax.set_ylabel("share of rows per bin")
     ax.set_xlabel("central 99% of real values" + (" (log scale)" if log else "") + "; outside values piled at the ends")
-    ax.legend(loc="best", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
@@ -96,5 +97,5 @@ def _categorical(name: str, series: dict[str, pd.Series], colors: dict[str, str]
     ax.invert_yaxis()
     ax.set_xlabel("share of rows")
     ax.set_title(label(name, 60))
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig

@@ -42,8 +42,8 @@ def render(data: ReportData, dataset: str, table: pd.DataFrame, colors: dict[str
             continue
         r = hit.iloc[0]
         half = float(r["ci_high"] - r["ci_low"]) / 2 if r["n"] > 1 else 0.0
-        name = f"TSTR {g}" + (" (random baseline)" if g == BASELINE else "")
         ref = is_reference(g, data.runs)
+        name = f"TSTR {g}" + (" (random baseline)" if g == BASELINE else " (reference)" if ref else "")
         bars.append((name, float(r["mean"]), half, "#bbbbbb" if ref else colors.get(g, "#888"),
                      "//" if g == BASELINE else ""))
     if len(bars) < 2:
@@ -63,7 +63,9 @@ def render(data: ReportData, dataset: str, table: pd.DataFrame, colors: dict[str
         ax.invert_yaxis()
         metric = tstr[len("utility.tstr_"):]
         ax.set_xlabel(f"{metric} on the real holdout ({'higher' if higher else 'lower'} is better)")
+        span = max(abs(b[1]) + b[2] for b in bars) or 1.0
         for yi, b in zip(y, bars):
-            ax.text(b[1], yi, f" {b[1]:.3f}", va="center", fontsize=7)
+            ax.text(max(b[1], 0) + b[2] + 0.01 * span, yi, f"{b[1]:.3f}", va="center", fontsize=7)
+        ax.set_xlim(right=1.12 * span)
         return export(fig, alt=f"Utility of {dataset}: TRTR vs TSTR per generator",
                       caption=f"{tstr} per generator against {trtr or 'no TRTR recorded'}.")
