@@ -39,6 +39,12 @@ def results(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def rendered(results, tmp_path_factory):
+    """The plain results' report, rendered once for the tests that only read it."""
+    return write_report(results, tmp_path_factory.mktemp("rendered") / "sub" / "r.html", pair=("amount", "balance"))
+
+
 def images(html: str) -> list[tuple[str, bytes]]:
     return [(mime, base64.b64decode(data)) for mime, data in URI.findall(html)]
 
@@ -87,9 +93,8 @@ def test_leaderboard_ranks_follow_the_aggregated_scores(results):
     assert board.rows[-1][1].text == "broken" and board.rows[-1][-1].text == "0/1"
 
 
-def test_report_sections_figures_methods_and_footer(results, tmp_path):
-    out = write_report(results, tmp_path / "sub" / "r.html", pair=("amount", "balance"))
-    html = out.read_text(encoding="utf-8")
+def test_report_sections_figures_methods_and_footer(results, rendered):
+    html = rendered.read_text(encoding="utf-8")
     for anchor in ("leaderboard", "dataset-1", "resources", "failures", "methods", "reproducibility"):
         assert f'id="{anchor}"' in html
     for heading in ("Column distributions", "Over time", "Correlations", "Category combinations",
@@ -171,12 +176,12 @@ IMAGE_STATE = """JSON.stringify(Array.from(document.images).map(i => ({
   alt: i.alt, w: i.naturalWidth})))"""
 
 
-def test_report_renders_in_headless_chromium(results, tmp_path):
+def test_report_renders_in_headless_chromium(rendered, tmp_path):
     """A demo-sized report (4 generators, 2 seeds, every figure kind) in Debian's chromium."""
     binary = find_chromium()
     if binary is None:
         pytest.skip("no chromium binary on PATH (Debian: apt-get install -y chromium; .ci/run installs it)")
-    path = write_report(results, tmp_path / "report.html")
+    path = rendered
     n_img = len(re.findall(r"<img ", path.read_text(encoding="utf-8")))
     assert n_img >= 10
     with Chromium(binary, width=1400, height=1000) as browser:
