@@ -22,19 +22,18 @@ def combination_columns(view: DatasetView) -> list[str]:
     return cols[:MAX_COLUMNS]
 
 
-def frequencies(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Relative count of each combination of ``columns`` in real and synthetic rows (0 where absent).
+def frequencies(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str], schema=None) -> pd.DataFrame:
+    """Relative count (``real``, ``synthetic``) of each combination of ``columns``, 0 where absent.
 
-    Uses ``benchkit.metrics.pairwise.category_combination_frequencies`` when installed so the figure
-    and the metric agree; this vectorised fallback computes the same table.
+    Uses ``benchkit.metrics.pairwise.category_combinations`` (the table behind the
+    ``pairwise.category_combinations`` metric) when it is installed; this fallback computes the same.
     """
     try:
-        from ..metrics.pairwise import category_combination_frequencies  # type: ignore[attr-defined]
+        from ..metrics.pairwise import category_combinations  # type: ignore[attr-defined]
     except ImportError:
-        category_combination_frequencies = None
-    if category_combination_frequencies is not None:
-        out = category_combination_frequencies(real, synthetic, columns)
-        return out.rename(columns={"real_frequency": "real", "synthetic_frequency": "synthetic"})
+        category_combinations = None
+    if category_combinations is not None and schema is not None:
+        return category_combinations(real, synthetic, schema, columns=columns)
 
     def shares(df: pd.DataFrame) -> pd.Series:
         keys = df[columns].astype(object).where(df[columns].notna(), "\0missing").astype(str)
@@ -50,7 +49,7 @@ def render(view: DatasetView, colors: dict[str, str]) -> Figure | None:
     cols = combination_columns(view)
     if len(cols) < 2 or not view.samples:
         return None
-    tables = {g: frequencies(view.real, df, cols) for g, df in view.samples.items()
+    tables = {g: frequencies(view.real, df, cols, view.schema) for g, df in view.samples.items()
               if all(c in df.columns for c in cols)}
     if not tables:
         return None

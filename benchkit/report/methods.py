@@ -31,23 +31,29 @@ TEXTS: dict[str, str] = {
         "The share of the real column's categories that appear at least once in the synthetic data "
         "(SDMetrics' CategoryCoverage)."),
     "pairwise.correlation_pearson": (
-        "For a pair of numerical columns: 1 minus half the absolute difference between the real and "
+        "For a pair of numerical or datetime columns: 1 minus half the absolute difference between the real and "
         "synthetic Pearson correlation coefficients; 1 means the same linear association "
         "(SDMetrics' CorrelationSimilarity)."),
     "pairwise.correlation_spearman": (
         "As the Pearson variant, on Spearman rank correlations: robust to monotone transforms and "
         "heavy tails."),
     "pairwise.contingency": (
-        "For a pair of categorical columns (numerical ones discretised on bins fixed from the real data): "
-        "1 minus the total variation distance between the real and synthetic joint frequency tables "
+        "For a pair of columns that is not two numbers: 1 minus the total variation distance between "
+        "the real and synthetic joint frequency tables; a numerical or datetime column is first cut into "
+        "10 equal-width bins fixed from the real data, and a missing value is a category of its own "
         "(SDMetrics' ContingencySimilarity)."),
     "pairwise.category_combinations": (
         "Over the categorical columns jointly: how closely the relative count of every combination of "
         "values agrees between real and synthetic data (1 = identical shares); the scatter plot shows "
         "the individual combinations."),
-    "aggregate.column_shapes": "The mean of the marginal (per-column) scores: how well single columns are reproduced.",
-    "aggregate.column_pair_trends": "The mean of the pairwise scores: how well relationships between two columns are reproduced.",
-    "aggregate.overall": "The mean of Column shapes and Column pair trends: a single fidelity score in [0, 1].",
+    "aggregate.column_shapes": (
+        "The mean of the KS and TV complements over the columns (SDMetrics QualityReport's Column Shapes): "
+        "how well single columns are reproduced."),
+    "aggregate.column_pair_trends": (
+        "The mean of the Pearson correlation and contingency scores over the pairs whose real association "
+        "is strong enough to matter (|r| > 0.5, Cramér's V > 0.3; QualityReport's rule): how well "
+        "relationships between two columns are reproduced."),
+    "aggregate.overall": "The mean of Column shapes and Column pair trends (QualityReport's overall score), in [0, 1].",
 }
 
 FAMILY_TEXTS: dict[str, str] = {
