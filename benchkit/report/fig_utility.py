@@ -53,8 +53,9 @@ def render(data: ReportData, dataset: str, table: pd.DataFrame, colors: dict[str
         fig, axes = new_figure(6, 0.6 + 0.38 * len(bars))
         ax = axes[0, 0]
         y = np.arange(len(bars))
-        ax.barh(y, [b[1] for b in bars], xerr=[b[2] for b in bars], color=[b[3] for b in bars],
-                hatch=None, edgecolor="white", capsize=3)
+        errs = [b[2] for b in bars]
+        ax.barh(y, [b[1] for b in bars], xerr=errs if any(e > 0 for e in errs) else None,
+                color=[b[3] for b in bars], edgecolor="white", capsize=3)
         for patch, b in zip(ax.patches, bars):
             if b[4]:
                 patch.set_hatch(b[4])

@@ -19,9 +19,10 @@ HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Overall", ("aggregate.overall",)),
     ("Column shapes", ("aggregate.column_shapes",)),
     ("Pair trends", ("aggregate.column_pair_trends",)),
-    ("Utility", ("utility.*ratio*", "utility.tstr_*auc*", "utility.tstr_*r2*", "utility.tstr*", "utility.*")),
-    ("Detection", ("detection.*score*", "detection.*")),
-    ("Privacy", ("privacy.dcr*", "privacy.*")),
+    ("Utility", ("utility.ratio_roc_auc", "utility.ratio_r2", "utility.*ratio*", "utility.tstr_*auc*",
+                 "utility.tstr_*r2*", "utility.tstr*", "utility.*")),
+    ("Detection", ("detection.lightgbm_score", "detection.*score*", "detection.*")),
+    ("Privacy", ("privacy.dcr_below_holdout_p5", "privacy.dcr*", "privacy.*")),
 )
 """Leaderboard columns: a label and the metric-name patterns tried in order (first match is shown)."""
 
@@ -140,7 +141,7 @@ def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame) -> tuple[Ta
     order = generator_order(data, dataset, table, rank_metric)
     rk = ranks(table, data, dataset, rank_metric) if rank_metric else {}
     headers = [Header("Rank", f"rank on {rank_metric}" if rank_metric else ""), Header("Generator")]
-    headers += [Header(label, _direction(sub, m), m) for label, m in chosen]
+    headers += [Header(label, _direction(sub, m), f"{m} {_arrow(sub, m)}") for label, m in chosen]
     headers += [Header("Seeds", "successful jobs / all jobs")]
     rows, classes = [], []
     runs = data.runs[data.runs["dataset"] == dataset]
@@ -256,6 +257,11 @@ def cross_dataset(data: ReportData, table: pd.DataFrame, rank_metric: str | None
     rows = [[Cell(g), Cell(fmt(r["mean_rank"], 2)), Cell(str(int(r["n"]))), Cell(fmt(means.get(g, np.nan)))]
             for g, r in agg.iterrows()]
     return Table(headers, rows, caption="Across datasets (reference rows excluded).")
+
+
+def _arrow(sub: pd.DataFrame, metric: str) -> str:
+    hit = sub.loc[sub["metric"] == metric, "higher_is_better"]
+    return "" if hit.empty else ("↑" if bool(hit.iloc[0]) else "↓")
 
 
 def _direction(sub: pd.DataFrame, metric: str | None) -> str:

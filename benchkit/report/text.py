@@ -30,5 +30,5 @@ def leaderboard_text(results_dir: str | Path) -> str:
     for name in data.datasets:
         board, _ = leaderboard(data, name, table)
         legend = ", ".join(f"{h.text} = {h.sub}" for h in board.headers if h.sub)
-        parts.append(f"{name}\n{format_table(board)}\n({legend}; mean ± 95% CI half-width over seeds)")
+        parts.append(f"{name}\n{format_table(board)}\n({legend}; ↑ higher / ↓ lower is better; mean ± 95% CI half-width over seeds)")
     return "\n\n".join(parts) if parts else "no results"
