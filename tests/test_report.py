@@ -199,3 +199,17 @@ def test_report_renders_in_headless_chromium(rendered, tmp_path):
     for png in (shot, lb):
         data = png.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_text_leaderboard_matches_the_html_one(results):
+    from benchkit.report.text import leaderboard_text
+
+    text = leaderboard_text(results)
+    data = from_results(results)
+    board, _ = leaderboard(data, "bank-mini", data.table_level())
+    lines = text.splitlines()
+    assert lines[0] == "bank-mini" and lines[1].split()[:3] == ["Rank", "Generator", "Overall"]
+    body = [ln.split() for ln in lines[3:3 + len(board.rows)]]
+    assert [b[0] for b in body] == [r[0].text for r in board.rows]
+    assert [r[1].text.split()[0] for r in board.rows] == [b[1] for b in body]
+    assert "Overall = aggregate.overall ↑" in text
