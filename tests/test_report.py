@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import shutil
 import re
@@ -213,3 +214,16 @@ def test_text_leaderboard_matches_the_html_one(results):
     assert [b[0] for b in body] == [r[0].text for r in board.rows]
     assert [r[1].text.split()[0] for r in board.rows] == [b[1] for b in body]
     assert "Overall = aggregate.overall ↑" in text
+
+
+@pytest.mark.skipif(importlib.util.find_spec("benchkit.evaluation") is None,
+                    reason="benchkit.evaluate is not in this checkout yet")
+def test_evaluation_report_from_benchkit_evaluate(tmp_path):
+    from benchkit import evaluate
+
+    real, holdout = make_frame(600, 1), make_frame(300, 2)
+    syn = sample_noisy(real, 600, 0, ["amount", "balance"])
+    result = evaluate(real, syn, target="rich", holdout=holdout, families=["marginal", "pairwise", "aggregate"])
+    html = write_evaluation_report(result, real, syn, None, tmp_path / "e.html").read_text(encoding="utf-8")
+    assert f"{result.score('aggregate.overall'):.3f}" in html
+    assert "<dt>marginal.ks_complement " in html and len(images(html)) >= 6

@@ -53,14 +53,18 @@ def write_report(results_dir: str | Path, output: str | Path | None = None, *, p
     return path
 
 
-def write_evaluation_report(result: Any, real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema,
+def write_evaluation_report(result: Any, real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | None,
                             output: str | Path, *, pair: Pair = None, max_rows: int = MAX_ROWS,
                             seed: int = 0) -> Path:
     """Render one real/synthetic comparison (``benchkit evaluate --report``).
 
-    ``result`` is an EvaluationResult (its ``.scores`` a tidy frame of Score rows) or that frame itself.
+    ``result`` is an EvaluationResult (its ``.scores`` a tidy frame of Score rows) or that frame
+    itself; ``schema`` defaults to the result's own.
     """
     scores = result.scores if hasattr(result, "scores") else result
+    schema = schema if schema is not None else getattr(result, "schema", None)
+    if schema is None:
+        schema = Schema.infer(real)
     if not isinstance(scores, pd.DataFrame):
         scores = pd.DataFrame([s.to_dict() if hasattr(s, "to_dict") else dict(s) for s in scores])
     data = from_evaluation(scores, real, synthetic, schema, seed=seed, max_rows=max_rows)
