@@ -15,7 +15,7 @@ DATASET = "bank_transactions"
 BASELINES = ("independent", "gaussian_copula", "bootstrap")
 BUDGETS = {
     # rows of the dataset, WGAN training seconds, per-job time limit (s)
-    "full": {"rows": 50_000, "wgan_seconds": 90, "time_limit": 300},
+    "full": {"rows": 50_000, "wgan_seconds": 150, "time_limit": 400},
     "quick": {"rows": 5_000, "wgan_seconds": 10, "time_limit": 120},
 }
 

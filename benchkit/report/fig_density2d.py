@@ -9,7 +9,7 @@ from matplotlib.colors import LogNorm
 from ..errors import BenchkitError
 from .fig_correlation import correlations
 from .model import DatasetView
-from .style import REAL, Figure, export, label, new_figure, style
+from .style import REAL, Figure, compact_ticks, export, label, new_figure, style
 
 BINS = 60
 
@@ -73,6 +73,8 @@ def render(view: DatasetView, pair: tuple[str, str] | None = None) -> Figure | N
             ax.set_title(label(src, 30))
             ax.set_xlabel(label(x, 40))
             ax.grid(False)
+            compact_ticks(ax, "x", 5)
+            compact_ticks(ax, "y", 6)
         axes[0, 0].set_ylabel(label(y, 40))
         return export(fig, alt=f"2-D density of {x} and {y}: real vs synthetic",
                       caption=f"{x} against {y}: share of rows per cell, log colour scale; the window is the "

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .model import DatasetView
-from .style import REAL, Figure, export, label, new_figure, style
+from .style import REAL, Figure, compact_ticks, export, label, new_figure, style
 
 TOP_K = 10
 OTHER = "(other)"
@@ -63,6 +63,8 @@ def _numeric(name: str, series: dict[str, pd.Series], colors: dict[str, str]):
                 label=None if src == REAL else label(src))
     if log:
         ax.set_xscale("log")
+    else:
+        compact_ticks(ax, "x")
     ax.set_title(label(name, 60))
     ax.set_ylabel("share of rows per bin")
     ax.set_xlabel("central 99% of real values" + (" (log scale)" if log else "") + "; outside values piled at the ends")

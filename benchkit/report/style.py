@@ -55,6 +55,25 @@ def label(text: object, width: int = MAX_LABEL) -> str:
     return s.replace("\\", "\\\\").replace("$", r"\$")
 
 
+def _compact(v: float, _pos: object = None) -> str:
+    a = abs(v)
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{v / div:g}{suffix}"
+    return f"{v:g}"
+
+
+def compact_ticks(ax, axis: str = "x", n: int = 6) -> None:
+    """At most ``n`` ticks on a linear axis, large numbers written 25k, 1.5M (they never overlap)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if target.get_scale() != "linear":
+        return
+    target.set_major_locator(MaxNLocator(n))
+    target.set_major_formatter(FuncFormatter(_compact))
+
+
 def palette(generators: list[str]) -> dict[str, str]:
     """One stable colour per source: ``real`` dark grey, generators from a colour-blind palette."""
     colors = sns.color_palette("colorblind", max(len(generators), 1)).as_hex()
