@@ -53,6 +53,31 @@ TEXTS: dict[str, str] = {
         "The mean of the Pearson correlation and contingency scores over the pairs whose real association "
         "is strong enough to matter (|r| > 0.5, Cramér's V > 0.3; QualityReport's rule): how well "
         "relationships between two columns are reproduced."),
+    "utility.tstr_*": (
+        "Train on synthetic, test on real: a model (LightGBM unless configured) fitted on the synthetic "
+        "rows predicts the target of the real holdout; the suffix names the score (ROC AUC, macro F1, "
+        "accuracy for classification; R², MAE for regression)."),
+    "utility.trtr_*": (
+        "Train on real, test on real: the same model fitted on the real training rows and scored on the "
+        "same holdout: what real data achieves."),
+    "utility.ratio_*": (
+        "TSTR / TRTR (TRTR / TSTR for MAE): 1 means the synthetic data is as useful as the real data for "
+        "this prediction task."),
+    "detection.*_auc": (
+        "Cross-validated ROC AUC of a classifier separating real training rows from synthetic rows "
+        "(equal numbers of each): 0.5 when it cannot tell them apart. Below 0.5 happens with copying "
+        "generators, whose rows have twins with the other label in the training folds."),
+    "detection.*_score": "1 − 2·max(AUC − 0.5, 0) per fold, averaged (SDMetrics' detection score): 1 = indistinguishable.",
+    "privacy.exact_copies": "The share of synthetic rows identical, in every scored column, to a real training row.",
+    "privacy.dcr_below_holdout_p5": (
+        "The share of synthetic rows whose distance to the closest real training row (DCR) is below the "
+        "5th percentile of the real holdout rows' DCRs: about 0.05 for data that does not copy, 1 for copies."),
+    "privacy.dcr_share": (
+        "The share of synthetic rows closer to a training row than to any holdout row, re-weighted for "
+        "the two sets' sizes: 0.5 for data that does not copy, 1 for copies."),
+    "privacy.nndr_mean": (
+        "The mean ratio of the distances from each synthetic row to its closest and second-closest real "
+        "training rows: near 0 when synthetic rows sit on top of single real records."),
     "aggregate.overall": "The mean of Column shapes and Column pair trends (QualityReport's overall score), in [0, 1].",
 }
 
@@ -88,18 +113,33 @@ def _registry_info() -> dict[str, dict]:
         return {}
 
 
+def _direction(name: str, directions: dict[str, bool]) -> str:
+    from .tables import IDEAL
+
+    if name in IDEAL:
+        return f"best at {IDEAL[name]:g}"
+    return "higher is better" if directions.get(name, True) else "lower is better"
+
+
+def _registered_prefix(name: str, info: dict[str, dict]) -> dict:
+    """The registration that writes rows named ``<registered>_<suffix>`` (``utility.tstr`` writes
+    ``utility.tstr_roc_auc``), the longest such name."""
+    hits = [k for k in info if name.startswith(k + "_")]
+    return info[max(hits, key=len)] if hits else {}
+
+
 def method_rows(metrics: list[str], directions: dict[str, bool]) -> list[dict[str, str]]:
     """One row per shown metric: name, family, direction, registry description and the longer text."""
     info = _registry_info()
     rows = []
     for name in sorted(set(metrics)):
         family = name.split(".", 1)[0]
-        reg = info.get(name, {})
+        reg = info.get(name) or _registered_prefix(name, info)
         text = TEXTS.get(name) or next((t for pat, t in TEXTS.items() if fnmatch(name, pat)), "")
         rows.append({
             "name": name,
             "family": family,
-            "direction": "higher is better" if directions.get(name, True) else "lower is better",
+            "direction": _direction(name, directions),
             "description": str(reg.get("description") or ""),
             "text": text,
         })

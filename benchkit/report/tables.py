@@ -26,6 +26,10 @@ HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 """Leaderboard columns: a label and the metric-name patterns tried in order (first match is shown)."""
 
+IDEAL = {"privacy.dcr_share": 0.5}
+"""Metrics whose best value is neither end of the range (documented by the metric's author): the
+cell closest to it is marked best."""
+
 FAMILY_TITLES = {
     "marginal": "Column shapes (marginal metrics)",
     "pairwise": "Column pair trends (pairwise metrics)",
@@ -100,6 +104,10 @@ def _best_mask(sub: pd.DataFrame, ref: pd.Series) -> pd.Series:
     cand = sub[~ref]
     if cand.empty or cand["mean"].isna().all():
         return pd.Series(False, index=sub.index)
+    metric = str(cand["metric"].iloc[0]) if "metric" in cand else ""
+    if metric in IDEAL:
+        gap = (sub["mean"] - IDEAL[metric]).abs()
+        return (gap == gap[~ref].min()) & ~ref
     higher = bool(cand["higher_is_better"].iloc[0])
     best = cand["mean"].max() if higher else cand["mean"].min()
     return (sub["mean"] == best) & ~ref
@@ -260,6 +268,8 @@ def cross_dataset(data: ReportData, table: pd.DataFrame, rank_metric: str | None
 
 
 def _arrow(sub: pd.DataFrame, metric: str) -> str:
+    if metric in IDEAL:
+        return f"→{IDEAL[metric]:g}"
     hit = sub.loc[sub["metric"] == metric, "higher_is_better"]
     return "" if hit.empty else ("↑" if bool(hit.iloc[0]) else "↓")
 
@@ -268,6 +278,8 @@ def _direction(sub: pd.DataFrame, metric: str | None) -> str:
     hit = sub.loc[sub["metric"] == metric, "higher_is_better"]
     if hit.empty:
         return metric or ""
+    if metric in IDEAL:
+        return f"{metric}: best at {IDEAL[metric]:g}"
     return f"{metric}: {'higher' if bool(hit.iloc[0]) else 'lower'} is better"
 
 
