@@ -227,3 +227,23 @@ def test_evaluation_report_from_benchkit_evaluate(tmp_path):
     html = write_evaluation_report(result, real, syn, None, tmp_path / "e.html").read_text(encoding="utf-8")
     assert f"{result.score('aggregate.overall'):.3f}" in html
     assert "<dt>marginal.ks_complement " in html and len(images(html)) >= 6
+
+
+def test_methods_use_the_registry_description_of_the_metric_that_wrote_the_rows(plugin_manager):
+    from benchkit import hookimpl
+    from benchkit.report.methods import method_rows
+
+    class Plugin:
+        @hookimpl
+        def benchkit_register_metrics(self, register):
+            register("detection.toy", lambda ctx: [], family="detection", higher_is_better=False,
+                     description="a toy <b>two-sample</b> test")
+
+    plugin_manager.register(Plugin(), name="toy-metrics")
+    rows = {r["name"]: r for r in method_rows(["detection.toy_auc", "privacy.dcr_share", "made.up"],
+                                              {"detection.toy_auc": False})}
+    assert rows["detection.toy_auc"]["description"] == "a toy <b>two-sample</b> test"
+    assert rows["detection.toy_auc"]["direction"] == "lower is better"
+    assert "Cross-validated ROC AUC" in rows["detection.toy_auc"]["text"]  # the report's own text
+    assert rows["privacy.dcr_share"]["direction"] == "best at 0.5"
+    assert rows["made.up"]["text"] == "" and rows["made.up"]["description"] == ""
