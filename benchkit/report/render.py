@@ -94,6 +94,7 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
             "card": {k: str(v) for k, v in (view.card or {}).items() if v not in (None, "", {}, [])
                      and k in ("description", "source", "license", "target", "task", "citation")},
             "n_real": None if view.real is None else len(view.real),
+            "n_train": _int_or_none((view.card or {}).get("n_train")),
             "sample_seeds": view.sample_seeds,
             "leaderboard": board,
             "families": [(t, tb) for t, tb in fams if not tb.empty],
@@ -132,6 +133,13 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
     }
     log.info("report: built %d dataset section(s) in %.1f s", len(datasets), time.perf_counter() - started)
     return ctx
+
+
+def _int_or_none(v: Any) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
 
 
 def footer(data: ReportData) -> dict[str, Any]:
