@@ -3,11 +3,16 @@ in real vs synthetic data, log-log, one point per combination, the diagonal draw
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
+from ..errors import BenchkitError
 from .model import DatasetView
 from .style import REAL, Figure, export, label, new_figure, style
+
+log = logging.getLogger(__name__)
 
 MAX_CATEGORIES = 50
 MAX_COLUMNS = 6
@@ -33,7 +38,10 @@ def frequencies(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str],
     except ImportError:
         category_combinations = None
     if category_combinations is not None and schema is not None:
-        return category_combinations(real, synthetic, schema, columns=columns)
+        try:
+            return category_combinations(real, synthetic, schema, columns=columns)
+        except BenchkitError as exc:  # e.g. a sample missing a column the schema scores
+            log.info("report: category_combinations failed (%s); counting the combinations directly", exc)
 
     def shares(df: pd.DataFrame) -> pd.Series:
         keys = df[columns].astype(object).where(df[columns].notna(), "\0missing").astype(str)

@@ -12,7 +12,6 @@ from typing import Any, Callable
 import jinja2
 
 from .. import __version__
-from ..errors import BenchkitError
 from ..metrics import FAMILIES
 from ..resources import resource_dir
 from . import (fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_marginals, fig_resources,
@@ -41,8 +40,6 @@ def _attempt(what: str, notes: list[str], fn: Callable[[], Any], default: Any = 
     """Run one figure; a figure that fails leaves a note in the report instead of failing it."""
     try:
         return fn()
-    except BenchkitError:
-        raise
     except Exception as exc:
         log.warning("report: the %s could not be drawn: %s: %s", what, type(exc).__name__, exc, exc_info=True)
         notes.append(f"The {what} could not be drawn: {type(exc).__name__}: {exc}")
@@ -78,9 +75,11 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
             notes.append("No sample of the real data was saved with these results: figures comparing "
                          "distributions are not available.")
         columns = list(view.real.columns) if view.real is not None else []
-        figures = {  # the density first: it checks a user-given pair before the slower figures
-            "density": _attempt("2-D density", notes,
-                                lambda: fig_density2d.render(view, _pair_for(pair, name, columns))),
+        chosen_pair = _pair_for(pair, name, columns)
+        if chosen_pair is not None:
+            fig_density2d.choose_pair(view, chosen_pair)  # a bad user-given pair is an error, not a note
+        figures = {
+            "density": _attempt("2-D density", notes, lambda: fig_density2d.render(view, chosen_pair)),
             "marginals": _attempt("column distributions", notes, lambda: fig_marginals.render(view, colors), []),
             "correlation": _attempt("correlation heatmaps", notes, lambda: fig_correlation.render(view)),
             "combinations": _attempt("category-combination scatter", notes,
