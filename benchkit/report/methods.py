@@ -83,23 +83,23 @@ TEXTS: dict[str, str] = {
 
 FAMILY_TEXTS: dict[str, str] = {
     "utility": (
-        "Machine-learning utility. The real data is split once (fixed by seed) into train and holdout. "
+        "The real data is split once (fixed by seed) into train and holdout. "
         "TRTR trains a model on the real train part and tests it on the holdout; TSTR trains the same "
         "model on synthetic data and tests it on the same holdout. A ratio TSTR/TRTR near 1 means the "
         "synthetic data is as useful for this task as the real data. The `independent` generator samples "
         "every column on its own and is the random baseline a useful generator must beat."),
     "detection": (
-        "Detection. A classifier is cross-validated to tell real rows from synthetic ones; its ROC AUC "
+        "A classifier is cross-validated to tell real rows from synthetic ones; its ROC AUC "
         "is 0.5 when they cannot be told apart and 1 when they always can. Scores map the AUC so that "
         "1 means indistinguishable."),
     "privacy": (
-        "Privacy. Distances from each synthetic row to its closest real training row (DCR) are compared "
+        "Distances from each synthetic row to its closest real training row (DCR) are compared "
         "with the distances of real holdout rows to the same training rows: a generator that copies or "
         "nearly copies its training data sits closer to it than unseen real data does. Also reported: "
         "the nearest-neighbour distance ratio and the rate of exact copies."),
-    "marginal": "A per-column comparison of the real and synthetic marginal distributions.",
+    "marginal": "Per column: a comparison of the real and synthetic marginal distributions.",
     "pairwise": "A comparison of the relationship between two columns in real and synthetic data.",
-    "aggregate": "A summary of other scores.",
+    "aggregate": "Summaries of the marginal and pairwise scores.",
 }
 
 
