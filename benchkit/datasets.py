@@ -1,5 +1,8 @@
 """Datasets: a frame, its schema and a card that says where it came from and how to use it.
 
+This module is also the built-in dataset plugin (listed in ``benchkit.plugins.DEFAULT_PLUGINS``) and
+holds :func:`load_dataset`, which ``benchkit run --datasets`` uses for names and file paths.
+
 A dataset is provided by a loader registered through ``benchkit_register_datasets``:
 ``register(name, loader, **card_fields)``; ``loader(**kwargs) -> Dataset``. Loaders accept at least
 ``n_rows`` (None = the card's default) and ``seed``; loaders of files on disk also accept ``data_dir``
@@ -8,12 +11,26 @@ A dataset is provided by a loader registered through ``benchkit_register_dataset
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
+import json
+import logging
+import os
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from .schema import Schema
+from .errors import BenchkitError, DataError, SchemaError, UnknownNameError
+from .hookspecs import hookimpl
+from .resources import resource_dir
+from .schema import ColumnSpec, Schema
+from .tablefile import DATA_DIR_ENV, read_table
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,3 +56,201 @@ class Dataset:
     data: pd.DataFrame
     schema: Schema
     card: DatasetCard
+
+
+# ====================================================================== registry
+# The built-in datasets are folders of ``datasets/`` (found through resource_dir, so wheels work):
+# each holds ``card.json`` (DatasetCard fields plus ``files``, paths under the data directory),
+# ``loader.py`` (``load(n_rows=None, seed=0, data_dir=None, **kw) -> DataFrame``) and optionally
+# ``schema.json`` (column kinds; categories and ranges are filled in from the loaded frame).
+# This module is itself the built-in dataset plugin (see benchkit.plugins.DEFAULT_PLUGINS).
+
+_CARD_FIELDS = {"description", "source", "license", "target", "task", "default_sample_size", "citation", "notes"}
+_MODULE_PREFIX = "benchkit._builtin_datasets."
+
+
+def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
+    """The folder real data files live in: ``data_dir`` or ``$BENCHKIT_DATA_DIR``."""
+    value = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV)
+    if not value:
+        raise DataError(
+            f"no data directory: pass data_dir=... or set {DATA_DIR_ENV} to the folder that holds the "
+            "dataset files (e.g. .../shared/data with adult/, berka/, ...); benchkit never downloads data"
+        )
+    return Path(value).expanduser()
+
+
+def builtin_dataset_dirs() -> list[Path]:
+    """The folders of the bundled ``datasets/`` directory that hold a dataset (a ``card.json``)."""
+    root = resource_dir("datasets")
+    return sorted(p for p in root.iterdir() if (p / "card.json").is_file())
+
+
+def _load_module(folder: Path) -> ModuleType:
+    """Import ``folder/loader.py`` by path under a unique name (never as a top-level ``datasets`` package)."""
+    name = _MODULE_PREFIX + folder.name
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    spec = importlib.util.spec_from_file_location(name, folder / "loader.py")
+    if spec is None or spec.loader is None:
+        raise BenchkitError(f"built-in dataset folder {folder} has no loader.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def read_card_file(folder: Path) -> dict[str, Any]:
+    """The parsed ``card.json`` of a built-in dataset folder."""
+    try:
+        return json.loads((folder / "card.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise BenchkitError(f"the card {folder / 'card.json'} is not valid JSON: {exc}") from None
+
+
+def card_from_info(name: str, info: Mapping[str, Any]) -> DatasetCard:
+    """A DatasetCard from registration info; unknown keys go to ``notes``."""
+    fields = {k: v for k, v in info.items() if k in _CARD_FIELDS}
+    notes = dict(fields.pop("notes", None) or {})
+    notes.update({k: v for k, v in info.items() if k not in _CARD_FIELDS and k != "name"})
+    return DatasetCard(name=name, notes=notes, **fields)
+
+
+class BuiltinDataset:
+    """The loader of one bundled dataset folder: ``loader(n_rows=None, seed=0, data_dir=None, **kw) -> Dataset``."""
+
+    def __init__(self, folder: Path, card: Mapping[str, Any]):
+        self.folder = folder
+        self.card_info = dict(card)
+        self.name = str(card["name"])
+
+    def __call__(self, n_rows: int | None = None, seed: int = 0, data_dir: str | Path | None = None, **kwargs: Any) -> Dataset:
+        module = _load_module(self.folder)
+        params = inspect.signature(module.load).parameters
+        if "data_dir" in params:
+            kwargs["data_dir"] = resolve_data_dir(data_dir)
+        log.info("loading dataset %s (n_rows=%s, seed=%s)", self.name, n_rows, seed)
+        df = module.load(n_rows=n_rows, seed=seed, **kwargs)
+        schema = self.schema_for(df)
+        return Dataset(self.name, df, schema, card_from_info(self.name, self.card_info))
+
+    def schema_for(self, df: pd.DataFrame) -> Schema:
+        """The folder's schema.json kinds, with categories and ranges from ``df``."""
+        path = self.folder / "schema.json"
+        target = self.card_info.get("target")
+        if not path.is_file():
+            return Schema.infer(df, target=target)
+        declared = Schema.from_json(path)
+        overrides = {n: ColumnSpec(s.kind, subtype=s.subtype, categories=s.categories) for n, s in declared.columns.items()}
+        optional = set(self.card_info.get("optional_columns", ()))
+        overrides = {n: s for n, s in overrides.items() if n in df.columns or n not in optional}
+        extra = [c for c in df.columns if c not in overrides]
+        missing = [c for c in overrides if c not in df.columns]
+        if extra or missing:
+            raise SchemaError(f"dataset {self.name!r}: loader columns differ from {path}: extra {extra}, missing {missing}")
+        return Schema.infer(df[list(overrides)], overrides=overrides, target=declared.target or target)
+
+    def files(self, data_dir: str | Path | None = None) -> list[Path] | None:
+        """Paths of the files this dataset needs, or None for a simulated dataset."""
+        rel = self.card_info.get("files")
+        if not rel:
+            return None
+        base = resolve_data_dir(data_dir)
+        return [base / r for r in rel]
+
+
+@hookimpl
+def benchkit_register_datasets(register: Callable[..., None]) -> None:
+    """Register every bundled dataset folder, exactly as a third-party plugin would."""
+    for folder in builtin_dataset_dirs():
+        card = read_card_file(folder)
+        info = {k: v for k, v in card.items() if k != "name"}
+        register(card["name"], BuiltinDataset(folder, card), **info)
+
+
+def availability(loader: Callable[..., Any], data_dir: str | Path | None = None) -> str:
+    """A short word on whether a registered dataset's files are on disk: 'simulated', 'available', 'missing: ...'."""
+    files_of = getattr(loader, "files", None)
+    if files_of is None:
+        return "unknown (third-party loader)"
+    try:
+        files = files_of(data_dir)
+    except DataError:
+        return f"missing: set {DATA_DIR_ENV}"
+    if files is None:
+        return "simulated (always available)"
+    absent = [str(p) for p in files if not p.is_file()]
+    return "available" if not absent else "missing: " + ", ".join(absent)
+
+
+# ================================================================== load_dataset
+def load_dataset(
+    name_or_path: str | Path,
+    *,
+    n_rows: int | None = None,
+    seed: int = 0,
+    schema: Schema | str | Path | None = None,
+    target: str | None = None,
+    data_dir: str | Path | None = None,
+) -> Dataset:
+    """Load a registered dataset by name, or a CSV/Parquet file (with an optional schema JSON and target)."""
+    from . import plugins
+
+    text = str(name_or_path)
+    known = plugins.list_datasets()
+    if text in known:
+        reg = known[text]
+        ds = _call_loader(reg.obj, n_rows=n_rows, seed=seed, data_dir=data_dir)
+        if not isinstance(ds, Dataset):
+            if not isinstance(ds, pd.DataFrame):
+                raise DataError(f"dataset {text!r} ({reg.source}) returned {type(ds).__name__}, not a Dataset")
+            ds = Dataset(text, ds, Schema.infer(ds, target=reg.info.get("target")), card_from_info(text, reg.info))
+        if schema is not None:
+            ds.schema = _read_schema(schema)
+            ds.schema.check(ds.data, f"dataset {text!r}")
+        if target is not None:
+            ds.schema = _with_target(ds.schema, target, text)
+            ds.card.target = target
+        return ds
+    path = Path(text).expanduser()
+    if not path.suffix or not (path.is_file() or path.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq")):
+        raise UnknownNameError(plugins._unknown_message("dataset", text, list(known), []) + "; or pass a path to a .csv/.parquet file")
+    df = read_table(path)
+    if n_rows is not None and n_rows < len(df):
+        df = df.sample(n=int(n_rows), random_state=seed).sort_index()
+    if schema is not None:
+        sch = _read_schema(schema)
+        sch.check(df, f"table {path}")
+        df = df[list(sch.columns)]
+    else:
+        sch = Schema.infer(df)
+    if target is not None:
+        sch = _with_target(sch, target, str(path))
+    card = DatasetCard(name=path.stem, description=f"user table {path}", source=str(path), target=sch.target)
+    return Dataset(path.stem, df, sch, card)
+
+
+def _call_loader(loader: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a loader with only the keyword arguments it accepts (third-party loaders may take fewer)."""
+    try:
+        params = inspect.signature(loader).parameters
+    except (TypeError, ValueError):
+        params = {}
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return loader(**kwargs)
+    return loader(**{k: v for k, v in kwargs.items() if k in params and (v is not None or k == "seed")})
+
+
+def _read_schema(schema: Schema | str | Path) -> Schema:
+    return schema if isinstance(schema, Schema) else Schema.from_json(Path(schema))
+
+
+def _with_target(schema: Schema, target: str, what: str) -> Schema:
+    if target not in schema.columns:
+        raise DataError(f"target column {target!r} is not in {what}; columns are: {', '.join(schema.columns)}")
+    return Schema(schema.columns, target=target)

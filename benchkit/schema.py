@@ -502,11 +502,12 @@ def _to_datetime(s: pd.Series) -> pd.Series:
 def _to_bool(s: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
         return s.astype(object)
-    keys = s.map(lambda v: None if pd.isna(v) else str(v).strip().lower(), na_action="ignore")
-    out = pd.Series(np.full(len(s), np.nan, dtype=object), index=s.index)
-    out[keys.isin(_TRUE | {"1.0"})] = True
-    out[keys.isin(_FALSE | {"0.0"})] = False
-    return out
+    # map the distinct values, not every row (a Python call per row took seconds on 1M rows)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    keys = [str(v).strip().lower() for v in uniques]
+    table = [True if k in _TRUE | {"1.0"} else False if k in _FALSE | {"0.0"} else np.nan for k in keys]
+    values = np.array(table + [np.nan], dtype=object)  # code -1 (missing) -> the last entry
+    return pd.Series(values[codes], index=s.index)
 
 
 def _category_key(v: Any) -> Any:

@@ -1,0 +1,127 @@
+"""Reading tables from CSV/Parquet and aligning a real and a synthetic frame to one schema.
+
+Every failure is a :class:`~benchkit.errors.DataError` (or :class:`~benchkit.errors.SchemaError`)
+that names the file or column and says what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError, SchemaError
+from .schema import Schema
+
+log = logging.getLogger(__name__)
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SEPARATORS = (",", ";", "\t")
+
+
+def sniff_separator(path: Path, n_lines: int = 50) -> str:
+    """The separator among ``,`` ``;`` and tab that splits the first lines into equally many fields.
+
+    Counts each candidate per line outside double quotes; a candidate qualifies when it occurs on the
+    header line and every sampled line holds the same number of fields. Among qualifiers the one
+    giving the most fields wins; ``,`` when none qualifies (a one-column file).
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            lines = [line for _, line in zip(range(n_lines), fh) if line.strip()]
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+    if not lines:
+        raise DataError(f"{path} is empty; expected a header line and rows")
+    best, best_fields = ",", 1
+    for sep in SEPARATORS:
+        try:
+            counts = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        except csv.Error:
+            continue
+        fields = next(iter(counts)) if len(counts) == 1 else 0
+        if fields > best_fields:
+            best, best_fields = sep, fields
+    return best
+
+
+def read_table(path: str | Path, schema: Schema | None = None, *, sep: str | None = None, **read_kwargs) -> pd.DataFrame:
+    """Read a CSV (separator sniffed among ``,`` ``;`` tab unless ``sep``) or Parquet file.
+
+    With a ``schema``, the frame is checked and coerced to it (:meth:`Schema.coerce`): schema
+    columns only, canonical dtypes. Extra keyword arguments go to ``pandas.read_csv``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data file {path} does not exist; check the path")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; give the path of a .csv or .parquet file")
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many kinds
+            raise DataError(f"cannot read {path} as Parquet: {type(exc).__name__}: {exc}") from None
+    else:
+        if path.stat().st_size == 0:
+            raise DataError(f"{path} is empty; expected a header line and rows")
+        sep = sep or sniff_separator(path)
+        kwargs = {"skipinitialspace": True, **read_kwargs}
+        try:
+            df = pd.read_csv(path, sep=sep, **kwargs)
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path} is not UTF-8 text ({exc.reason}); is it a CSV file? pass encoding=... if it is") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            raise DataError(f"cannot parse {path} as CSV with separator {sep!r}: {exc}") from None
+        log.debug("read %s with separator %r: %d rows x %d columns", path, sep, *df.shape)
+    if df.shape[1] == 0 or len(df) == 0:
+        raise DataError(f"{path} holds no rows (shape {df.shape}); a table needs a header line and at least one row")
+    df.columns = [str(c) for c in df.columns]
+    if schema is not None:
+        try:
+            df = schema.coerce(df, what=f"table in {path}")
+        except SchemaError as exc:
+            raise SchemaError(f"{exc}\n(file: {path})") from None
+    return df
+
+
+def align_frames(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: Schema,
+    holdout: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Check real/synthetic(/holdout) against ``schema`` and coerce them to its columns and dtypes.
+
+    Row counts may differ. Extra columns in synthetic/holdout are dropped with a log message; a
+    missing column, an empty frame or a value of the wrong kind raises a clear error.
+    """
+    out = []
+    for what, df in (("real table", real), ("synthetic table", synthetic), ("holdout table", holdout)):
+        if df is None:
+            out.append(None)
+            continue
+        if not isinstance(df, pd.DataFrame):
+            raise DataError(f"the {what} must be a pandas DataFrame or a file path, not {type(df).__name__}")
+        if len(df) == 0 or df.shape[1] == 0:
+            raise DataError(f"the {what} is empty (shape {df.shape}); it needs at least one row and the schema's columns")
+        if df.columns.has_duplicates:
+            dup = sorted(set(df.columns[df.columns.duplicated()].map(str)))
+            raise DataError(f"the {what} has duplicate column names {dup}; rename them")
+        cols = [str(c) for c in df.columns]
+        missing = [c for c in schema.scored_columns if c not in cols]
+        if missing:
+            raise SchemaError(
+                f"the {what} lacks column(s) {missing} that the schema scores; "
+                f"it has {cols[:20]}{' ...' if len(cols) > 20 else ''}. Generate or keep those columns, "
+                "or drop them from the schema"
+            )
+        extra = [c for c in cols if c not in schema]
+        if extra:
+            log.info("ignoring column(s) %s of the %s: not in the schema", extra, what)
+        scored = schema.scored_columns
+        sub = Schema({c: schema[c] for c in scored})
+        frame = df.set_axis(cols, axis=1)[scored].reset_index(drop=True)
+        out.append(sub.coerce(frame, what=what))
+    return out[0], out[1], out[2]

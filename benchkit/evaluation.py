@@ -1,0 +1,376 @@
+"""``benchkit.evaluate``: score a synthetic table against a real one with every registered metric.
+
+The metrics come from the plugin registry (built-in marginal/pairwise ones and any plugin's), so
+evaluate is generic: a metric runs when its family was asked for and its ``requires`` are met
+(``"target"``: a target column is known; ``"holdout"``: a holdout frame was given). A metric that
+raises is recorded in :attr:`EvaluationResult.skipped` with its error; the others still run.
+
+Aggregates, following SDMetrics' QualityReport:
+
+* ``aggregate.column_shapes`` -- mean of the KS/TV complements over the columns (NaN skipped);
+* ``aggregate.column_pair_trends`` -- mean of the pair scores (Pearson CorrelationSimilarity for
+  numerical/datetime pairs, ContingencySimilarity for the others) over the pairs whose real
+  association passes QualityReport's thresholds: |Pearson r| > 0.5, Cramer's V > 0.3 (options
+  ``correlation_threshold`` and ``association_threshold``; 0 averages every pair, as
+  SDMetrics < 0.20 did);
+* ``aggregate.overall`` -- mean of the two (NaN skipped).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import plugins
+from .data import align_frames, read_table
+from .errors import BenchkitError, SchemaError, UnknownNameError
+from .metrics import FAMILIES, MetricContext, Score, encoding
+from .metrics.pairwise import DEFAULT_ASSOCIATION_THRESHOLD, DEFAULT_CORRELATION_THRESHOLD
+from .schema import Schema
+
+log = logging.getLogger(__name__)
+
+SHAPE_METRICS = ("marginal.ks_complement", "marginal.tv_complement")
+TREND_METRICS = ("pairwise.correlation_pearson", "pairwise.contingency")
+SCORE_COLUMNS = ["metric", "family", "column", "column_2", "value", "higher_is_better", "details"]
+
+
+@dataclass
+class Skipped:
+    """A metric that produced nothing, and why."""
+
+    metric: str
+    reason: str
+    error: str | None = None  # the traceback when the metric raised
+
+
+@dataclass
+class Summary:
+    """The headline numbers of an evaluation; ``str()`` gives a readable report."""
+
+    scores: dict[str, float]
+    notes: dict[str, str]
+    worst_columns: pd.DataFrame
+    worst_pairs: pd.DataFrame
+    skipped: list[Skipped]
+    n_real: int
+    n_synthetic: int
+
+    def __str__(self) -> str:
+        lines = [f"benchkit evaluation: {self.n_real:,} real rows vs {self.n_synthetic:,} synthetic rows", ""]
+        lines.append("Scores (1 = indistinguishable):")
+        width = max((len(k) for k in self.scores), default=10)
+        for name, value in self.scores.items():
+            note = f"  ({self.notes[name]})" if name in self.notes else ""
+            lines.append(f"  {name:<{width}}  {_fmt(value)}{note}")
+        if len(self.worst_columns):
+            lines += ["", "Worst columns (column shape):"]
+            for r in self.worst_columns.itertuples(index=False):
+                lines.append(f"  {_fmt(r.score)}  {r.column}  ({r.kind}, {r.metric.split('.')[-1]})")
+        if len(self.worst_pairs):
+            lines += ["", "Worst column pairs (pair trend):"]
+            for r in self.worst_pairs.itertuples(index=False):
+                lines.append(f"  {_fmt(r.score)}  {r.column} / {r.column_2}  ({r.metric.split('.')[-1]})")
+        if self.skipped:
+            lines += ["", "Not run:"]
+            for s in self.skipped:
+                lines.append(f"  {s.metric}: {s.reason}")
+        return "\n".join(lines)
+
+
+def _fmt(v: float) -> str:
+    return "   n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:6.4f}"
+
+
+@dataclass
+class EvaluationResult:
+    """Tidy scores (one row per value), what was skipped, and tables derived from them."""
+
+    scores: pd.DataFrame
+    skipped: list[Skipped]
+    schema: Schema
+    n_real: int
+    n_synthetic: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def score(self, metric: str, column: str | None = None, column_2: str | None = None) -> float:
+        """The value of one row (``aggregate.overall``, or a metric for a column/pair); NaN if absent."""
+        df = self.scores[self.scores["metric"] == metric]
+        if column is not None:
+            df = df[df["column"] == column]
+        if column_2 is not None:
+            df = df[df["column_2"] == column_2]
+        if len(df) == 0:
+            return math.nan
+        if len(df) > 1:
+            raise BenchkitError(f"metric {metric!r} has {len(df)} rows; name the column (and column_2)")
+        v = df["value"].iloc[0]
+        return math.nan if v is None else float(v)
+
+    def column_table(self) -> pd.DataFrame:
+        """One row per scored column: its kind, shape score and every per-column metric as a column."""
+        per = self.scores[self.scores["column"].notna() & self.scores["column_2"].isna()]
+        wide = per.pivot_table(index="column", columns="metric", values="value", aggfunc="first", dropna=False)
+        wide.columns = [c.split(".", 1)[1] if c.startswith("marginal.") else c for c in wide.columns]
+        cols = [c for c in self.schema.scored_columns]
+        wide = wide.reindex(cols)
+        shape = pd.Series(np.nan, index=cols)
+        for name in ("ks_complement", "tv_complement"):
+            if name in wide:
+                shape = shape.fillna(wide[name])
+        wide.insert(0, "shape", shape)
+        wide.insert(0, "kind", [self.schema[c].kind for c in cols])
+        wide.index.name = "column"
+        return wide.reset_index().sort_values("shape", kind="stable", na_position="last").reset_index(drop=True)
+
+    def pair_table(self) -> pd.DataFrame:
+        """One row per column pair: the trend score (Pearson or contingency) and its statistics."""
+        pairs = self.scores[self.scores["column_2"].notna()]
+        if len(pairs) == 0:
+            return pd.DataFrame(columns=["column", "column_2", "metric", "score", "real", "synthetic",
+                                         "real_association", "meets_threshold", "spearman"])
+        trend = pairs[pairs["metric"].isin(TREND_METRICS)]
+        rows = []
+        for r in trend.itertuples(index=False):
+            d = r.details or {}
+            rows.append({"column": r.column, "column_2": r.column_2, "metric": r.metric, "score": r.value,
+                         "real": d.get("real"), "synthetic": d.get("synthetic"),
+                         "real_association": d.get("real_association"), "meets_threshold": d.get("meets_threshold")})
+        table = pd.DataFrame(rows, columns=["column", "column_2", "metric", "score", "real", "synthetic",
+                                            "real_association", "meets_threshold"])
+        spear = pairs[pairs["metric"] == "pairwise.correlation_spearman"][["column", "column_2", "value"]]
+        table = table.merge(spear.rename(columns={"value": "spearman"}), on=["column", "column_2"], how="left")
+        return table.sort_values("score", kind="stable", na_position="last").reset_index(drop=True)
+
+    @property
+    def summary(self) -> Summary:
+        """Aggregate scores, the five worst columns and pairs, and the skipped metrics."""
+        agg = self.scores[self.scores["column"].isna() & self.scores["column_2"].isna()]
+        headline = {r.metric: (math.nan if r.value is None else float(r.value)) for r in agg.itertuples(index=False)}
+        order = sorted(headline, key=lambda m: (not m.startswith("aggregate."), m))
+        headline = {k: headline[k] for k in order}
+        notes = {}
+        for r in agg.itertuples(index=False):
+            d = r.details or {}
+            if r.metric == "aggregate.column_pair_trends":
+                notes[r.metric] = (f"{d.get('n_counted')} of {d.get('n_pairs')} pairs pass the real-association "
+                                   f"thresholds; mean over all pairs {_fmt(d.get('mean_all_pairs')).strip()}")
+        cols = self.column_table()
+        worst_cols = cols.dropna(subset=["shape"]).head(5)
+        worst_cols = pd.DataFrame({
+            "column": worst_cols["column"], "kind": worst_cols["kind"], "score": worst_cols["shape"],
+            "metric": ["marginal.ks_complement" if k in ("numerical", "datetime") else "marginal.tv_complement"
+                       for k in worst_cols["kind"]],
+        })
+        pairs = self.pair_table().dropna(subset=["score"]).head(5)
+        return Summary(headline, notes, worst_cols.reset_index(drop=True), pairs.reset_index(drop=True),
+                       list(self.skipped), self.n_real, self.n_synthetic)
+
+    def __str__(self) -> str:
+        return str(self.summary)
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write the tidy scores as JSON (records, with ``skipped``) or CSV (details as JSON text)."""
+        path = Path(path)
+        records = [_json_ready(r) for r in self.scores.to_dict(orient="records")]
+        if path.suffix.lower() == ".json":
+            doc = {"n_real": self.n_real, "n_synthetic": self.n_synthetic, "scores": records,
+                   "skipped": [vars(s) for s in self.skipped]}
+            path.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n", encoding="utf-8")
+        elif path.suffix.lower() == ".csv":
+            df = self.scores.copy()
+            df["details"] = [json.dumps(d, default=_json_default) for d in df["details"]]
+            df.to_csv(path, index=False)
+        else:
+            raise BenchkitError(f"cannot write results to {path}: use a .json or .csv file name")
+        return path
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return None if np.isnan(o) else float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def _json_ready(obj: Any) -> Any:
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    return obj
+
+
+# ------------------------------------------------------------------------------------ evaluate
+def _load(obj: Any, what: str, schema: Schema | None = None) -> pd.DataFrame | None:
+    if obj is None or isinstance(obj, pd.DataFrame):
+        return obj
+    if isinstance(obj, (str, Path)):
+        return read_table(obj)
+    raise BenchkitError(f"the {what} must be a pandas DataFrame or a path to a CSV/Parquet file, not {type(obj).__name__}")
+
+
+def _select(
+    registered: Mapping[str, plugins.Registration],
+    families: Iterable[str] | None,
+    metrics: Iterable[str] | None,
+) -> list[plugins.Registration]:
+    if metrics is not None:
+        chosen = []
+        for name in metrics:
+            if name not in registered:
+                plugins.get_metric(name)  # raises UnknownNameError with close matches
+            chosen.append(registered[name])
+        return chosen
+    regs = list(registered.values())
+    if families is None:
+        return regs
+    families = list(families)
+    known = set(FAMILIES) | {r.info.get("family", r.name.split(".")[0]) for r in regs}
+    bad = [f for f in families if f not in known]
+    if bad:
+        raise UnknownNameError(f"unknown metric family {bad}; families are: {', '.join(sorted(known))}")
+    return [r for r in regs if r.info.get("family", r.name.split(".")[0]) in families]
+
+
+def evaluate(
+    real: pd.DataFrame | str | Path,
+    synthetic: pd.DataFrame | str | Path,
+    schema: Schema | str | Path | None = None,
+    *,
+    target: str | None = None,
+    holdout: pd.DataFrame | str | Path | None = None,
+    families: Iterable[str] | None = None,
+    metrics: Iterable[str] | None = None,
+    seed: int = 0,
+    options: Mapping[str, Any] | None = None,
+) -> EvaluationResult:
+    """Score ``synthetic`` against ``real`` with every registered metric whose needs are met.
+
+    ``schema`` defaults to one inferred from ``real`` (a path loads a schema JSON). ``families``
+    (e.g. ``["marginal", "pairwise"]``) or ``metrics`` (names) limit what runs. ``options`` go to the
+    metrics through ``ctx.options`` (e.g. ``pair_binning``, ``correlation_threshold``).
+    """
+    real_df = _load(real, "real table")
+    syn_df = _load(synthetic, "synthetic table")
+    hold_df = _load(holdout, "holdout table")
+    if real_df is None or syn_df is None:
+        raise BenchkitError("evaluate needs both a real and a synthetic table")
+    if isinstance(schema, (str, Path)):
+        schema = Schema.from_json(schema)
+    if schema is None:
+        if len(real_df) == 0 or real_df.shape[1] == 0:
+            align_frames(real_df, syn_df, Schema({}))  # raises the clear "empty" error
+        schema = Schema.infer(real_df, target=target if target in real_df.columns else None)
+    target = target if target is not None else schema.target
+    if target is not None and target not in schema.scored_columns:
+        raise SchemaError(f"target column {target!r} is not a scored column of the schema; columns are: {schema.scored_columns}")
+    real_c, syn_c, hold_c = align_frames(real_df, syn_df, schema, hold_df)
+    ctx = MetricContext(real_c, syn_c, schema, holdout=hold_c, target=target, seed=seed, options=dict(options or {}))
+
+    chosen = _select(plugins.list_metrics(), families, metrics)
+    rank = {f: i for i, f in enumerate(FAMILIES)}
+    chosen.sort(key=lambda r: rank.get(r.info.get("family", r.name.split(".")[0]), len(rank)))
+    rows: list[Score] = []
+    skipped: list[Skipped] = []
+    timings: dict[str, float] = {}
+    names = {r.name for r in chosen}
+    if any(n.startswith(("marginal.", "pairwise.")) for n in names):
+        start = time.perf_counter()
+        try:
+            encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names)
+        except Exception:  # the metrics build what they need again and report their own errors
+            log.debug("preparing shared encodings failed", exc_info=True)
+        timings["encodings"] = time.perf_counter() - start
+    progress = _progress(len(chosen), bool(ctx.options.get("progress", False)))
+    for reg in chosen:
+        needs = tuple(reg.info.get("requires", ()) or ())
+        unmet = [n for n in needs if (n == "target" and target is None) or (n == "holdout" and hold_c is None)]
+        if unmet:
+            skipped.append(Skipped(reg.name, f"needs {' and '.join(unmet)} (pass {', '.join(unmet)}=...)"))
+            progress.update()
+            continue
+        start = time.perf_counter()
+        try:
+            produced = reg.obj(ctx)
+            produced = list(produced or [])
+            bad = [s for s in produced if not isinstance(s, Score)]
+            if bad:
+                raise TypeError(f"returned {type(bad[0]).__name__} objects; a metric returns a list of Score")
+        except Exception as exc:  # a failing metric never takes the evaluation down
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            log.warning("metric %s (%s) failed: %s: %s", reg.name, reg.source, type(exc).__name__, exc)
+            skipped.append(Skipped(reg.name, f"raised {type(exc).__name__}: {exc}", tb))
+            progress.update()
+            continue
+        finally:
+            timings[reg.name] = time.perf_counter() - start
+        if not produced:
+            skipped.append(Skipped(reg.name, "no applicable columns in this table"))
+        rows.extend(produced)
+        progress.update()
+    progress.close()
+    rows.extend(_aggregates(rows, ctx.options))
+    scores = pd.DataFrame([s.to_dict() for s in rows], columns=SCORE_COLUMNS)
+    return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings)
+
+
+class _NoProgress:
+    def update(self, n: int = 1) -> None: ...
+    def close(self) -> None: ...
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return _NoProgress()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="metrics", unit="metric", leave=False)
+
+
+def _nanmean(values: list[float]) -> float:
+    vals = [v for v in values if v is not None and not math.isnan(v)]
+    return float(np.mean(vals)) if vals else math.nan
+
+
+def _aggregates(rows: list[Score], options: Mapping[str, Any]) -> list[Score]:
+    """Column Shapes, Column Pair Trends and the overall score, as SDMetrics' QualityReport averages them."""
+    out = []
+    shapes = [s.value for s in rows if s.metric in SHAPE_METRICS]
+    has_shapes = any(s.metric in SHAPE_METRICS for s in rows)
+    if has_shapes:
+        value = _nanmean(shapes)
+        out.append(Score("aggregate.column_shapes", value, details={
+            "n_columns": len(shapes), "n_scored": sum(1 for v in shapes if not math.isnan(v))}))
+    trends = [s for s in rows if s.metric in TREND_METRICS]
+    if trends:
+        corr_t = float(options.get("correlation_threshold", DEFAULT_CORRELATION_THRESHOLD))
+        assoc_t = float(options.get("association_threshold", DEFAULT_ASSOCIATION_THRESHOLD))
+        counted = [s.value for s in trends if s.details.get("meets_threshold", True)]
+        value = _nanmean(counted)
+        out.append(Score("aggregate.column_pair_trends", value, details={
+            "n_pairs": len(trends), "n_counted": len(counted),
+            "correlation_threshold": corr_t, "association_threshold": assoc_t,
+            "mean_all_pairs": _nanmean([s.value for s in trends]),
+            **({"reason": "no pair's real association passes the thresholds"} if not counted else {}),
+        }))
+    parts = [s.value for s in out]
+    if parts:
+        out.append(Score("aggregate.overall", _nanmean(parts), details={"of": [s.metric for s in out]}))
+    return out

@@ -1,0 +1,192 @@
+"""Per-column (marginal) fidelity metrics, following SDMetrics' single-column definitions.
+
+=================================  ==========================  ============================================
+metric                             columns                     value
+=================================  ==========================  ============================================
+``marginal.ks_complement``         numerical, datetime         1 - two-sample Kolmogorov-Smirnov D
+``marginal.tv_complement``         categorical, boolean        1 - total variation distance of frequencies
+``marginal.missing_similarity``    every scored column         1 - |missing rate real - missing rate syn|
+``marginal.range_coverage``        numerical, datetime         share of the real [min, max] covered
+``marginal.category_coverage``     categorical, boolean        share of real categories present in syn
+=================================  ==========================  ============================================
+
+Missing values are left out of the KS, TV, range and category metrics (SDMetrics drops them too) and
+measured by ``missing_similarity``. A value that cannot be computed (a column with no values) is
+NaN with ``details["reason"]``; aggregates skip NaN. See ``docs/metrics.md`` for the formulas.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from ..hookspecs import hookimpl
+from . import MetricContext, Score
+from .encoding import categorical_codes, numeric
+
+CONTINUOUS = ("numerical", "datetime")
+DISCRETE = ("categorical", "boolean")
+
+
+def _columns(ctx: MetricContext, kinds: tuple[str, ...]) -> list[str]:
+    return [c for c in ctx.schema.scored_columns if ctx.schema[c].kind in kinds]
+
+
+# -------------------------------------------------------------------------------- statistics
+def ks_statistic(real_sorted: np.ndarray, synthetic_sorted: np.ndarray) -> float:
+    """Two-sample KS statistic D = max_x |F_real(x) - F_syn(x)| of two sorted samples (exact, ties ok).
+
+    Both empirical CDFs are right-continuous steps, so the supremum is reached at a distinct value of
+    one of the samples; each CDF is evaluated at every distinct value of both samples.
+    """
+    n1, n2 = len(real_sorted), len(synthetic_sorted)
+    if n1 == 0 or n2 == 0:
+        return math.nan
+    u1, f1 = _ecdf_steps(real_sorted)
+    u2, f2 = _ecdf_steps(synthetic_sorted)
+    d1 = np.abs(f1 - np.searchsorted(synthetic_sorted, u1, side="right") / n2).max()
+    d2 = np.abs(np.searchsorted(real_sorted, u2, side="right") / n1 - f2).max()
+    return float(max(d1, d2))
+
+
+def _ecdf_steps(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted sample and its ECDF at each of them."""
+    n = len(sorted_values)
+    last = np.empty(n, dtype=bool)
+    last[-1] = True
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=last[:-1])
+    ends = np.flatnonzero(last)
+    return sorted_values[ends], (ends + 1) / n
+
+
+def category_counts(ctx: MetricContext, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of every non-missing label of a categorical column in real and synthetic (joint codes)."""
+    key = ("counts", column)
+    found = ctx.cache.get(key)
+    if found is None:
+        codes = categorical_codes(ctx, column)
+        n_labels = len(codes.labels)
+        found = (
+            np.bincount(codes.real, minlength=codes.n_codes)[:n_labels],
+            np.bincount(codes.synthetic, minlength=codes.n_codes)[:n_labels],
+        )
+        ctx.cache[key] = found
+    return found
+
+
+def tv_complement_from_counts(real_counts: np.ndarray, synthetic_counts: np.ndarray) -> float:
+    """1 - TVD = 1 - 0.5 * sum_k |p_real(k) - p_syn(k)| over the union of labels; NaN if a side is empty."""
+    nr, ns = real_counts.sum(), synthetic_counts.sum()
+    if nr == 0 or ns == 0:
+        return math.nan
+    return float(1.0 - 0.5 * np.abs(real_counts / nr - synthetic_counts / ns).sum())
+
+
+# ---------------------------------------------------------------------------------- metrics
+def ks_complement(ctx: MetricContext) -> list[Score]:
+    """KSComplement (SDMetrics): 1 - D of the two-sample KS test on the non-missing values."""
+    out = []
+    for col in _columns(ctx, CONTINUOUS):
+        real, syn = numeric(ctx, col, "real"), numeric(ctx, col, "synthetic")
+        d = ks_statistic(real.sorted, syn.sorted)
+        details = {"statistic": d}
+        if math.isnan(d):
+            details["reason"] = f"no non-missing values in the {'real' if len(real.sorted) == 0 else 'synthetic'} column"
+        out.append(Score("marginal.ks_complement", 1.0 - d, column=col, details=details))
+    return out
+
+
+def tv_complement(ctx: MetricContext) -> list[Score]:
+    """TVComplement (SDMetrics): 1 - total variation distance between the label frequencies."""
+    out = []
+    for col in _columns(ctx, DISCRETE):
+        cr, cs = category_counts(ctx, col)
+        value = tv_complement_from_counts(cr, cs)
+        details = {"n_categories_real": int((cr > 0).sum()), "n_categories_synthetic": int((cs > 0).sum())}
+        if math.isnan(value):
+            details["reason"] = f"no non-missing values in the {'real' if cr.sum() == 0 else 'synthetic'} column"
+        out.append(Score("marginal.tv_complement", value, column=col, details=details))
+    return out
+
+
+def missing_similarity(ctx: MetricContext) -> list[Score]:
+    """MissingValueSimilarity (SDMetrics): 1 - |share missing in real - share missing in synthetic|."""
+    out = []
+    nr, ns = len(ctx.real), len(ctx.synthetic)
+    for col in ctx.schema.scored_columns:
+        kind = ctx.schema[col].kind
+        if kind in CONTINUOUS:
+            mr, ms = numeric(ctx, col, "real").n_missing, numeric(ctx, col, "synthetic").n_missing
+        else:
+            codes = categorical_codes(ctx, col)
+            if codes.nan_code is None:
+                mr = ms = 0
+            else:
+                mr = int((codes.real == codes.nan_code).sum())
+                ms = int((codes.synthetic == codes.nan_code).sum())
+        pr, ps = mr / nr, ms / ns
+        out.append(Score("marginal.missing_similarity", 1.0 - abs(pr - ps), column=col, details={"real": pr, "synthetic": ps}))
+    return out
+
+
+def range_coverage(ctx: MetricContext) -> list[Score]:
+    """RangeCoverage (SDMetrics): 1 - (uncovered share below + uncovered share above the real range), >= 0."""
+    out = []
+    for col in _columns(ctx, CONTINUOUS):
+        real, syn = numeric(ctx, col, "real"), numeric(ctx, col, "synthetic")
+        details: dict = {}
+        if len(real.sorted) == 0:
+            value, details["reason"] = math.nan, "the real column has no values"
+        elif real.is_constant:
+            value, details["reason"] = math.nan, "the real column is constant; its range has no width"
+        elif len(syn.sorted) == 0:
+            value, details["reason"] = 0.0, "the synthetic column has no values (SDMetrics gives NaN)"
+        else:
+            lo, hi = float(real.sorted[0]), float(real.sorted[-1])
+            slo, shi = float(syn.sorted[0]), float(syn.sorted[-1])
+            width = hi - lo
+            below = max((slo - lo) / width, 0.0)
+            above = max((hi - shi) / width, 0.0)
+            value = max(1.0 - (below + above), 0.0)
+            details = {"real_min": lo, "real_max": hi, "synthetic_min": slo, "synthetic_max": shi}
+            if ctx.schema[col].kind == "datetime":
+                details = {k: str(np.datetime64(int(v), "ns")) for k, v in details.items()}
+        out.append(Score("marginal.range_coverage", value, column=col, details=details))
+    return out
+
+
+def category_coverage(ctx: MetricContext) -> list[Score]:
+    """CategoryCoverage (SDMetrics): share of the real (non-missing) labels that synthetic produces."""
+    out = []
+    for col in _columns(ctx, DISCRETE):
+        cr, cs = category_counts(ctx, col)
+        in_real = cr > 0
+        n_real = int(in_real.sum())
+        covered = int((in_real & (cs > 0)).sum())
+        unseen = int(((~in_real) & (cs > 0)).sum())
+        details = {"n_real": n_real, "n_covered": covered, "n_unseen_in_synthetic": unseen,
+                   "synthetic_share_unseen": float(cs[~in_real].sum() / cs.sum()) if cs.sum() else math.nan}
+        if n_real == 0:
+            value, details["reason"] = math.nan, "the real column has no values"
+        else:
+            value = covered / n_real
+        out.append(Score("marginal.category_coverage", value, column=col, details=details))
+    return out
+
+
+METRICS: dict[str, tuple[Callable[[MetricContext], list[Score]], str]] = {
+    "marginal.ks_complement": (ks_complement, "1 - Kolmogorov-Smirnov D per numerical/datetime column (SDMetrics KSComplement)"),
+    "marginal.tv_complement": (tv_complement, "1 - total variation distance per categorical/boolean column (SDMetrics TVComplement)"),
+    "marginal.missing_similarity": (missing_similarity, "1 - difference of missing-value rates per column (SDMetrics MissingValueSimilarity)"),
+    "marginal.range_coverage": (range_coverage, "share of the real value range the synthetic column covers (SDMetrics RangeCoverage)"),
+    "marginal.category_coverage": (category_coverage, "share of real categories the synthetic column produces (SDMetrics CategoryCoverage)"),
+}
+
+
+@hookimpl
+def benchkit_register_metrics(register) -> None:
+    """Register the marginal metrics."""
+    for name, (fn, description) in METRICS.items():
+        register(name, fn, family="marginal", higher_is_better=True, description=description)

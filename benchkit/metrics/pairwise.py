@@ -1,0 +1,352 @@
+"""Column-pair fidelity metrics, following SDMetrics' column-pair definitions.
+
+* ``pairwise.correlation_pearson`` / ``pairwise.correlation_spearman`` -- CorrelationSimilarity for
+  every pair of numerical/datetime columns: ``1 - |r_real - r_syn| / 2`` on the rows where both
+  values are present (datetimes as nanoseconds).
+* ``pairwise.contingency`` -- ContingencySimilarity for every other pair (categorical/boolean with
+  anything): ``1 - TVD`` of the joint relative frequencies, a missing value being a category of its
+  own; a numerical/datetime partner is cut into 10 equal-width bins whose edges come from the real
+  column (outer bins open), missing values in a bin of their own.
+* ``pairwise.category_combinations`` -- one score for all categorical columns jointly:
+  ``1 - TVD`` over the combinations of their values; :func:`category_combinations` returns the raw
+  table (one row per combination with its real and synthetic relative counts).
+
+Pair scores carry the real and synthetic statistics in ``details`` plus ``meets_threshold``, the
+filter SDMetrics' QualityReport applies before averaging (see :mod:`benchkit.evaluation`).
+Contingency tables are built from combined int64 keys of integer codes (``bincount`` when the
+table is small, hashing otherwise), so high-cardinality columns never allocate a dense table.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..hookspecs import hookimpl
+from ..schema import Schema
+from . import MetricContext, Score
+from .encoding import Numeric, average_ranks, categorical_codes, discrete_codes, numeric, ranks
+
+CONTINUOUS = ("numerical", "datetime")
+DISCRETE = ("categorical", "boolean")
+DEFAULT_CORRELATION_THRESHOLD = 0.5  # SDMetrics 0.32 QualityReport.real_correlation_threshold
+DEFAULT_ASSOCIATION_THRESHOLD = 0.3  # SDMetrics 0.32 QualityReport.real_association_threshold
+DEFAULT_MAX_COMBINATION_CATEGORIES = 1000
+_DENSE_CELLS = 1 << 22
+
+
+def column_pairs(schema: Schema) -> list[tuple[str, str, str]]:
+    """Every pair of scored columns in schema order with the metric kind that scores it.
+
+    Returns ``(a, b, "correlation" | "contingency")``: correlation for two numerical/datetime
+    columns, contingency otherwise (QualityReport's Column Pair Trends rule).
+    """
+    cols = schema.scored_columns
+    out = []
+    for a, b in itertools.combinations(cols, 2):
+        both = schema[a].kind in CONTINUOUS and schema[b].kind in CONTINUOUS
+        out.append((a, b, "correlation" if both else "contingency"))
+    return out
+
+
+# ------------------------------------------------------------------------------ correlation
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson's r on the rows where both values are present; NaN when fewer than 2 or constant."""
+    m = ~(np.isnan(x) | np.isnan(y))
+    if not m.all():
+        x, y = x[m], y[m]
+    if len(x) < 2:
+        return math.nan
+    xc = x - x.mean()
+    yc = y - y.mean()
+    sxx, syy = float(xc @ xc), float(yc @ yc)
+    if sxx == 0.0 or syy == 0.0:
+        return math.nan
+    return float(np.clip((xc @ yc) / math.sqrt(sxx * syy), -1.0, 1.0))
+
+
+def _moments(ctx: MetricContext, key: tuple, v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-column arrays for pairwise-complete Pearson (cached): values centred on the column mean
+    with 0 at missing rows, their squares, and the validity as float."""
+    found = ctx.cache.get(key)
+    if found is None:
+        c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
+        found = (c, c * c, valid.astype(np.float64))
+        ctx.cache[key] = found
+    return found
+
+
+def _pearson_from_moments(a: tuple, b: tuple) -> float:
+    """Pearson's r on the rows where both are present, from dot products of pre-centred arrays.
+
+    Centring each column on its own mean first keeps the one-pass sums numerically stable.
+    """
+    (x, xx, vx), (y, yy, vy) = a, b
+    n = float(vx @ vy)
+    if n < 2:
+        return math.nan
+    sx, sy = float(x @ vy), float(y @ vx)
+    sxx, syy, sxy = float(xx @ vy), float(yy @ vx), float(x @ y)
+    cxx, cyy = sxx - sx * sx / n, syy - sy * sy / n
+    if cxx <= 0.0 or cyy <= 0.0:
+        return math.nan
+    return float(np.clip((sxy - sx * sy / n) / math.sqrt(cxx * cyy), -1.0, 1.0))
+
+
+def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: str) -> float:
+    na, nb = numeric(ctx, a, frame), numeric(ctx, b, frame)
+    if method == "pearson":
+        return _pearson_from_moments(
+            _moments(ctx, ("moments", a, frame), na.values, na.valid),
+            _moments(ctx, ("moments", b, frame), nb.values, nb.valid),
+        )
+    # spearman: Pearson's r of average ranks, ranked within the rows where both are present
+    if not na.has_missing and not nb.has_missing:
+        return _pearson_from_moments(
+            _moments(ctx, ("rank_moments", a, frame), ranks(ctx, a, frame), na.valid),
+            _moments(ctx, ("rank_moments", b, frame), ranks(ctx, b, frame), nb.valid),
+        )
+    both = na.valid & nb.valid
+    excluded = len(both) - int(both.sum())
+    # a column whose own missing rows are exactly the excluded ones keeps its full-column ranks
+    ra = ranks(ctx, a, frame) if na.n_missing == excluded else _subset_ranks(na, both)
+    rb = ranks(ctx, b, frame) if nb.n_missing == excluded else _subset_ranks(nb, both)
+    return _pearson_from_moments(_centre(ra, both), _centre(rb, both))
+
+
+def _centre(v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
+    return c, c * c, valid.astype(np.float64)
+
+
+def _subset_ranks(num: Numeric, rows: np.ndarray) -> np.ndarray:
+    """Average ranks among the rows in mask ``rows`` only, reusing the column's sort order (O(n))."""
+    keep = rows[num.order]
+    return average_ranks(num.sorted[keep], num.order[keep], len(num.values))
+
+
+def _correlation_scores(ctx: MetricContext, method: str) -> list[Score]:
+    name = f"pairwise.correlation_{method}"
+    threshold = float(ctx.options.get("correlation_threshold", DEFAULT_CORRELATION_THRESHOLD))
+    out = []
+    for a, b, kind in column_pairs(ctx.schema):
+        if kind != "correlation":
+            continue
+        details: dict[str, Any] = {}
+        cols = [(c, f) for c in (a, b) for f in ("real", "synthetic")]
+        empty = [f"{f} {c!r}" for c, f in cols if len(numeric(ctx, c, f).sorted) == 0]
+        constant = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).is_constant]
+        if empty or constant:
+            r_real = r_syn = math.nan
+            details["reason"] = (
+                f"correlation is undefined: no values in {', '.join(empty)}" if empty
+                else f"correlation is undefined for a constant column: {', '.join(constant)}"
+            )
+        else:
+            r_real = _frame_correlation(ctx, a, b, "real", method)
+            r_syn = _frame_correlation(ctx, a, b, "synthetic", method)
+            if math.isnan(r_real) or math.isnan(r_syn):
+                details["reason"] = "correlation is undefined on the rows where both columns have values"
+        value = 1.0 - abs(r_real - r_syn) / 2.0
+        details.update(real=r_real, synthetic=r_syn, meets_threshold=bool(abs(r_real) > threshold))
+        out.append(Score(name, value, column=a, column_2=b, details=details))
+    return out
+
+
+def correlation_pearson(ctx: MetricContext) -> list[Score]:
+    """CorrelationSimilarity with Pearson's r for every numerical/datetime pair."""
+    return _correlation_scores(ctx, "pearson")
+
+
+def correlation_spearman(ctx: MetricContext) -> list[Score]:
+    """CorrelationSimilarity with Spearman's rho (average ranks for ties) for every numerical/datetime pair."""
+    return _correlation_scores(ctx, "spearman")
+
+
+# ------------------------------------------------------------------------------ contingency
+def joint_counts(
+    a_real: np.ndarray, b_real: np.ndarray, a_syn: np.ndarray, b_syn: np.ndarray, n_b: int, n_cells: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells (``a * n_b + b`` keys) present in either frame, with their real and synthetic counts."""
+    kr = a_real.astype(np.int64) * n_b + b_real
+    ks = a_syn.astype(np.int64) * n_b + b_syn
+    if n_cells <= max(_DENSE_CELLS, 2 * (len(kr) + len(ks))):
+        cr = np.bincount(kr, minlength=n_cells)
+        cs = np.bincount(ks, minlength=n_cells)
+        keys = np.flatnonzero((cr > 0) | (cs > 0))
+        return keys, cr[keys], cs[keys]
+    codes, uniques = pd.factorize(np.concatenate([kr, ks]))
+    k = len(uniques)
+    return np.asarray(uniques), np.bincount(codes[: len(kr)], minlength=k), np.bincount(codes[len(kr):], minlength=k)
+
+
+def tv_complement_of_counts(cr: np.ndarray, cs: np.ndarray) -> float:
+    """1 - 0.5 * sum |cr/nr - cs/ns|; NaN when either frame has no rows."""
+    nr, ns = cr.sum(), cs.sum()
+    if nr == 0 or ns == 0:
+        return math.nan
+    return float(1.0 - 0.5 * np.abs(cr / nr - cs / ns).sum())
+
+
+def cramers_v(keys: np.ndarray, counts: np.ndarray, n_b: int) -> float:
+    """Cramer's V (no continuity correction, as ``scipy.stats.contingency.association``) of a sparse table.
+
+    chi2 = n * (sum_ij O_ij^2 / (R_i C_j) - 1) over the non-empty cells; V = sqrt(chi2 / n / (min(r, c) - 1))
+    with r, c the numbers of non-empty rows and columns. NaN when min(r, c) < 2.
+    """
+    nz = counts > 0
+    keys, o = keys[nz], counts[nz].astype(np.float64)
+    if len(o) == 0:
+        return math.nan
+    rows, ri = np.unique(keys // n_b, return_inverse=True)
+    cols, ci = np.unique(keys % n_b, return_inverse=True)
+    k = min(len(rows), len(cols))
+    if k < 2:
+        return math.nan
+    r_tot = np.bincount(ri, weights=o)
+    c_tot = np.bincount(ci, weights=o)
+    phi2 = max(float((o * o / (r_tot[ri] * c_tot[ci])).sum()) - 1.0, 0.0)
+    return math.sqrt(phi2 / (k - 1))
+
+
+def contingency(ctx: MetricContext) -> list[Score]:
+    """ContingencySimilarity for categorical pairs and mixed pairs (numerical side binned on real edges)."""
+    mode = str(ctx.options.get("pair_binning", "real"))
+    threshold = float(ctx.options.get("association_threshold", DEFAULT_ASSOCIATION_THRESHOLD))
+    out = []
+    for a, b, kind in column_pairs(ctx.schema):
+        if kind != "contingency":
+            continue
+        ca, cb = discrete_codes(ctx, a, mode), discrete_codes(ctx, b, mode)
+        keys, cr, cs = joint_counts(ca.real, cb.real, ca.synthetic, cb.synthetic, cb.n_codes, ca.n_codes * cb.n_codes)
+        value = tv_complement_of_counts(cr, cs)
+        v = cramers_v(keys, cr, cb.n_codes)
+        details = {
+            "real_association": v,
+            "meets_threshold": bool(v > threshold) if not math.isnan(v) else False,
+            "n_cells_real": int((cr > 0).sum()),
+            "n_cells_synthetic": int((cs > 0).sum()),
+            "binning": mode if (ctx.schema[a].kind in CONTINUOUS or ctx.schema[b].kind in CONTINUOUS) else None,
+        }
+        out.append(Score("pairwise.contingency", value, column=a, column_2=b, details=details))
+    return out
+
+
+# ------------------------------------------------------------------------- combinations
+def _combination_columns(ctx: MetricContext, columns: list[str] | None) -> tuple[list[str], list[str]]:
+    limit = int(ctx.options.get("max_combination_categories", DEFAULT_MAX_COMBINATION_CATEGORIES))
+    candidates = columns if columns is not None else [c for c in ctx.schema.scored_columns if ctx.schema[c].kind in DISCRETE]
+    used, excluded = [], []
+    for c in candidates:
+        (used if categorical_codes(ctx, c).n_codes <= limit else excluded).append(c)
+    return used, excluded
+
+
+def _combination_ids(ctx: MetricContext, columns: list[str]) -> tuple[np.ndarray, int]:
+    """One id per row of real+synthetic (concatenated) naming its combination of the columns' codes."""
+    nr, ns = len(ctx.real), len(ctx.synthetic)
+    key = np.zeros(nr + ns, dtype=np.int64)
+    card = 1
+    for c in columns:
+        codes = categorical_codes(ctx, c)
+        if card * codes.n_codes >= 2**62:  # compress before the key could overflow
+            key, uniques = pd.factorize(key)
+            card = len(uniques)
+        key = key * codes.n_codes + np.concatenate([codes.real, codes.synthetic])
+        card *= codes.n_codes
+    if card <= max(_DENSE_CELLS, nr + ns):
+        return key, card
+    ids, uniques = pd.factorize(key)
+    return ids.astype(np.int64), len(uniques)
+
+
+def _combination_counts(ctx: MetricContext, columns: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ids, card = _combination_ids(ctx, columns)
+    nr = len(ctx.real)
+    cr = np.bincount(ids[:nr], minlength=card)
+    cs = np.bincount(ids[nr:], minlength=card)
+    present = np.flatnonzero((cr > 0) | (cs > 0))
+    return ids, present, cr[present], cs[present]
+
+
+def category_combinations_score(ctx: MetricContext) -> list[Score]:
+    """1 - TVD between the real and synthetic frequencies of the joint categorical combinations."""
+    used, excluded = _combination_columns(ctx, None)
+    if len(used) < 2:
+        return []
+    _, _, cr, cs = _combination_counts(ctx, used)
+    value = tv_complement_of_counts(cr, cs)
+    in_real, in_syn = cr > 0, cs > 0
+    details = {
+        "columns": used,
+        "excluded_columns": excluded,
+        "n_combinations_real": int(in_real.sum()),
+        "n_combinations_synthetic": int(in_syn.sum()),
+        "n_combinations_shared": int((in_real & in_syn).sum()),
+        "synthetic_share_unseen": float(cs[~in_real].sum() / cs.sum()) if cs.sum() else math.nan,
+        "real_share_covered": float(cr[in_syn].sum() / cr.sum()) if cr.sum() else math.nan,
+    }
+    return [Score("pairwise.category_combinations", value, details=details)]
+
+
+def category_combination_table(ctx: MetricContext, columns: list[str] | None = None) -> pd.DataFrame:
+    """The raw combination table of a metric context (see :func:`category_combinations`)."""
+    used, _ = _combination_columns(ctx, columns)
+    if not used:
+        raise ValueError("no categorical column to combine")
+    ids, present, cr, cs = _combination_counts(ctx, used)
+    # one row (any) holding each present combination, to read its labels back
+    where = np.empty(int(ids.max()) + 1 if len(ids) else 0, dtype=np.int64)
+    where[ids] = np.arange(len(ids))
+    rows = where[present]
+    table: dict[str, Any] = {}
+    for c in used:
+        codes = categorical_codes(ctx, c)
+        all_codes = np.concatenate([codes.real, codes.synthetic])[rows]
+        labels = np.append(codes.labels, np.nan).astype(object)
+        table[c] = labels[np.minimum(all_codes, len(codes.labels))]
+    nr, ns = max(len(ctx.real), 1), max(len(ctx.synthetic), 1)
+    table.update(real_count=cr, synthetic_count=cs, real=cr / nr, synthetic=cs / ns)
+    df = pd.DataFrame(table)
+    return df.sort_values(["real", "synthetic"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def category_combinations(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    schema: Schema | None = None,
+    columns: list[str] | None = None,
+    max_categories: int = DEFAULT_MAX_COMBINATION_CATEGORIES,
+) -> pd.DataFrame:
+    """Relative count of every combination of categorical values in real vs synthetic.
+
+    One row per combination seen in either frame: the columns' values (NaN for missing), then
+    ``real_count``, ``synthetic_count``, ``real`` and ``synthetic`` (relative counts, summing to 1 per
+    frame). Columns default to every categorical/boolean column with at most ``max_categories``
+    distinct values. This is the data behind a log-log scatter of real vs synthetic frequency.
+    """
+    from ..data import align_frames
+
+    schema = schema if schema is not None else Schema.infer(real)
+    real_c, syn_c, _ = align_frames(real, synthetic, schema)
+    ctx = MetricContext(real_c, syn_c, schema, options={"max_combination_categories": max_categories})
+    return category_combination_table(ctx, columns)
+
+
+METRICS = {
+    "pairwise.correlation_pearson": (correlation_pearson, "1 - |r_real - r_syn|/2 with Pearson's r per numerical/datetime pair (SDMetrics CorrelationSimilarity)"),
+    "pairwise.correlation_spearman": (correlation_spearman, "1 - |rho_real - rho_syn|/2 with Spearman's rho per numerical/datetime pair (SDMetrics CorrelationSimilarity)"),
+    "pairwise.contingency": (contingency, "1 - TVD of the joint frequencies per categorical or mixed pair, numericals binned on real edges (SDMetrics ContingencySimilarity)"),
+    "pairwise.category_combinations": (category_combinations_score, "1 - TVD over the joint combinations of all categorical columns"),
+}
+
+
+@hookimpl
+def benchkit_register_metrics(register) -> None:
+    """Register the pairwise metrics."""
+    for name, (fn, description) in METRICS.items():
+        register(name, fn, family="pairwise", higher_is_better=True, description=description)

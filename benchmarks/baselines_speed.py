@@ -1,0 +1,79 @@
+"""Fit/sample time of the baseline generators on a 1,000,000-row mixed table, against pandas peers.
+
+Peers run in the same process on the same table: ``DataFrame.sample(n, replace=True)`` for
+``bootstrap`` and a per-column ``Series.sample`` for ``independent``; ``gaussian_copula`` is compared
+with SDV's GaussianCopulaSynthesizer when ``sdv`` is installed (optional). Prints seconds and ratios.
+
+    python benchmarks/baselines_speed.py [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+
+from benchkit import Schema
+from benchkit_baselines import BootstrapGenerator, GaussianCopulaGenerator, IndependentGenerator
+
+
+def table(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "amount": np.exp(x + rng.normal(0, 0.3, n)),
+            "count": rng.poisson(3 + x.clip(-2, 2), n).astype(float),
+            "kind": rng.choice([f"k{i}" for i in range(40)], n),
+            "flag": x + rng.normal(size=n) > 0,
+            "when": pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D"),
+            "balance": np.where(rng.random(n) < 0.1, np.nan, x * 1000),
+        }
+    )
+    return df
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    n = ap.parse_args().rows
+    df = table(n)
+    schema = Schema.infer(df)
+    print(f"{n:,} rows x {df.shape[1]} columns")
+    _, peer_boot = timed(lambda: df.sample(n, replace=True, random_state=0))
+    _, peer_ind = timed(lambda: pd.DataFrame({c: df[c].sample(n, replace=True, random_state=i).to_numpy()
+                                              for i, c in enumerate(df.columns)}))
+    peers = {"bootstrap": peer_boot, "independent": peer_ind}
+    for name, cls in [("independent", IndependentGenerator), ("gaussian_copula", GaussianCopulaGenerator),
+                      ("bootstrap", BootstrapGenerator)]:
+        gen, fit_s = timed(lambda: cls(seed=0).fit(df, schema))
+        _, sample_s = timed(lambda: gen.sample(n))
+        line = f"{name:16s} fit {fit_s:6.2f}s  sample {sample_s:6.2f}s"
+        if name in peers:
+            line += f"  (pandas peer {peers[name]:.2f}s; ratio {(fit_s + sample_s) / peers[name]:.2f}x)"
+        print(line)
+    try:
+        from sdv.metadata import SingleTableMetadata
+        from sdv.single_table import GaussianCopulaSynthesizer
+    except ImportError:
+        print("sdv not installed: no GaussianCopulaSynthesizer comparison")
+        return
+    meta = SingleTableMetadata()
+    meta.detect_from_dataframe(df)
+    synth = GaussianCopulaSynthesizer(meta)
+    _, fit_s = timed(lambda: synth.fit(df))
+    _, sample_s = timed(lambda: synth.sample(n))
+    print(f"{'sdv copula':16s} fit {fit_s:6.2f}s  sample {sample_s:6.2f}s")
+
+
+if __name__ == "__main__":
+    main()
