@@ -10,8 +10,9 @@ import pytest
 
 from benchkit.cli.cmd_demo import BASELINES, DATASET, demo_spec
 
-needs_runner = pytest.mark.skipif(importlib.util.find_spec("benchkit.runner") is None,
-                                  reason="the benchmark runner (benchkit.runner) is not in this checkout yet")
+needs_runner = pytest.mark.skipif(
+    importlib.util.find_spec("benchkit.runner") is None or importlib.util.find_spec("benchkit_wgan") is None,
+    reason="the benchmark runner (benchkit.runner) or the wgan plugin is not in this checkout yet")
 
 
 @needs_runner
