@@ -188,7 +188,7 @@ class EvaluationResult:
             path.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n", encoding="utf-8")
         elif path.suffix.lower() == ".csv":
             df = self.scores.copy()
-            df["details"] = [json.dumps(d, default=_json_default) for d in df["details"]]
+            df["details"] = [json.dumps(_json_ready(d), default=_json_default) for d in df["details"]]
             df.to_csv(path, index=False)
         else:
             raise BenchkitError(f"cannot write results to {path}: use a .json or .csv file name")
@@ -218,7 +218,7 @@ def _json_ready(obj: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------------ evaluate
-def _load(obj: Any, what: str, schema: Schema | None = None) -> pd.DataFrame | None:
+def _load(obj: Any, what: str) -> pd.DataFrame | None:
     if obj is None or isinstance(obj, pd.DataFrame):
         return obj
     if isinstance(obj, (str, Path)):
@@ -302,8 +302,12 @@ def evaluate(
     for reg in chosen:
         needs = tuple(reg.info.get("requires", ()) or ())
         unmet = [n for n in needs if (n == "target" and target is None) or (n == "holdout" and hold_c is None)]
-        if unmet:
-            skipped.append(Skipped(reg.name, f"needs {' and '.join(unmet)} (pass {', '.join(unmet)}=...)"))
+        unknown = [n for n in needs if n not in ("target", "holdout")]
+        if unmet or unknown:
+            reason = f"needs {' and '.join(unmet)} (pass {', '.join(unmet)}=...)" if unmet else ""
+            if unknown:
+                reason += ("; " if reason else "") + f"needs {unknown}, which evaluate cannot provide"
+            skipped.append(Skipped(reg.name, reason))
             progress.update()
             continue
         start = time.perf_counter()

@@ -35,13 +35,13 @@ class Codes:
 
 @dataclass(frozen=True)
 class Numeric:
-    """Values of a numerical/datetime column in one frame, with the order of its valid values."""
+    """Values of a numerical/datetime column in one frame, with its valid values sorted."""
 
     values: np.ndarray  # float64, NaN where missing (datetimes: ns since the real minimum)
     valid: np.ndarray  # bool mask
-    order: np.ndarray  # row positions of the valid values, ascending by value
     sorted: np.ndarray  # exact sorted valid values (int64 ns for datetimes, float64 otherwise)
     n_missing: int
+    order: np.ndarray | None = None  # row positions of the valid values, ascending (see order_of)
 
     @property
     def has_missing(self) -> bool:
@@ -51,6 +51,14 @@ class Numeric:
     def is_constant(self) -> bool:
         """True when the valid values take exactly one distinct value."""
         return len(self.sorted) > 0 and self.sorted[0] == self.sorted[-1]
+
+
+def _smallest(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """Codes in the narrowest integer type that holds them (a 1M-row column of few labels: 1 MB)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_codes <= np.iinfo(dtype).max:
+            return codes.astype(dtype, copy=False)
+    return codes.astype(np.int64, copy=False)
 
 
 def _memo(ctx: MetricContext, key: tuple, build):
@@ -74,7 +82,7 @@ def _boolean_codes(real: pd.Series, synthetic: pd.Series) -> Codes:
     out = []
     for s in (real, synthetic):
         v = s.to_numpy(dtype=object)
-        codes = np.full(len(v), 2, dtype=np.int32)
+        codes = np.full(len(v), 2, dtype=np.int8)
         codes[v == False] = 1  # noqa: E712  (element-wise on an object array)
         codes[v == True] = 0  # noqa: E712
         out.append(codes)
@@ -103,12 +111,12 @@ def _factorise_jointly(real: pd.Series, synthetic: pd.Series) -> Codes:
     if has_nan:
         codes_r = np.where(codes_r < 0, n_labels, codes_r)
         codes_s = np.where(codes_s < 0, n_labels, codes_s)
-    dtype = np.int32 if n_labels + 1 < 2**31 else np.int64
+    n_codes = n_labels + (1 if has_nan else 0)
     return Codes(
-        real=np.asarray(codes_r, dtype=dtype),
-        synthetic=np.asarray(codes_s, dtype=dtype),
+        real=_smallest(np.asarray(codes_r), n_codes),
+        synthetic=_smallest(np.asarray(codes_s), n_codes),
         labels=labels,
-        n_codes=n_labels + (1 if has_nan else 0),
+        n_codes=n_codes,
         nan_code=nan_code,
     )
 
@@ -119,8 +127,17 @@ def is_datetime_column(ctx: MetricContext, column: str) -> bool:
 
 
 def numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
-    """Values and sort order of a numerical/datetime column in ``frame`` ("real" or "synthetic")."""
-    return _memo(ctx, ("numeric", column, frame), lambda: _build_numeric(ctx, column, frame))
+    """Values and sorted values of a numerical/datetime column in ``frame`` ("real" or "synthetic")."""
+    return _memo(ctx, ("numeric", column, frame), lambda: _build_numeric(ctx, column, frame, False))
+
+
+def order_of(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
+    """Row positions of the valid values in ascending order (an argsort, only built for ranks)."""
+    num = ctx.cache.get(("numeric", column, frame))
+    if num is None or num.order is None:
+        num = _build_numeric(ctx, column, frame, True)
+        ctx.cache[("numeric", column, frame)] = num
+    return num.order
 
 
 def _origin(ctx: MetricContext, column: str) -> int:
@@ -138,7 +155,7 @@ def _raw(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
-def _build_numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
+def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool) -> Numeric:
     s = (ctx.real if frame == "real" else ctx.synthetic)[column]
     if is_datetime_column(ctx, column):
         raw = _raw(s)
@@ -147,15 +164,21 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
         values[~valid] = np.nan
         exact = raw
     else:
-        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        # coerced numerical columns are float64 already: no copy, NaN marks missing
+        values = s.to_numpy(dtype=np.float64) if s.dtype == np.float64 else s.to_numpy(dtype=np.float64, na_value=np.nan)
         valid = ~np.isnan(values)
         exact = values
-    if valid.all():
+    n_missing = int(len(valid) - np.count_nonzero(valid))
+    if not with_order:  # a plain sort is ~1.5x faster than an argsort
+        return Numeric(values, valid, np.sort(exact[valid] if n_missing else exact), n_missing)
+    if n_missing == 0:
         order = np.argsort(exact, kind="quicksort")
     else:
         idx = np.flatnonzero(valid)
         order = idx[np.argsort(exact[idx], kind="quicksort")]
-    return Numeric(values=values, valid=valid, order=order, sorted=exact[order], n_missing=int((~valid).sum()))
+    if len(order) < 2**31:
+        order = order.astype(np.int32)  # half the memory of a cached order
+    return Numeric(values, valid, exact[order], n_missing, order)
 
 
 def average_ranks(sorted_values: np.ndarray, order: np.ndarray, size: int) -> np.ndarray:
@@ -170,10 +193,14 @@ def average_ranks(sorted_values: np.ndarray, order: np.ndarray, size: int) -> np
     if new.all():
         ranks[order] = np.arange(1, n + 1, dtype=np.float64)
         return ranks
-    starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], n)  # exclusive
-    mean_rank = (starts + 1 + ends) / 2.0  # mean of ranks start+1 .. end
-    ranks[order] = np.repeat(mean_rank, ends - starts)
+    # first and last sorted position of each value's run, by running max/min (no per-run loop)
+    pos = np.arange(n)
+    first = np.maximum.accumulate(np.where(new, pos, 0))
+    last_mark = np.empty(n, dtype=bool)
+    last_mark[-1] = True
+    last_mark[:-1] = new[1:]
+    last = np.minimum.accumulate(np.where(last_mark, pos, n)[::-1])[::-1]
+    ranks[order] = (first + last) / 2.0 + 1.0
     return ranks
 
 
@@ -181,10 +208,25 @@ def ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
     """Average ranks of the valid values of a column in ``frame`` (NaN at missing rows)."""
 
     def build() -> np.ndarray:
+        order = order_of(ctx, column, frame)
         num = numeric(ctx, column, frame)
-        return average_ranks(num.sorted, num.order, len(num.values))
+        return average_ranks(num.sorted, order, len(num.values))
 
     return _memo(ctx, ("ranks", column, frame), build)
+
+
+def centred_ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
+    """Average ranks minus their mean (n + 1) / 2, for a column without missing values (cached alone,
+    so a complete column keeps one rank array, not two)."""
+
+    def build() -> np.ndarray:
+        order = order_of(ctx, column, frame)
+        num = numeric(ctx, column, frame)
+        r = average_ranks(num.sorted, order, len(num.values))
+        r -= (len(r) + 1) / 2.0
+        return r
+
+    return _memo(ctx, ("centred_ranks", column, frame), build)
 
 
 # ------------------------------------------------------------------------------------------ bins
@@ -213,14 +255,14 @@ def _build_bins(ctx: MetricContext, column: str, mode: str) -> Codes:
         nan_code = N_BINS
         out = []
         for v in (real, syn):
-            codes = np.searchsorted(inner, v, side="right").astype(np.int32)
+            codes = np.searchsorted(inner, v, side="right").astype(np.int8)
             codes[np.isnan(v)] = nan_code
             out.append(codes)
         labels = np.arange(N_BINS)
         return Codes(out[0], out[1], labels, N_BINS + 1, nan_code)
     if mode == "per_frame":
         # np.digitize gives 1..N_BINS inside, N_BINS+1 for the maximum and for NaN (SDMetrics' quirk)
-        out = [np.digitize(v, bin_edges(v)).astype(np.int32) for v in (real, syn)]
+        out = [np.digitize(v, bin_edges(v)).astype(np.int8) for v in (real, syn)]
         return Codes(out[0], out[1], np.arange(N_BINS + 2), N_BINS + 2, None)
     raise ValueError(f"unknown binning mode {mode!r}; use 'real' or 'per_frame'")
 
@@ -234,6 +276,11 @@ def discrete_codes(ctx: MetricContext, column: str, mode: str = "real") -> Codes
 
 
 # ------------------------------------------------------------------------------------- warm-up
+def _rank_task(ctx: MetricContext, column: str, frame: str) -> None:
+    order_of(ctx, column, frame)
+    (ranks if numeric(ctx, column, frame).has_missing else centred_ranks)(ctx, column, frame)
+
+
 def prepare(ctx: MetricContext, *, with_ranks: bool = False, threads: int | None = None) -> None:
     """Build every scored column's encodings up front in a thread pool (numpy sorts and pandas
     factorisation release the GIL), so the metrics that follow only read ``ctx.cache``."""
@@ -246,7 +293,7 @@ def prepare(ctx: MetricContext, *, with_ranks: bool = False, threads: int | None
         if kind in ("numerical", "datetime"):
             _origin(ctx, col)
             for frame in ("real", "synthetic"):
-                tasks.append((ranks if with_ranks else numeric, col, frame))
+                tasks.append((_rank_task if with_ranks else numeric, col, frame))
         elif kind in ("categorical", "boolean"):
             tasks.append((lambda c, col, _f: categorical_codes(c, col), col, None))
     n = threads or min(len(tasks), os.cpu_count() or 1, 8)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .encoding import Numeric, average_ranks, categorical_codes, discrete_codes, numeric, ranks
+from .encoding import average_ranks, categorical_codes, centred_ranks, discrete_codes, numeric, order_of, ranks
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
@@ -63,34 +64,86 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
         return math.nan
     xc = x - x.mean()
     yc = y - y.mean()
-    sxx, syy = float(xc @ xc), float(yc @ yc)
+    sxx, syy = _dot(xc, xc), _dot(yc, yc)
     if sxx == 0.0 or syy == 0.0:
         return math.nan
-    return float(np.clip((xc @ yc) / math.sqrt(sxx * syy), -1.0, 1.0))
+    return float(np.clip(_dot(xc, yc) / math.sqrt(sxx * syy), -1.0, 1.0))
 
 
-def _moments(ctx: MetricContext, key: tuple, v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-column arrays for pairwise-complete Pearson (cached): values centred on the column mean
-    with 0 at missing rows, their squares, and the validity as float."""
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Dot product of two 1-D arrays without BLAS: its thread hand-offs cost milliseconds per call
+    on a busy machine, more than the arithmetic."""
+    return float(np.einsum("i,i->", a, b))
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """A column centred on its mean (0 at missing rows); squares and validity only when values are missing."""
+
+    c: np.ndarray
+    norm2: float
+    sq: np.ndarray | None = None
+    valid: np.ndarray | None = None
+
+
+def _centre(v: np.ndarray, valid: np.ndarray, complete: bool) -> _Moments:
+    if complete:
+        c = v - v.mean()
+        return _Moments(c, _dot(c, c))
+    c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
+    return _Moments(c, _dot(c, c), c * c, valid.astype(np.float64))
+
+
+def _pearson_moments(ctx: MetricContext, column: str, frame: str) -> _Moments:
+    """Moments for Pearson's r; a complete column keeps only its mean and norm in the cache (its
+    centred copy is rebuilt per pair: 8 bytes a row saved per column and frame)."""
+    num = numeric(ctx, column, frame)
+    key = ("moments", column, frame)
     found = ctx.cache.get(key)
     if found is None:
-        c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
-        found = (c, c * c, valid.astype(np.float64))
-        ctx.cache[key] = found
+        found = ctx.cache[key] = _centre(num.values, num.valid, not num.has_missing)
+        if not num.has_missing:
+            mean = float(num.values.mean())
+            found = ctx.cache[key] = ("complete", mean, found.norm2)
+    if isinstance(found, tuple):
+        _, mean, norm2 = found
+        return _Moments(num.values - mean, norm2)
     return found
 
 
-def _pearson_from_moments(a: tuple, b: tuple) -> float:
-    """Pearson's r on the rows where both are present, from dot products of pre-centred arrays.
+def _centred(c: np.ndarray) -> _Moments:
+    return _Moments(c, _dot(c, c))
 
-    Centring each column on its own mean first keeps the one-pass sums numerically stable.
+
+def _moments(ctx: MetricContext, key: tuple, build) -> _Moments:
+    found = ctx.cache.get(key)
+    if found is None:
+        found = ctx.cache[key] = build()
+    return found
+
+
+def _pearson_from_moments(a: _Moments, b: _Moments) -> float:
+    """Pearson's r on the rows where both are present, from dot products of pre-centred columns.
+
+    Centring each column on its own mean first keeps the one-pass sums numerically stable; two
+    complete columns need a single dot product.
     """
-    (x, xx, vx), (y, yy, vy) = a, b
-    n = float(vx @ vy)
+    n_rows = len(a.c)
+    if a.valid is None and b.valid is None:
+        if n_rows < 2 or a.norm2 <= 0.0 or b.norm2 <= 0.0:
+            return math.nan
+        return float(np.clip(_dot(a.c, b.c) / math.sqrt(a.norm2 * b.norm2), -1.0, 1.0))
+    if a.valid is not None and b.valid is not None:
+        n = _dot(a.valid, b.valid)
+        sx, sy = _dot(a.c, b.valid), _dot(b.c, a.valid)
+        sxx, syy = _dot(a.sq, b.valid), _dot(b.sq, a.valid)
+    elif a.valid is not None:  # b complete
+        n, sx, sy, sxx, syy = float(a.valid.sum()), float(a.c.sum()), _dot(b.c, a.valid), a.norm2, _dot(b.c * b.c, a.valid)
+    else:  # a complete
+        n, sx, sy, sxx, syy = float(b.valid.sum()), _dot(a.c, b.valid), float(b.c.sum()), _dot(a.c * a.c, b.valid), b.norm2
     if n < 2:
         return math.nan
-    sx, sy = float(x @ vy), float(y @ vx)
-    sxx, syy, sxy = float(xx @ vy), float(yy @ vx), float(x @ y)
+    sxy = _dot(a.c, b.c)
     cxx, cyy = sxx - sx * sx / n, syy - sy * sy / n
     if cxx <= 0.0 or cyy <= 0.0:
         return math.nan
@@ -100,33 +153,27 @@ def _pearson_from_moments(a: tuple, b: tuple) -> float:
 def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: str) -> float:
     na, nb = numeric(ctx, a, frame), numeric(ctx, b, frame)
     if method == "pearson":
-        return _pearson_from_moments(
-            _moments(ctx, ("moments", a, frame), na.values, na.valid),
-            _moments(ctx, ("moments", b, frame), nb.values, nb.valid),
-        )
+        return _pearson_from_moments(_pearson_moments(ctx, a, frame), _pearson_moments(ctx, b, frame))
     # spearman: Pearson's r of average ranks, ranked within the rows where both are present
     if not na.has_missing and not nb.has_missing:
         return _pearson_from_moments(
-            _moments(ctx, ("rank_moments", a, frame), ranks(ctx, a, frame), na.valid),
-            _moments(ctx, ("rank_moments", b, frame), ranks(ctx, b, frame), nb.valid),
+            _moments(ctx, ("rank_moments", a, frame), lambda: _centred(centred_ranks(ctx, a, frame))),
+            _moments(ctx, ("rank_moments", b, frame), lambda: _centred(centred_ranks(ctx, b, frame))),
         )
     both = na.valid & nb.valid
     excluded = len(both) - int(both.sum())
     # a column whose own missing rows are exactly the excluded ones keeps its full-column ranks
-    ra = ranks(ctx, a, frame) if na.n_missing == excluded else _subset_ranks(na, both)
-    rb = ranks(ctx, b, frame) if nb.n_missing == excluded else _subset_ranks(nb, both)
-    return _pearson_from_moments(_centre(ra, both), _centre(rb, both))
+    ra = ranks(ctx, a, frame) if na.n_missing == excluded else _subset_ranks(ctx, a, frame, both)
+    rb = ranks(ctx, b, frame) if nb.n_missing == excluded else _subset_ranks(ctx, b, frame, both)
+    return _pearson_from_moments(_centre(ra, both, False), _centre(rb, both, False))
 
 
-def _centre(v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
-    return c, c * c, valid.astype(np.float64)
-
-
-def _subset_ranks(num: Numeric, rows: np.ndarray) -> np.ndarray:
+def _subset_ranks(ctx: MetricContext, column: str, frame: str, rows: np.ndarray) -> np.ndarray:
     """Average ranks among the rows in mask ``rows`` only, reusing the column's sort order (O(n))."""
-    keep = rows[num.order]
-    return average_ranks(num.sorted[keep], num.order[keep], len(num.values))
+    order = order_of(ctx, column, frame)
+    num = numeric(ctx, column, frame)
+    keep = rows[order]
+    return average_ranks(num.sorted[keep], order[keep], len(num.values))
 
 
 def _correlation_scores(ctx: MetricContext, method: str) -> list[Score]:
@@ -172,8 +219,12 @@ def joint_counts(
     a_real: np.ndarray, b_real: np.ndarray, a_syn: np.ndarray, b_syn: np.ndarray, n_b: int, n_cells: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cells (``a * n_b + b`` keys) present in either frame, with their real and synthetic counts."""
-    kr = a_real.astype(np.int64) * n_b + b_real
-    ks = a_syn.astype(np.int64) * n_b + b_syn
+    if n_cells < 2**31:  # int32 arithmetic halves the memory traffic of the keys
+        kr = a_real.astype(np.int32, copy=False) * np.int32(n_b) + b_real
+        ks = a_syn.astype(np.int32, copy=False) * np.int32(n_b) + b_syn
+    else:
+        kr = a_real.astype(np.int64) * n_b + b_real
+        ks = a_syn.astype(np.int64) * n_b + b_syn
     if n_cells <= max(_DENSE_CELLS, 2 * (len(kr) + len(ks))):
         cr = np.bincount(kr, minlength=n_cells)
         cs = np.bincount(ks, minlength=n_cells)

@@ -1,0 +1,91 @@
+"""read_table: CSV separators, Parquet, and a clear DataError for files that are missing or unreadable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchkit import Schema
+from benchkit.data import align_frames, read_table, sniff_separator
+from benchkit.errors import DataError, SchemaError
+
+
+@pytest.fixture
+def frame():
+    return pd.DataFrame({"a": [1.5, 2.5, 3.5], "b": ["x", "y;z", "w"], "c": [1, 2, 3]})
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_separators_are_sniffed(tmp_path, frame, sep):
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, sep=sep, index=False)
+    assert sniff_separator(path) == sep
+    got = read_table(path)
+    assert list(got.columns) == ["a", "b", "c"]
+    assert got["b"].tolist() == ["x", "y;z", "w"]  # a quoted separator inside a field is not a split
+    assert got["a"].tolist() == [1.5, 2.5, 3.5]
+
+
+def test_parquet_round_trip(tmp_path, frame):
+    path = tmp_path / "t.parquet"
+    frame.to_parquet(path)
+    pd.testing.assert_frame_equal(read_table(path), frame, check_dtype=False)
+
+
+def test_schema_coerces_columns(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("when,n,extra\n2020-01-02,1,q\n2021-03-04,2,r\n")
+    schema = Schema.from_dict({"columns": {"when": "datetime", "n": "numerical"}})
+    got = read_table(path, schema)
+    assert list(got.columns) == ["when", "n"]
+    assert str(got["when"].dtype) == "datetime64[ns]" and got["n"].dtype == np.float64
+    bad = Schema.from_dict({"columns": {"when": "datetime", "missing": "numerical"}})
+    with pytest.raises(SchemaError, match="missing"):
+        read_table(path, bad)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        read_table(tmp_path / "nope.csv")
+
+
+def test_folder_and_empty_file(tmp_path):
+    with pytest.raises(DataError, match="folder"):
+        read_table(tmp_path)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(DataError, match="empty"):
+        read_table(empty)
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("a,b\n")
+    with pytest.raises(DataError, match="no rows"):
+        read_table(header_only)
+
+
+def test_ragged_csv_does_not_parse(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3,4,5,6\n")
+    with pytest.raises(DataError, match="cannot parse .*ragged.csv"):
+        read_table(path)
+
+
+def test_binary_and_broken_parquet(tmp_path):
+    blob = tmp_path / "blob.csv"
+    blob.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(DataError, match="blob.csv"):
+        read_table(blob)
+    broken = tmp_path / "broken.parquet"
+    broken.write_text("not parquet at all")
+    with pytest.raises(DataError, match="cannot read .*broken.parquet as Parquet"):
+        read_table(broken)
+
+
+def test_align_frames_drops_extra_columns_and_allows_other_row_counts():
+    real = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "x"]})
+    syn = pd.DataFrame({"b": ["y"], "a": ["4"], "junk": [0]})
+    schema = Schema.infer(real)
+    r, s, h = align_frames(real, syn, schema)
+    assert list(s.columns) == ["a", "b"] and s["a"].tolist() == [4.0] and h is None
+    with pytest.raises(DataError, match="duplicate"):
+        align_frames(real, pd.DataFrame([[1, 2, 3]], columns=["a", "a", "b"]), schema)

@@ -1,0 +1,154 @@
+"""Pair metrics against values computed by hand (and scipy) on small frames."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import pearsonr, spearmanr
+from scipy.stats.contingency import association
+
+from benchkit import Schema
+from benchkit.data import align_frames
+from benchkit.metrics import MetricContext
+from benchkit.metrics import pairwise
+
+
+def ctx_for(real, synthetic, schema=None, **options) -> MetricContext:
+    schema = schema or Schema.infer(real)
+    r, s, _ = align_frames(real, synthetic, schema)
+    return MetricContext(r, s, schema, options=options)
+
+
+def pair_value(scores, a, b):
+    [found] = [s for s in scores if (s.column, s.column_2) == (a, b)]
+    return found
+
+
+def test_pearson_by_hand():
+    real = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.0, 4, 6, 8]})  # r = 1
+    syn = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [1.0, 3, 2, 4]})  # r = 4 / 5 = 0.8
+    s = pair_value(pairwise.correlation_pearson(ctx_for(real, syn)), "x", "y")
+    assert s.details["real"] == pytest.approx(1.0)
+    assert s.details["synthetic"] == pytest.approx(0.8)
+    assert s.value == pytest.approx(1 - 0.2 / 2)
+    anti = pd.DataFrame({"x": [1.0, 2, 3, 4], "y": [8.0, 6, 4, 2]})
+    assert pair_value(pairwise.correlation_pearson(ctx_for(real, anti)), "x", "y").value == pytest.approx(0.0)
+
+
+def test_correlation_uses_rows_where_both_are_present():
+    real = pd.DataFrame({"x": [1.0, 2, 3, 4, np.nan, 6], "y": [2.0, 4, 6, 8, 100, np.nan]})
+    syn = pd.DataFrame({"x": [1.0, 2, 3, np.nan], "y": [1.0, 3, 2, 50]})
+    sp = pair_value(pairwise.correlation_pearson(ctx_for(real, syn)), "x", "y")
+    assert sp.details["real"] == pytest.approx(1.0)
+    assert sp.details["synthetic"] == pytest.approx(pearsonr([1, 2, 3], [1, 3, 2]).statistic)
+
+
+def test_spearman_with_ties_and_missing_matches_scipy():
+    rng = np.random.default_rng(7)
+    n = 200
+    real = pd.DataFrame({"x": rng.integers(0, 6, n).astype(float), "y": rng.normal(size=n)})
+    real["y"] += real["x"]
+    real.loc[rng.random(n) < 0.2, "x"] = np.nan
+    real.loc[rng.random(n) < 0.1, "y"] = np.nan
+    syn = pd.DataFrame({"x": rng.integers(0, 6, n).astype(float), "y": rng.normal(size=n)})
+    s = pair_value(pairwise.correlation_spearman(ctx_for(real, syn)), "x", "y")
+    both = real.dropna()
+    expected_real = spearmanr(both["x"], both["y"]).statistic
+    expected_syn = spearmanr(syn["x"], syn["y"]).statistic
+    assert s.details["real"] == pytest.approx(expected_real, abs=1e-12)
+    assert s.details["synthetic"] == pytest.approx(expected_syn, abs=1e-12)
+    assert s.value == pytest.approx(1 - abs(expected_real - expected_syn) / 2, abs=1e-12)
+
+
+def test_spearman_ties_by_hand():
+    real = pd.DataFrame({"x": [1.0, 2, 2, 3], "y": [1.0, 2, 3, 4]})  # ranks x = 1, 2.5, 2.5, 4
+    s = pair_value(pairwise.correlation_spearman(ctx_for(real, real)), "x", "y")
+    assert s.details["real"] == pytest.approx(4.5 / math.sqrt(4.5 * 5))
+    assert s.value == pytest.approx(1.0)
+
+
+def test_correlation_with_datetime_matches_scipy():
+    rng = np.random.default_rng(1)
+    d = pd.Timestamp("2001-01-01") + pd.to_timedelta(rng.integers(0, 10_000, 100), unit="D")
+    real = pd.DataFrame({"d": d, "v": rng.normal(size=100)})
+    real["v"] += np.arange(100) / 50
+    s = pair_value(pairwise.correlation_pearson(ctx_for(real, real)), "d", "v")
+    assert s.details["real"] == pytest.approx(pearsonr(d.astype("int64"), real["v"]).statistic, abs=1e-9)
+
+
+def test_correlation_of_constant_column_is_nan_with_reason():
+    real = pd.DataFrame({"x": [1.0, 2, 3], "k": [5.0, 5, 5]})
+    s = pair_value(pairwise.correlation_pearson(ctx_for(real, real)), "x", "k")
+    assert math.isnan(s.value) and "constant" in s.details["reason"]
+
+
+def test_contingency_by_hand():
+    real = pd.DataFrame({"a": ["x", "x", "y", "y"], "b": ["p", "p", "q", "q"]})
+    syn = pd.DataFrame({"a": ["x", "x", "y", "y"], "b": ["p", "q", "q", "q"]})
+    # real xp .5 yq .5; syn xp .25 xq .25 yq .5 -> TVD .25
+    assert pair_value(pairwise.contingency(ctx_for(real, syn)), "a", "b").value == pytest.approx(0.75)
+
+
+def test_contingency_missing_is_a_category_and_unseen_categories_count():
+    real = pd.DataFrame({"a": ["x", None], "b": ["p", "p"]})
+    syn = pd.DataFrame({"a": ["x", "x"], "b": ["p", "p"]})
+    assert pair_value(pairwise.contingency(ctx_for(real, syn)), "a", "b").value == pytest.approx(0.5)
+    syn2 = pd.DataFrame({"a": ["x", "z", "z", "z"], "b": ["p", "p", "p", "r"]})  # z, r never seen
+    # real x,p .5 / NaN,p .5 ; syn x,p .25 z,p .5 z,r .25 -> |.25| + .5 + .5 + .25 = 1.5 -> TVD .75
+    assert pair_value(pairwise.contingency(ctx_for(real, syn2)), "a", "b").value == pytest.approx(0.25)
+
+
+def test_contingency_mixed_pair_bins_on_real_edges():
+    real = pd.DataFrame({"v": np.arange(10.0), "c": ["a"] * 10})
+    syn = pd.DataFrame({"v": np.full(10, 100.0), "c": ["a"] * 10})  # all beyond the real range
+    # real: one row per bin; synthetic: all in the open last bin -> TVD .9
+    ctx = ctx_for(real, syn)
+    assert pair_value(pairwise.contingency(ctx), "v", "c").value == pytest.approx(0.1)
+    # QualityReport's per-frame binning puts the synthetic column in its own bins (max and NaN share one)
+    per_frame = ctx_for(real, syn, pair_binning="per_frame")
+    assert pair_value(pairwise.contingency(per_frame), "v", "c").value == pytest.approx(0.1)
+    shifted = pd.DataFrame({"v": np.arange(10.0) + 50, "c": ["a"] * 10})
+    assert pair_value(pairwise.contingency(ctx_for(real, shifted, pair_binning="per_frame")), "v", "c").value == pytest.approx(1.0)
+    assert pair_value(pairwise.contingency(ctx_for(real, shifted)), "v", "c").value == pytest.approx(0.1)
+
+
+def test_cramers_v_matches_scipy():
+    rng = np.random.default_rng(2)
+    a = rng.integers(0, 4, 500)
+    b = (a + rng.integers(0, 3, 500)) % 5
+    keys, cr, _ = pairwise.joint_counts(a, b, a, b, 5, 20)
+    table = np.bincount(a * 5 + b, minlength=20).reshape(4, 5)
+    assert pairwise.cramers_v(keys, cr, 5) == pytest.approx(association(table, method="cramer"), abs=1e-12)
+
+
+def test_joint_counts_sparse_path_equals_dense():
+    rng = np.random.default_rng(4)
+    a_r, b_r = rng.integers(0, 50, 300), rng.integers(0, 40, 300)
+    a_s, b_s = rng.integers(0, 50, 200), rng.integers(0, 40, 200)
+    dense = pairwise.joint_counts(a_r, b_r, a_s, b_s, 40, 2000)
+    sparse = pairwise.joint_counts(a_r, b_r, a_s, b_s, 40, 10**13)  # forces the hashing path
+    order = np.argsort(sparse[0])
+    for d, s in zip(dense, sparse):
+        np.testing.assert_array_equal(d, s[order])
+
+
+def test_category_combinations_by_hand():
+    real = pd.DataFrame({"a": ["a", "a", "b", "b"], "b": ["x", "x", "y", "y"], "n": [1.0, 2, 3, 4]})
+    syn = pd.DataFrame({"a": ["a", "a", "b", "b"], "b": ["x", "y", "y", "y"], "n": [1.0, 2, 3, 4]})
+    table = pairwise.category_combinations(real, syn)
+    assert list(table.columns) == ["a", "b", "real_count", "synthetic_count", "real", "synthetic"]
+    got = {(r.a, r.b): (r.real, r.synthetic) for r in table.itertuples()}
+    assert got == {("a", "x"): (0.5, 0.25), ("b", "y"): (0.5, 0.5), ("a", "y"): (0.0, 0.25)}
+    [s] = pairwise.category_combinations_score(ctx_for(real, syn))
+    assert s.value == pytest.approx(0.75)
+    assert s.details["synthetic_share_unseen"] == pytest.approx(0.25)
+
+
+def test_category_combinations_skip_high_cardinality_columns():
+    n = 3000
+    real = pd.DataFrame({"a": ["u", "v", "w"] * 1000, "b": ["x", "y"] * 1500, "code": [f"c{i}" for i in range(n)]})
+    [s] = pairwise.category_combinations_score(ctx_for(real, real))
+    assert s.details["excluded_columns"] == ["code"] and s.value == pytest.approx(1.0)
