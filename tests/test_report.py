@@ -247,3 +247,18 @@ def test_methods_use_the_registry_description_of_the_metric_that_wrote_the_rows(
     assert "Cross-validated ROC AUC" in rows["detection.toy_auc"]["text"]  # the report's own text
     assert rows["privacy.dcr_share"]["direction"] == "best at 0.5"
     assert rows["made.up"]["text"] == "" and rows["made.up"]["description"] == ""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("benchkit.evaluation") is None,
+                    reason="benchkit.evaluate is not in this checkout yet")
+def test_cli_evaluate_writes_a_report(tmp_path):
+    real = make_frame(400, 1)
+    real.to_csv(tmp_path / "real.csv", index=False)
+    sample_noisy(real, 400, 0, ["amount", "balance"]).to_csv(tmp_path / "syn.csv", index=False)
+    out = tmp_path / "eval.html"
+    done = subprocess.run([sys.executable, "-m", "benchkit", "evaluate", str(tmp_path / "real.csv"),
+                           str(tmp_path / "syn.csv"), "--families", "marginal", "pairwise", "aggregate",
+                           "--report", str(out)], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = out.read_text(encoding="utf-8")
+    assert f"report written to {out}" in done.stdout and "<h3>Column distributions</h3>" in html
