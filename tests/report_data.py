@@ -1,19 +1,14 @@
 """Build small results folders for the report tests from real computations.
 
 The frames come from a seeded process shaped like bank transactions; the generators are real (if
-simple) samplers; the scores are computed with scipy/scikit-learn on those frames and stored through
-:class:`benchkit.results.ResultStore`, exactly as the runner stores them.
+simple) samplers; the scores come from :func:`benchkit.evaluate` on those frames and are stored
+through :class:`benchkit.results.ResultStore`, exactly as the runner stores them.
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
-from scipy import stats
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
 from benchkit import Schema
 from benchkit.metrics import Score
@@ -57,54 +52,19 @@ def sample_noisy(real: pd.DataFrame, n: int, seed: int, numeric: list[str]) -> p
     return out
 
 
-def compute_scores(real: pd.DataFrame, syn: pd.DataFrame, holdout: pd.DataFrame, schema: Schema, seed: int) -> list[Score]:
-    """Marginal, pairwise, aggregate, utility and detection scores computed on the frames."""
-    scores = []
-    for c in schema.numerical:
-        ks = stats.ks_2samp(real[c].astype(float), syn[c].astype(float)).statistic
-        scores.append(Score("marginal.ks_complement", 1 - ks, column=c))
-    for c in schema.categorical:
-        p = real[c].value_counts(normalize=True)
-        q = syn[c].value_counts(normalize=True)
-        tv = 0.5 * p.sub(q, fill_value=0).abs().sum()
-        scores.append(Score("marginal.tv_complement", 1 - tv, column=c))
-    for a, b in itertools.combinations(schema.numerical, 2):
-        r1 = real[a].corr(real[b])
-        r2 = syn[a].astype(float).corr(syn[b].astype(float))
-        scores.append(Score("pairwise.correlation_pearson", 1 - abs(r1 - r2) / 2, column=a, column_2=b))
-    shapes = float(np.mean([s.value for s in scores if s.family == "marginal"]))
-    trends = float(np.mean([s.value for s in scores if s.family == "pairwise"]))
-    scores += [Score("aggregate.column_shapes", shapes), Score("aggregate.column_pair_trends", trends),
-               Score("aggregate.overall", (shapes + trends) / 2)]
-    target = schema.target
-    feats = schema.numerical
+def compute_scores(real: pd.DataFrame, syn: pd.DataFrame, holdout: pd.DataFrame, schema: Schema, seed: int,
+                   families: list[str] | None = None) -> list[Score]:
+    """Every registered metric, computed by :func:`benchkit.evaluate` as the runner computes it."""
+    from benchkit import evaluate
 
-    def fit_auc(train: pd.DataFrame) -> float:
-        y = train[target].astype(str)
-        if y.nunique() < 2:
-            return float("nan")
-        model = LogisticRegression(max_iter=200).fit(np.log1p(train[feats].clip(lower=0).astype(float)), y)
-        proba = model.predict_proba(np.log1p(holdout[feats].clip(lower=0).astype(float)))[:, 1]
-        return float(roc_auc_score(holdout[target].astype(str) == model.classes_[1], proba))
-
-    tstr, trtr = fit_auc(syn), fit_auc(real)
-    scores += [Score("utility.tstr_roc_auc", tstr), Score("utility.trtr_roc_auc", trtr),
-               Score("utility.tstr_trtr_ratio", tstr / trtr)]
-    both = pd.concat([real[feats], syn[feats]]).astype(float)
-    lab = np.r_[np.zeros(len(real)), np.ones(len(syn))]
-    rng = np.random.default_rng(seed)
-    idx = rng.permutation(len(both))
-    half = len(idx) // 2
-    clf = LogisticRegression(max_iter=200).fit(np.log1p(both.iloc[idx[:half]].clip(lower=0)), lab[idx[:half]])
-    auc = roc_auc_score(lab[idx[half:]], clf.predict_proba(np.log1p(both.iloc[idx[half:]].clip(lower=0)))[:, 1])
-    scores += [Score("detection.logistic_auc", float(auc), higher_is_better=False),
-               Score("detection.logistic_score", float(1 - 2 * abs(max(auc, 0.5) - 0.5)))]
-    dup = syn.merge(real.drop_duplicates(), how="inner").shape[0] / len(syn)
-    scores.append(Score("privacy.exact_copy_rate", float(dup), higher_is_better=False))
-    return scores
+    result = evaluate(real, syn, schema, target=schema.target, holdout=holdout, seed=seed, families=families)
+    rows = result.scores.astype(object).where(result.scores.notna(), None)
+    return [Score(r["metric"], r["value"], r["column"], r["column_2"], bool(r["higher_is_better"]),
+                  r["details"] or {}) for r in rows.to_dict("records")]
 
 
-def build_results(folder, *, n: int = 2000, seeds=(0, 1), evil: bool = False, failure: bool = True) -> ResultStore:
+def build_results(folder, *, n: int = 2000, seeds=(0, 1), evil: bool = False, failure: bool = True,
+                  families: list[str] | None = None) -> ResultStore:
     """A results folder: three generators x ``seeds``, the holdout reference, one failed job."""
     names = {"amount": f"amount {EVIL}", "k_symbol": f'k_symbol "quoted" ünïcødé {EVIL}'} if evil else None
     real = make_frame(n, 1, names, evil_values=evil)
@@ -132,10 +92,10 @@ def build_results(folder, *, n: int = 2000, seeds=(0, 1), evil: bool = False, fa
             store.save_sample(rid, syn)
             run = RunRecord(run_id=rid, dataset=dataset, generator=gen, seed=seed, status="ok",
                             fit_s=0.1 * (seed + 1), sample_s=0.01, peak_rss_mb=150.0 + seed, n_train=n, n_synthetic=n)
-            store.append(run, compute_scores(real, syn, holdout, schema, seed))
+            store.append(run, compute_scores(real, syn, holdout, schema, seed, families))
         rid = run_id_for(dataset, "sha", REFERENCE_GENERATOR, {}, seed)
         ref = RunRecord(run_id=rid, dataset=dataset, generator=REFERENCE_GENERATOR, seed=seed, status="ok", is_reference=True)
-        store.append(ref, compute_scores(real, holdout, holdout, schema, seed))
+        store.append(ref, compute_scores(real, holdout, holdout, schema, seed, families))
     if failure:
         rid = run_id_for(dataset, "sha", "broken", {}, 0)
         store.append(RunRecord(run_id=rid, dataset=dataset, generator="broken", seed=0, status="failed",
