@@ -77,7 +77,7 @@ def render(view: DatasetView, colors: dict[str, str]) -> Figure | None:
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_xlabel("relative count in real data")
-            ax.set_title(f"{label(gen, 30)}: {int(both.sum())} shared, {int((y > 0).sum() - both.sum())} new, "
+            ax.set_title(f"{label(gen, 30)}\n{int(both.sum())} shared · {int((y > 0).sum() - both.sum())} new · "
                          f"{int((x > 0).sum() - both.sum())} missed", fontsize=8)
         axes[0, 0].set_ylabel("relative count in synthetic data")
         cap = ("Columns: " + ", ".join(cols) + ". Hollow marks: combinations seen on one side only, "
