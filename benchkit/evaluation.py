@@ -67,7 +67,7 @@ class Summary:
 
     def __str__(self) -> str:
         lines = [f"benchkit evaluation: {self.n_real:,} real rows vs {self.n_synthetic:,} synthetic rows", ""]
-        lines.append("Scores (1 = indistinguishable):")
+        lines.append("Scores (higher is better unless noted):")
         width = max((len(k) for k in self.scores), default=10)
         for name, value in self.scores.items():
             note = f"  ({self.notes[name]})" if name in self.notes else ""
@@ -154,13 +154,19 @@ class EvaluationResult:
     @property
     def summary(self) -> Summary:
         """Aggregate scores, the five worst columns and pairs, and the skipped metrics."""
-        agg = self.scores[self.scores["column"].isna() & self.scores["column_2"].isna()]
+        s = self.scores
+        # table-level values, plus utility rows (their `column` names the target, not a column score)
+        agg = s[(s["column"].isna() & s["column_2"].isna()) | (s["family"] == "utility")]
         headline = {r.metric: (math.nan if r.value is None else float(r.value)) for r in agg.itertuples(index=False)}
         order = sorted(headline, key=lambda m: (not m.startswith("aggregate."), m))
         headline = {k: headline[k] for k in order}
         notes = {}
         for r in agg.itertuples(index=False):
             d = r.details or {}
+            if not r.higher_is_better:
+                notes[r.metric] = "lower is better"
+            if r.family == "utility" and r.column:
+                notes[r.metric] = f"target {r.column!r}" + (f", {d['model']}" if d.get("model") else "")
             if r.metric == "aggregate.column_pair_trends":
                 notes[r.metric] = (f"{d.get('n_counted')} of {d.get('n_pairs')} pairs pass the real-association "
                                    f"thresholds; mean over all pairs {_fmt(d.get('mean_all_pairs')).strip()}")
