@@ -260,7 +260,12 @@ def _prepare_all(spec: BenchmarkSpec, store: ResultStore) -> tuple[dict[str, Pre
         card = dict(prepared.card)
         card.update(n_train=len(prepared.train), n_holdout=len(prepared.holdout), sha256=prepared.sha256,
                     source=card.get("source") or ds.source)
-        store.save_real(ds.name, prepared.train.iloc[:SAMPLE_CAP], prepared.schema, card)
+        # a random subset, in the original order: the head of a table sorted by date or account would
+        # show the report a biased slice of the real data
+        kept = prepared.train
+        if len(kept) > SAMPLE_CAP:
+            kept = kept.sample(n=SAMPLE_CAP, random_state=spec.split_seed).sort_index()
+        store.save_real(ds.name, kept, prepared.schema, card)
     return datasets, broken
 
 

@@ -25,6 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--metrics", nargs="+", metavar="NAME", help="run only these metrics")
     p.add_argument("--seed", type=int, default=0, help="seed for metrics that draw at random (default 0)")
     p.add_argument("--out", metavar="FILE", help="write the tidy scores to FILE.json or FILE.csv")
+    p.add_argument("--report", metavar="FILE", help="also write a self-contained HTML report of the comparison")
     p.set_defaults(func=run)
 
 
@@ -54,4 +55,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         path = result.to_file(args.out)
         print(f"\nscores written to {path}")
+    if args.report:
+        from ..report import write_evaluation_report
+
+        report = write_evaluation_report(result, real, synthetic, result.schema, args.report, seed=args.seed)
+        print(f"\nreport written to {report}")
     return 0

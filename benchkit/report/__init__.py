@@ -1,0 +1,74 @@
+"""The self-contained HTML comparison report.
+
+:func:`write_report` renders a results folder (and nothing else) into one HTML file with inline CSS
+and inline figures; :func:`write_evaluation_report` does the same for a single real/synthetic pair.
+Every data-derived string is escaped (jinja2 autoescaping; figures are ``<img>`` data URIs).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..schema import Schema
+from .model import MAX_ROWS, ReportData, from_evaluation, from_results
+from .render import Pair, build_context, render_html
+
+log = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+
+
+def _write(html: str, output: Path) -> Path:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, output)  # a reader never sees half a report
+    return output
+
+
+def render_report(data: ReportData, *, pair: Pair = None) -> str:
+    """The report's HTML text for ``data``."""
+    return render_html(build_context(data, pair=pair))
+
+
+def write_report(results_dir: str | Path, output: str | Path | None = None, *, pair: Pair = None,
+                 max_rows: int = MAX_ROWS, seed: int = 0) -> Path:
+    """Render the results folder ``results_dir`` to ``output`` (default ``<results_dir>/report.html``).
+
+    ``pair`` picks the two numerical columns of the 2-D density (``("amount", "balance")``, or a dict
+    per dataset); by default the two most correlated. Figures draw on at most ``max_rows`` rows of each
+    table, sampled with ``seed``.
+    """
+    started = time.perf_counter()
+    data = from_results(results_dir, max_rows=max_rows, seed=seed)
+    out = Path(output) if output is not None else Path(results_dir) / REPORT_NAME
+    path = _write(render_report(data, pair=pair), out)
+    log.info("report: wrote %s (%.1f MB) in %.1f s", path, path.stat().st_size / 1e6, time.perf_counter() - started)
+    return path
+
+
+def write_evaluation_report(result: Any, real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | None,
+                            output: str | Path, *, pair: Pair = None, max_rows: int = MAX_ROWS,
+                            seed: int = 0) -> Path:
+    """Render one real/synthetic comparison (``benchkit evaluate --report``).
+
+    ``result`` is an EvaluationResult (its ``.scores`` a tidy frame of Score rows) or that frame
+    itself; ``schema`` defaults to the result's own.
+    """
+    scores = result.scores if hasattr(result, "scores") else result
+    schema = schema if schema is not None else getattr(result, "schema", None)
+    if schema is None:
+        schema = Schema.infer(real)
+    if not isinstance(scores, pd.DataFrame):
+        scores = pd.DataFrame([s.to_dict() if hasattr(s, "to_dict") else dict(s) for s in scores])
+    data = from_evaluation(scores, real, synthetic, schema, seed=seed, max_rows=max_rows)
+    return _write(render_report(data, pair=pair), Path(output))
+
+
+__all__ = ["write_report", "write_evaluation_report", "render_report", "REPORT_NAME"]

@@ -1,0 +1,287 @@
+"""The report's tables (leaderboards, family tables, resources, failures) as plain cell data.
+
+Templates render :class:`Table` generically; every string in it is escaped by jinja2 when rendered.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import FAMILIES
+from .model import ReportData, is_reference
+
+HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Overall", ("aggregate.overall",)),
+    ("Column shapes", ("aggregate.column_shapes",)),
+    ("Pair trends", ("aggregate.column_pair_trends",)),
+    ("Utility", ("utility.ratio_roc_auc", "utility.ratio_r2", "utility.*ratio*", "utility.tstr_*auc*",
+                 "utility.tstr_*r2*", "utility.tstr*", "utility.*")),
+    ("Detection", ("detection.lightgbm_score", "detection.*score*", "detection.*")),
+    ("Privacy", ("privacy.dcr_below_holdout_p5", "privacy.dcr*", "privacy.*")),
+)
+"""Leaderboard columns: a label and the metric-name patterns tried in order (first match is shown)."""
+
+IDEAL = {"privacy.dcr_share": 0.5}
+"""Metrics whose best value is neither end of the range (documented by the metric's author): the
+cell closest to it is marked best."""
+
+FAMILY_TITLES = {
+    "marginal": "Column shapes (marginal metrics)",
+    "pairwise": "Column pair trends (pairwise metrics)",
+    "aggregate": "Aggregate fidelity",
+    "utility": "Machine-learning utility",
+    "detection": "Detection",
+    "privacy": "Privacy",
+}
+
+
+@dataclass
+class Cell:
+    text: str
+    title: str = ""
+    cls: str = ""
+
+
+@dataclass
+class Header:
+    text: str
+    title: str = ""
+    sub: str = ""
+
+
+@dataclass
+class Table:
+    headers: list[Header]
+    rows: list[list[Cell]]
+    row_classes: list[str] = field(default_factory=list)
+    caption: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def fmt(v: float | None, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.{digits}f}"
+
+
+def value_cell(row: pd.Series | None, best: bool = False) -> Cell:
+    """``mean ± half-width`` with the interval and seed count in the tooltip."""
+    if row is None or row is np.nan or not math.isfinite(float(row["mean"])):
+        return Cell("–", "not measured")
+    n = int(row["n"])
+    mean = float(row["mean"])
+    if n > 1 and math.isfinite(float(row["ci_high"])):
+        half = (float(row["ci_high"]) - float(row["ci_low"])) / 2
+        text = f"{fmt(mean)} ± {fmt(half)}"
+        title = f"mean of {n} seeds; 95% CI [{fmt(float(row['ci_low']))}, {fmt(float(row['ci_high']))}]"
+    else:
+        text = fmt(mean)
+        title = "one seed: no interval can be estimated"
+    return Cell(text, title, "best" if best else "")
+
+
+def pick_metric(available: list[str], patterns: tuple[str, ...]) -> str | None:
+    """The first available metric matching the first pattern that matches anything."""
+    for pat in patterns:
+        hits = sorted(m for m in available if fnmatch(m, pat))
+        if hits:
+            return hits[0]
+    return None
+
+
+def _best_mask(sub: pd.DataFrame, ref: pd.Series) -> pd.Series:
+    """Rows holding the best mean among non-reference generators."""
+    cand = sub[~ref]
+    if cand.empty or cand["mean"].isna().all():
+        return pd.Series(False, index=sub.index)
+    metric = str(cand["metric"].iloc[0]) if "metric" in cand else ""
+    if metric in IDEAL:
+        gap = (sub["mean"] - IDEAL[metric]).abs()
+        return (gap == gap[~ref].min()) & ~ref
+    higher = bool(cand["higher_is_better"].iloc[0])
+    best = cand["mean"].max() if higher else cand["mean"].min()
+    return (sub["mean"] == best) & ~ref
+
+
+def generator_order(data: ReportData, dataset: str, table: pd.DataFrame, rank_metric: str | None) -> list[str]:
+    """Generators sorted by rank on ``rank_metric`` (then run order); the reference first."""
+    gens = data.generators(dataset, reference=True)
+    refs = [g for g in gens if is_reference(g, data.runs)]
+    others = [g for g in gens if g not in refs]
+    if rank_metric is not None:
+        sub = table[(table["dataset"] == dataset) & (table["metric"] == rank_metric)].set_index("generator")
+        higher = bool(sub["higher_is_better"].iloc[0]) if len(sub) else True
+        def key(g: str) -> float:
+            v = sub["mean"].get(g, np.nan)
+            return np.inf if pd.isna(v) else (-v if higher else v)
+        others = sorted(others, key=key)
+    return refs + others
+
+
+def ranks(table: pd.DataFrame, data: ReportData, dataset: str, metric: str) -> dict[str, int]:
+    """Competition ranks (1 = best, ties share) of non-reference generators on one metric."""
+    sub = table[(table["dataset"] == dataset) & (table["metric"] == metric)]
+    sub = sub[[not is_reference(g, data.runs) for g in sub["generator"]]].dropna(subset=["mean"])
+    if sub.empty:
+        return {}
+    higher = bool(sub["higher_is_better"].iloc[0])
+    key = -sub["mean"] if higher else sub["mean"]
+    return dict(zip(sub["generator"], key.rank(method="min").astype(int)))
+
+
+def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame) -> tuple[Table, str | None]:
+    """The headline table of one dataset: overall and per-family scores, rank by the overall score."""
+    sub = table[table["dataset"] == dataset]
+    available = sorted(set(sub["metric"]))
+    chosen = [(label, pick_metric(available, pats)) for label, pats in HEADLINES]
+    chosen = [(label, m) for label, m in chosen if m is not None]
+    rank_metric = chosen[0][1] if chosen else None
+    order = generator_order(data, dataset, table, rank_metric)
+    rk = ranks(table, data, dataset, rank_metric) if rank_metric else {}
+    headers = [Header("Rank", f"rank on {rank_metric}" if rank_metric else ""), Header("Generator")]
+    headers += [Header(label, _direction(sub, m), f"{m} {_arrow(sub, m)}") for label, m in chosen]
+    headers += [Header("Seeds", "successful jobs / all jobs")]
+    rows, classes = [], []
+    runs = data.runs[data.runs["dataset"] == dataset]
+    for g in order:
+        ref = is_reference(g, data.runs)
+        cells = [Cell("ref" if ref else str(rk.get(g, "–")), "reference: not ranked" if ref else ""),
+                 Cell(f"{g} (reference)" if ref else g, "the real holdout, scored like a generator" if ref else "")]
+        for _, m in chosen:
+            hit = sub[(sub["generator"] == g) & (sub["metric"] == m)]
+            row = hit.iloc[0] if len(hit) else None
+            best = False
+            if row is not None and not ref:
+                mm = sub[sub["metric"] == m]
+                mask = _best_mask(mm, pd.Series([is_reference(x, data.runs) for x in mm["generator"]], index=mm.index))
+                best = bool(mask.get(hit.index[0], False))
+            cells.append(value_cell(row, best))
+        gr = runs[runs["generator"] == g]
+        cells.append(Cell(f"{int((gr['status'] == 'ok').sum())}/{len(gr)}"))
+        rows.append(cells)
+        classes.append("reference" if ref else "")
+    caption = "Mean across seeds ± half-width of the 95% confidence interval; best generator in bold."
+    return Table(headers, rows, classes, caption), rank_metric
+
+
+def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: str) -> Table:
+    """Every metric of one family for one dataset: a column per metric, a row per generator."""
+    sub = table[(table["dataset"] == dataset) & (table["family"] == family)]
+    metrics = sorted(set(sub["metric"]))
+    if not metrics:
+        return Table([], [])
+    per_column = set(data.scores.loc[data.scores["column"].notna() & (data.scores["dataset"] == dataset), "metric"])
+    headers = [Header("Generator")]
+    for m in metrics:
+        tip = _direction(sub, m) + ("; mean over columns" if m in per_column else "")
+        headers.append(Header(m.split(".", 1)[1], tip, ""))
+    order = generator_order(data, dataset, table, pick_metric(sorted(set(table["metric"])), ("aggregate.overall",)))
+    refmask = pd.Series([is_reference(g, data.runs) for g in sub["generator"]], index=sub.index)
+    rows, classes = [], []
+    for g in order:
+        gsub = sub[sub["generator"] == g]
+        if gsub.empty:
+            continue
+        ref = is_reference(g, data.runs)
+        cells = [Cell(f"{g} (reference)" if ref else g)]
+        for m in metrics:
+            hit = gsub[gsub["metric"] == m]
+            mm = sub["metric"] == m
+            best = bool(_best_mask(sub[mm], refmask[mm]).get(hit.index[0], False)) if len(hit) else False
+            cells.append(value_cell(hit.iloc[0] if len(hit) else None, best and not ref))
+        rows.append(cells)
+        classes.append("reference" if ref else "")
+    return Table(headers, rows, classes)
+
+
+def column_table(data: ReportData, dataset: str, family: str = "marginal") -> Table:
+    """Per-column mean of a family's scores (rows: columns, one column per generator)."""
+    s = data.scores
+    sub = s[(s["dataset"] == dataset) & (s["family"] == family) & s["column"].notna() & s["column_2"].isna()]
+    if sub.empty:
+        return Table([], [])
+    gens = [g for g in data.generators(dataset, reference=True) if g in set(sub["generator"])]
+    piv = sub.groupby(["column", "generator"], sort=False)["value"].mean().unstack("generator")
+    headers = [Header("Column")] + [Header(g) for g in gens]
+    rows = []
+    for col, r in piv.iterrows():
+        rows.append([Cell(str(col))] + [Cell(fmt(r.get(g, np.nan)), "mean of this column's marginal scores over seeds") for g in gens])
+    return Table(headers, rows, caption="Mean of the marginal metrics per column (1 = identical marginals).")
+
+
+def resources_table(data: ReportData) -> Table:
+    """Fit and sample seconds and peak memory per dataset and generator (mean over successful seeds)."""
+    runs = data.runs[data.runs["status"] == "ok"]
+    if runs.empty:
+        return Table([], [])
+    cols = [c for c in ("fit_s", "sample_s", "peak_rss_mb") if c in runs]
+    g = runs.groupby(["dataset", "generator"], sort=False)[cols].agg(lambda x: pd.to_numeric(x, errors="coerce").mean())
+    headers = [Header("Dataset"), Header("Generator"), Header("Fit (s)"), Header("Sample (s)"),
+               Header("Peak memory (MB)", "peak resident set size of the job's process")]
+    rows = [[Cell(str(d)), Cell(str(gen))] + [Cell(fmt(r.get(c, np.nan), 1)) for c in ("fit_s", "sample_s", "peak_rss_mb")]
+            for (d, gen), r in g.iterrows()]
+    return Table(headers, rows, caption="Mean over successful seeds.")
+
+
+def failures(data: ReportData) -> list[dict[str, str]]:
+    """Jobs that did not finish: where, what status, the error and its traceback."""
+    bad = data.runs[data.runs["status"] != "ok"]
+    out = []
+    for _, r in bad.iterrows():
+        out.append({
+            "dataset": str(r["dataset"]), "generator": str(r["generator"]), "seed": str(r["seed"]),
+            "status": str(r["status"]), "error": str(r["error"] or ""),
+            "traceback": str(r["traceback"] or "") if "traceback" in r else "",
+        })
+    return out
+
+
+def cross_dataset(data: ReportData, table: pd.DataFrame, rank_metric: str | None) -> Table:
+    """Mean rank and mean overall score across datasets (shown when there are several)."""
+    if rank_metric is None or len(data.datasets) < 2:
+        return Table([], [])
+    recs = []
+    for d in data.datasets:
+        for g, r in ranks(table, data, d, rank_metric).items():
+            recs.append((g, d, r))
+    if not recs:
+        return Table([], [])
+    df = pd.DataFrame(recs, columns=["generator", "dataset", "rank"])
+    sub = table[table["metric"] == rank_metric]
+    means = sub.groupby("generator")["mean"].mean()
+    agg = df.groupby("generator").agg(mean_rank=("rank", "mean"), n=("dataset", "nunique")).sort_values("mean_rank")
+    headers = [Header("Generator"), Header("Mean rank", f"mean over datasets of the rank on {rank_metric}"),
+               Header("Datasets"), Header(f"Mean {rank_metric}")]
+    rows = [[Cell(g), Cell(fmt(r["mean_rank"], 2)), Cell(str(int(r["n"]))), Cell(fmt(means.get(g, np.nan)))]
+            for g, r in agg.iterrows()]
+    return Table(headers, rows, caption="Across datasets (reference rows excluded).")
+
+
+def _arrow(sub: pd.DataFrame, metric: str) -> str:
+    if metric in IDEAL:
+        return f"→{IDEAL[metric]:g}"
+    hit = sub.loc[sub["metric"] == metric, "higher_is_better"]
+    return "" if hit.empty else ("↑" if bool(hit.iloc[0]) else "↓")
+
+
+def _direction(sub: pd.DataFrame, metric: str | None) -> str:
+    hit = sub.loc[sub["metric"] == metric, "higher_is_better"]
+    if hit.empty:
+        return metric or ""
+    if metric in IDEAL:
+        return f"{metric}: best at {IDEAL[metric]:g}"
+    return f"{metric}: {'higher' if bool(hit.iloc[0]) else 'lower'} is better"
+
+
+__all__ = ["Cell", "Header", "Table", "leaderboard", "family_table", "column_table", "resources_table",
+           "failures", "cross_dataset", "FAMILIES", "FAMILY_TITLES"]

@@ -1,0 +1,34 @@
+"""The leaderboard as plain text, for terminals (``benchkit demo``, ``benchkit report``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import from_results
+from .tables import Table, leaderboard
+
+
+def format_table(table: Table) -> str:
+    """Fixed-width columns: left-aligned first two, right-aligned numbers."""
+    head = [h.text for h in table.headers]
+    rows = [[c.text for c in r] for r in table.rows]
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    out = [line(head), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def leaderboard_text(results_dir: str | Path) -> str:
+    """Every dataset's leaderboard from a results folder, as the report shows it."""
+    data = from_results(results_dir, max_rows=1)
+    table = data.table_level()
+    parts = []
+    for name in data.datasets:
+        board, _ = leaderboard(data, name, table)
+        legend = ", ".join(f"{h.text} = {h.sub}" for h in board.headers if h.sub)
+        parts.append(f"{name}\n{format_table(board)}\n({legend}; ↑ higher / ↓ lower is better; mean ± 95% CI half-width over seeds)")
+    return "\n\n".join(parts) if parts else "no results"

@@ -1,0 +1,41 @@
+"""`benchkit demo`: its spec is valid for the runner and names installed plugins; the quick demo runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from benchkit.cli.cmd_demo import BASELINES, DATASET, demo_spec
+
+needs_runner = pytest.mark.skipif(
+    importlib.util.find_spec("benchkit.runner") is None or importlib.util.find_spec("benchkit_wgan") is None,
+    reason="the benchmark runner (benchkit.runner) or the wgan plugin is not in this checkout yet")
+
+
+@needs_runner
+def test_demo_spec_is_valid_and_names_installed_plugins(tmp_path, plugin_manager):
+    from benchkit.spec import spec_from_dict
+
+    spec = spec_from_dict(demo_spec(tmp_path / "demo"))
+    spec.check_names()  # wgan, the baselines and bank_transactions are all registered
+    assert [g.name for g in spec.generators] == ["wgan", *BASELINES]
+    assert [d.name for d in spec.datasets] == [DATASET] and spec.seeds == [0]
+    quick = spec_from_dict(demo_spec(tmp_path / "q", quick=True))
+    assert quick.datasets[0].n_rows < spec.datasets[0].n_rows
+
+
+@needs_runner
+@pytest.mark.slow
+def test_quick_demo_writes_the_report_and_prints_the_leaderboard(tmp_path):
+    out = tmp_path / "demo"
+    done = subprocess.run([sys.executable, "-m", "benchkit", "demo", "--quick", "--out", str(out), "--jobs", "2"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for gen in ("wgan", *BASELINES):
+        assert gen in done.stdout and gen in html
+    assert "holdout (reference)" in done.stdout
+    assert f"report: {(out / 'report.html').resolve()}" in done.stdout
