@@ -30,7 +30,7 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .encoding import average_ranks, categorical_codes, centred_ranks, discrete_codes, numeric, order_of, ranks
+from .encoding import average_ranks, categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, order_of, ranks
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
@@ -170,10 +170,7 @@ def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: s
 
 def _subset_ranks(ctx: MetricContext, column: str, frame: str, rows: np.ndarray) -> np.ndarray:
     """Average ranks among the rows in mask ``rows`` only, reusing the column's sort order (O(n))."""
-    order = order_of(ctx, column, frame)
-    num = numeric(ctx, column, frame)
-    keep = rows[order]
-    return average_ranks(num.sorted[keep], order[keep], len(num.values))
+    return column_ranks(ctx, column, frame, rows)
 
 
 def _correlation_scores(ctx: MetricContext, method: str) -> list[Score]:
