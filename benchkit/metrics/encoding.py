@@ -339,6 +339,19 @@ def discrete_codes(ctx: MetricContext, column: str, mode: str = "real") -> Codes
 
 
 # ------------------------------------------------------------------------------------- warm-up
+def thread_map(fn, items: list, threads: int | None = None) -> list:
+    """``[fn(x) for x in items]`` over a small thread pool (numpy's sorts, searches and element-wise
+    work release the GIL, so columns and pairs overlap on a multi-core machine); order kept."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = threads or min(len(items), os.cpu_count() or 1, 8)
+    if n <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(fn, items))
+
+
 def _rank_task(ctx: MetricContext, column: str, frame: str) -> None:
     if numeric(ctx, column, frame).codes is None:
         order_of(ctx, column, frame)
