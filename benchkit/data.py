@@ -122,6 +122,9 @@ def align_frames(
             log.info("ignoring column(s) %s of the %s: not in the schema", extra, what)
         scored = schema.scored_columns
         sub = Schema({c: schema[c] for c in scored})
-        frame = df.set_axis(cols, axis=1)[scored].reset_index(drop=True)
+        if cols == scored and isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1:
+            frame = df  # already the scored columns in order: no selection copy
+        else:
+            frame = df.set_axis(cols, axis=1)[scored].reset_index(drop=True)
         out.append(sub.coerce(frame, what=what))
     return out[0], out[1], out[2]

@@ -11,7 +11,7 @@ Every function takes the :class:`~benchkit.metrics.MetricContext` and memoises i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,8 @@ class Numeric:
     sorted: np.ndarray  # exact sorted valid values (int64 ns for datetimes, float64 otherwise)
     n_missing: int
     order: np.ndarray | None = None  # row positions of the valid values, ascending (see order_of)
+    codes: np.ndarray | None = None  # few distinct values: per row, the index of its value in uniques (-1 missing)
+    uniques: np.ndarray | None = None  # the distinct valid values, ascending (with codes)
 
     @property
     def has_missing(self) -> bool:
@@ -134,9 +136,15 @@ def numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
 def order_of(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
     """Row positions of the valid values in ascending order (an argsort, only built for ranks)."""
     num = ctx.cache.get(("numeric", column, frame))
-    if num is None or num.order is None:
+    if num is None or (num.order is None and num.codes is None):
         num = _build_numeric(ctx, column, frame, True)
         ctx.cache[("numeric", column, frame)] = num
+    if num.order is None:  # a counted column: order by value code (stable, so rows keep their order)
+        valid_rows = np.flatnonzero(num.codes >= 0) if num.has_missing else None
+        keys = num.codes if valid_rows is None else num.codes[valid_rows]
+        order = np.argsort(keys, kind="stable")
+        order = (order if valid_rows is None else valid_rows[order]).astype(np.int32 if len(keys) < 2**31 else np.int64)
+        num = ctx.cache[("numeric", column, frame)] = replace(num, order=order)
     return num.order
 
 
@@ -155,6 +163,38 @@ def _raw(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
+DISCRETE_PROBE = 20_000
+"""Rows probed for the number of distinct values before a column is counted instead of sorted."""
+MAX_DISCRETE = 1 << 16
+"""A column with at most this many distinct values is counted (hash + bincount) instead of sorted."""
+
+
+def _counted(exact: np.ndarray, valid: np.ndarray, n_missing: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(codes, sorted uniques, counts) of a column with few distinct values, or None when it has many.
+
+    Hashing the values (``pd.factorize``) and counting is O(n), against O(n log n) for an argsort,
+    and gives the same sorted sample (``np.repeat`` of the sorted uniques) and the same tie groups.
+    """
+    probe = exact[:DISCRETE_PROBE][valid[:DISCRETE_PROBE]] if n_missing else exact[:DISCRETE_PROBE]
+    if len(probe) == 0 or len(pd.unique(probe)) > min(len(probe) // 4, MAX_DISCRETE):
+        return None
+    codes, uniques = pd.factorize(exact[valid] if n_missing else exact, sort=False)
+    k = len(uniques)
+    if k > MAX_DISCRETE:
+        return None
+    uniques = np.asarray(uniques)
+    by_value = np.argsort(uniques, kind="stable")
+    position = np.empty(k, dtype=np.int32)
+    position[by_value] = np.arange(k, dtype=np.int32)
+    codes = position[codes]
+    if n_missing:
+        full = np.full(len(valid), -1, dtype=np.int32)
+        full[valid] = codes
+        codes = full
+    counts = np.bincount(codes[codes >= 0] if n_missing else codes, minlength=k)
+    return codes, uniques[by_value], counts
+
+
 def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool) -> Numeric:
     s = (ctx.real if frame == "real" else ctx.synthetic)[column]
     if is_datetime_column(ctx, column):
@@ -169,6 +209,10 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool
         valid = ~np.isnan(values)
         exact = values
     n_missing = int(len(valid) - np.count_nonzero(valid))
+    counted = _counted(exact, valid, n_missing)
+    if counted is not None:  # ranks come from the counts: no argsort (order stays None)
+        codes, uniques, counts = counted
+        return Numeric(values, valid, np.repeat(uniques, counts), n_missing, None, codes, uniques)
     if not with_order:  # a plain sort is ~1.5x faster than an argsort
         return Numeric(values, valid, np.sort(exact[valid] if n_missing else exact), n_missing)
     if n_missing == 0:
@@ -204,15 +248,36 @@ def average_ranks(sorted_values: np.ndarray, order: np.ndarray, size: int) -> np
     return ranks
 
 
+def counted_ranks(codes: np.ndarray, n_uniques: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """Average ranks (as :func:`average_ranks`) of a counted column from its value codes, among the
+    valid rows, or among the rows in mask ``rows`` (valid ones only); NaN elsewhere."""
+    ranks = np.full(len(codes), np.nan)
+    keep = codes >= 0 if rows is None else rows & (codes >= 0)
+    kept = codes[keep]
+    counts = np.bincount(kept, minlength=n_uniques)
+    first = np.cumsum(counts) - counts  # 0-based sorted position of each value's first copy
+    last = first + counts - 1
+    ranks[keep] = ((first + last) / 2.0 + 1.0)[kept]
+    return ranks
+
+
+def column_ranks(ctx: MetricContext, column: str, frame: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """Average ranks of a column's values among its valid rows (or the rows in mask ``rows``)."""
+    num = numeric(ctx, column, frame)
+    if num.codes is not None:
+        return counted_ranks(num.codes, len(num.uniques), rows)
+    order = order_of(ctx, column, frame)
+    num = numeric(ctx, column, frame)
+    if rows is None:
+        return average_ranks(num.sorted, order, len(num.values))
+    keep = rows[order]
+    return average_ranks(num.sorted[keep], order[keep], len(num.values))
+
+
 def ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
     """Average ranks of the valid values of a column in ``frame`` (NaN at missing rows)."""
 
-    def build() -> np.ndarray:
-        order = order_of(ctx, column, frame)
-        num = numeric(ctx, column, frame)
-        return average_ranks(num.sorted, order, len(num.values))
-
-    return _memo(ctx, ("ranks", column, frame), build)
+    return _memo(ctx, ("ranks", column, frame), lambda: column_ranks(ctx, column, frame))
 
 
 def centred_ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
@@ -220,9 +285,7 @@ def centred_ranks(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
     so a complete column keeps one rank array, not two)."""
 
     def build() -> np.ndarray:
-        order = order_of(ctx, column, frame)
-        num = numeric(ctx, column, frame)
-        r = average_ranks(num.sorted, order, len(num.values))
+        r = column_ranks(ctx, column, frame)
         r -= (len(r) + 1) / 2.0
         return r
 
@@ -276,8 +339,22 @@ def discrete_codes(ctx: MetricContext, column: str, mode: str = "real") -> Codes
 
 
 # ------------------------------------------------------------------------------------- warm-up
+def thread_map(fn, items: list, threads: int | None = None) -> list:
+    """``[fn(x) for x in items]`` over a small thread pool (numpy's sorts, searches and element-wise
+    work release the GIL, so columns and pairs overlap on a multi-core machine); order kept."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = threads or min(len(items), os.cpu_count() or 1, 8)
+    if n <= 1:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(fn, items))
+
+
 def _rank_task(ctx: MetricContext, column: str, frame: str) -> None:
-    order_of(ctx, column, frame)
+    if numeric(ctx, column, frame).codes is None:
+        order_of(ctx, column, frame)
     (ranks if numeric(ctx, column, frame).has_missing else centred_ranks)(ctx, column, frame)
 
 

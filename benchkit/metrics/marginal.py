@@ -24,7 +24,7 @@ import numpy as np
 
 from ..hookspecs import hookimpl
 from . import MetricContext, Score
-from .encoding import categorical_codes, numeric
+from .encoding import categorical_codes, numeric, thread_map
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
@@ -88,9 +88,10 @@ def tv_complement_from_counts(real_counts: np.ndarray, synthetic_counts: np.ndar
 def ks_complement(ctx: MetricContext) -> list[Score]:
     """KSComplement (SDMetrics): 1 - D of the two-sample KS test on the non-missing values."""
     out = []
-    for col in _columns(ctx, CONTINUOUS):
-        real, syn = numeric(ctx, col, "real"), numeric(ctx, col, "synthetic")
-        d = ks_statistic(real.sorted, syn.sorted)
+    cols = _columns(ctx, CONTINUOUS)
+    stats = thread_map(lambda c: ks_statistic(numeric(ctx, c, "real").sorted, numeric(ctx, c, "synthetic").sorted), cols)
+    for col, d in zip(cols, stats):
+        real = numeric(ctx, col, "real")
         details = {"statistic": d}
         if math.isnan(d):
             details["reason"] = f"no non-missing values in the {'real' if len(real.sorted) == 0 else 'synthetic'} column"

@@ -30,7 +30,7 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .encoding import average_ranks, categorical_codes, centred_ranks, discrete_codes, numeric, order_of, ranks
+from .encoding import average_ranks, categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, order_of, ranks, thread_map
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
@@ -170,38 +170,36 @@ def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: s
 
 def _subset_ranks(ctx: MetricContext, column: str, frame: str, rows: np.ndarray) -> np.ndarray:
     """Average ranks among the rows in mask ``rows`` only, reusing the column's sort order (O(n))."""
-    order = order_of(ctx, column, frame)
-    num = numeric(ctx, column, frame)
-    keep = rows[order]
-    return average_ranks(num.sorted[keep], order[keep], len(num.values))
+    return column_ranks(ctx, column, frame, rows)
 
 
 def _correlation_scores(ctx: MetricContext, method: str) -> list[Score]:
     name = f"pairwise.correlation_{method}"
     threshold = float(ctx.options.get("correlation_threshold", DEFAULT_CORRELATION_THRESHOLD))
-    out = []
-    for a, b, kind in column_pairs(ctx.schema):
-        if kind != "correlation":
-            continue
-        details: dict[str, Any] = {}
-        cols = [(c, f) for c in (a, b) for f in ("real", "synthetic")]
-        empty = [f"{f} {c!r}" for c, f in cols if len(numeric(ctx, c, f).sorted) == 0]
-        constant = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).is_constant]
-        if empty or constant:
-            r_real = r_syn = math.nan
-            details["reason"] = (
-                f"correlation is undefined: no values in {', '.join(empty)}" if empty
-                else f"correlation is undefined for a constant column: {', '.join(constant)}"
-            )
-        else:
-            r_real = _frame_correlation(ctx, a, b, "real", method)
-            r_syn = _frame_correlation(ctx, a, b, "synthetic", method)
-            if math.isnan(r_real) or math.isnan(r_syn):
-                details["reason"] = "correlation is undefined on the rows where both columns have values"
-        value = 1.0 - abs(r_real - r_syn) / 2.0
-        details.update(real=r_real, synthetic=r_syn, meets_threshold=bool(abs(r_real) > threshold))
-        out.append(Score(name, value, column=a, column_2=b, details=details))
-    return out
+    pairs = [(a, b) for a, b, kind in column_pairs(ctx.schema) if kind == "correlation"]
+    return thread_map(lambda p: _correlation_score(ctx, p[0], p[1], method, name, threshold), pairs)
+
+
+def _correlation_score(ctx: MetricContext, a: str, b: str, method: str, name: str, threshold: float) -> Score:
+    """One CorrelationSimilarity score of the pair (a, b) (see :func:`correlation_pearson`)."""
+    details: dict[str, Any] = {}
+    cols = [(c, f) for c in (a, b) for f in ("real", "synthetic")]
+    empty = [f"{f} {c!r}" for c, f in cols if len(numeric(ctx, c, f).sorted) == 0]
+    constant = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).is_constant]
+    if empty or constant:
+        r_real = r_syn = math.nan
+        details["reason"] = (
+            f"correlation is undefined: no values in {', '.join(empty)}" if empty
+            else f"correlation is undefined for a constant column: {', '.join(constant)}"
+        )
+    else:
+        r_real = _frame_correlation(ctx, a, b, "real", method)
+        r_syn = _frame_correlation(ctx, a, b, "synthetic", method)
+        if math.isnan(r_real) or math.isnan(r_syn):
+            details["reason"] = "correlation is undefined on the rows where both columns have values"
+    value = 1.0 - abs(r_real - r_syn) / 2.0
+    details.update(real=r_real, synthetic=r_syn, meets_threshold=bool(abs(r_real) > threshold))
+    return Score(name, value, column=a, column_2=b, details=details)
 
 
 def correlation_pearson(ctx: MetricContext) -> list[Score]:
@@ -268,23 +266,24 @@ def contingency(ctx: MetricContext) -> list[Score]:
     """ContingencySimilarity for categorical pairs and mixed pairs (numerical side binned on real edges)."""
     mode = str(ctx.options.get("pair_binning", "real"))
     threshold = float(ctx.options.get("association_threshold", DEFAULT_ASSOCIATION_THRESHOLD))
-    out = []
-    for a, b, kind in column_pairs(ctx.schema):
-        if kind != "contingency":
-            continue
-        ca, cb = discrete_codes(ctx, a, mode), discrete_codes(ctx, b, mode)
-        keys, cr, cs = joint_counts(ca.real, cb.real, ca.synthetic, cb.synthetic, cb.n_codes, ca.n_codes * cb.n_codes)
-        value = tv_complement_of_counts(cr, cs)
-        v = cramers_v(keys, cr, cb.n_codes)
-        details = {
-            "real_association": v,
-            "meets_threshold": bool(v > threshold) if not math.isnan(v) else False,
-            "n_cells_real": int((cr > 0).sum()),
-            "n_cells_synthetic": int((cs > 0).sum()),
-            "binning": mode if (ctx.schema[a].kind in CONTINUOUS or ctx.schema[b].kind in CONTINUOUS) else None,
-        }
-        out.append(Score("pairwise.contingency", value, column=a, column_2=b, details=details))
-    return out
+    pairs = [(a, b) for a, b, kind in column_pairs(ctx.schema) if kind == "contingency"]
+    return thread_map(lambda p: _contingency_score(ctx, p[0], p[1], mode, threshold), pairs)
+
+
+def _contingency_score(ctx: MetricContext, a: str, b: str, mode: str, threshold: float) -> Score:
+    """One ContingencySimilarity score of the pair (a, b) (see :func:`contingency`)."""
+    ca, cb = discrete_codes(ctx, a, mode), discrete_codes(ctx, b, mode)
+    keys, cr, cs = joint_counts(ca.real, cb.real, ca.synthetic, cb.synthetic, cb.n_codes, ca.n_codes * cb.n_codes)
+    value = tv_complement_of_counts(cr, cs)
+    v = cramers_v(keys, cr, cb.n_codes)
+    details = {
+        "real_association": v,
+        "meets_threshold": bool(v > threshold) if not math.isnan(v) else False,
+        "n_cells_real": int((cr > 0).sum()),
+        "n_cells_synthetic": int((cs > 0).sum()),
+        "binning": mode if (ctx.schema[a].kind in CONTINUOUS or ctx.schema[b].kind in CONTINUOUS) else None,
+    }
+    return Score("pairwise.contingency", value, column=a, column_2=b, details=details)
 
 
 # ------------------------------------------------------------------------- combinations
