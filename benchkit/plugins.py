@@ -40,6 +40,10 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "benchkit.metrics.utility",
     "benchkit.metrics.detection",
     "benchkit.metrics.privacy",
+    "benchkit.metrics.membership",
+    "benchkit.metrics.attribute_inference",
+    "benchkit.metrics.faithfulness",
+    "benchkit.metrics.kmarginal",
     "benchkit.datasets",
     "benchkit_baselines",
 )
