@@ -18,11 +18,11 @@ from .schema import Schema
 log = logging.getLogger(__name__)
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
-SEPARATORS = (",", ";", "\t")
+SEPARATORS = (",", ";", "\t", "|")
 
 
 def sniff_separator(path: Path, n_lines: int = 50) -> str:
-    """The separator among ``,`` ``;`` and tab that splits the first lines into equally many fields.
+    """The separator among ``,`` ``;`` tab and ``|`` that splits the first lines into equally many fields.
 
     Counts each candidate per line outside double quotes; a candidate qualifies when it occurs on the
     header line and every sampled line holds the same number of fields. Among qualifiers the one
@@ -48,7 +48,7 @@ def sniff_separator(path: Path, n_lines: int = 50) -> str:
 
 
 def read_table(path: str | Path, schema: Schema | None = None, *, sep: str | None = None, **read_kwargs) -> pd.DataFrame:
-    """Read a CSV (separator sniffed among ``,`` ``;`` tab unless ``sep``) or Parquet file.
+    """Read a CSV (separator sniffed among ``,`` ``;`` tab ``|`` unless ``sep``) or Parquet file.
 
     With a ``schema``, the frame is checked and coerced to it (:meth:`Schema.coerce`): schema
     columns only, canonical dtypes. Extra keyword arguments go to ``pandas.read_csv``.

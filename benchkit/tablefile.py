@@ -7,10 +7,10 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from .data import SEPARATORS, sniff_separator
 from .errors import DataError
 
 DATA_DIR_ENV = "BENCHKIT_DATA_DIR"
-_SEPARATORS = (";", "\t", "|", ",")
 
 
 def missing_file_error(path: Path, what: str = "data file") -> DataError:
@@ -58,7 +58,7 @@ def _separator_hint(path: Path, df: pd.DataFrame, sep: str) -> str:
         return ""
     with path.open("r", encoding="utf-8", errors="replace") as fh:
         head = fh.readline()
-    for other in _SEPARATORS:
+    for other in SEPARATORS:
         if other != sep and head.count(other) >= 2:
             return f"; the file looks {other!r}-separated, not {sep!r}-separated (wrong separator?)"
     return "; the file may use another separator or lack its header"
@@ -82,7 +82,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         return df
     if suffix not in (".csv", ".tsv", ".txt"):
         raise DataError(f"table file {path} has an unknown extension {suffix!r}; use .csv, .tsv or .parquet")
-    sep = _sniff_separator(path)
+    if path.stat().st_size == 0:
+        raise DataError(f"table file {path} is empty (0 bytes)")
+    sep = sniff_separator(path)
     df = read_delimited(path, what="table file", sep=sep)
     if df.shape[1] == 1:
         raise DataError(
@@ -91,12 +93,3 @@ def read_table(path: str | Path) -> pd.DataFrame:
         )
     return df
 
-
-def _sniff_separator(path: Path) -> str:
-    if path.stat().st_size == 0:
-        raise DataError(f"table file {path} is empty (0 bytes)")
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
-        head = fh.readline()
-    counts = {s: head.count(s) for s in _SEPARATORS}
-    best = max(_SEPARATORS, key=lambda s: (counts[s], s == ","))
-    return best if counts[best] > 0 else ","
