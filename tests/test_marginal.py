@@ -55,6 +55,21 @@ def test_ks_statistic_matches_scipy_with_many_ties():
         assert marginal.ks_statistic(a, b) == pytest.approx(ks_2samp(a, b).statistic, abs=1e-12)
 
 
+@pytest.mark.parametrize("distinct", [6, 100_000], ids=["counted-by-value", "sorted"])
+def test_ks_complement_matches_scipy_on_both_column_paths(distinct):
+    """Few distinct values take the ECDF-steps path, many take the merge path; both equal scipy."""
+    rng = np.random.default_rng(distinct)
+    real = rng.integers(0, distinct, 3000).astype(float)
+    syn = rng.integers(1, distinct + 2, 2500).astype(float)
+    real[rng.random(3000) < 0.1] = np.nan
+    ctx = ctx_for(pd.DataFrame({"x": real}), pd.DataFrame({"x": syn}), x="numerical")
+    from benchkit.metrics.encoding import numeric
+    counted = numeric(ctx, "x", "real").uniques is not None
+    assert counted == (distinct == 6)
+    expected = 1 - ks_2samp(real[~np.isnan(real)], syn).statistic
+    assert value(marginal.ks_complement(ctx), "x") == pytest.approx(expected, abs=1e-12)
+
+
 def test_ks_complement_empty_side_is_nan_with_reason():
     ctx = ctx_for(pd.DataFrame({"x": [1.0, 2.0]}), pd.DataFrame({"x": [np.nan, np.nan]}))
     [s] = marginal.ks_complement(ctx)

@@ -152,3 +152,21 @@ def test_category_combinations_skip_high_cardinality_columns():
     real = pd.DataFrame({"a": ["u", "v", "w"] * 1000, "b": ["x", "y"] * 1500, "code": [f"c{i}" for i in range(n)]})
     [s] = pairwise.category_combinations_score(ctx_for(real, real))
     assert s.details["excluded_columns"] == ["code"] and s.value == pytest.approx(1.0)
+
+
+def test_arithmetic_binning_equals_searchsorted_on_real_edges_at_every_boundary():
+    """Mixed-pair bins are computed with a multiply and a floor; values on, just above and just
+    below every edge, huge values and infinities land where ``searchsorted`` on the edges puts them."""
+    from benchkit.metrics.encoding import _bin_codes, bin_edges
+
+    rng = np.random.default_rng(11)
+    for trial in range(200):
+        v = rng.normal(size=500) * 10.0 ** rng.integers(-3, 8)
+        if trial % 3 == 0:
+            v = np.round(v, 1)
+        if trial % 7 == 0:
+            v = np.full(50, 3.0)  # a constant column: numpy widens the range by 0.5 each side
+        e = bin_edges(v)
+        probe = np.concatenate([v, e, np.nextafter(e, np.inf), np.nextafter(e, -np.inf),
+                                [np.inf, -np.inf, 1e308, -1e308], v * 1.5 + 3])
+        np.testing.assert_array_equal(_bin_codes(probe, e), np.searchsorted(e[1:-1], probe, side="right"))

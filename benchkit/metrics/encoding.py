@@ -299,6 +299,24 @@ def bin_edges(values: np.ndarray) -> np.ndarray:
     return np.histogram_bin_edges(finite, bins=N_BINS)
 
 
+def _bin_codes(v: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Bin of each value on equal-width ``edges`` with open outer bins: ``searchsorted(edges[1:-1], v,
+    side="right")``, computed arithmetically (a multiply and a floor) and then corrected by comparing
+    with the edges themselves, so rounding at a boundary never moves a value to a neighbouring bin.
+    NaN rows get an arbitrary code (the caller overwrites them)."""
+    lo, width = float(edges[0]), float(edges[-1] - edges[0])
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values overflow to inf: clipped below
+        guess = (v - lo) * (N_BINS / width) if width > 0 else np.zeros(len(v))
+    np.clip(guess, 0, N_BINS - 1, out=guess)
+    guess[np.isnan(guess)] = 0
+    codes = guess.astype(np.int8)  # truncation = floor on the non-negative guesses
+    # bin c holds bounds[c] <= v < bounds[c + 1]; the last bin has no upper bound (NaN compares False)
+    bounds = np.concatenate([[-np.inf], edges[1:-1], [np.nan]])
+    codes += v >= bounds[codes + 1]
+    codes -= v < bounds[codes]
+    return codes
+
+
 def binned_codes(ctx: MetricContext, column: str, mode: str = "real") -> Codes:
     """A numerical/datetime column as bin codes, the missing values in a bin of their own.
 
@@ -314,13 +332,11 @@ def _build_bins(ctx: MetricContext, column: str, mode: str) -> Codes:
     real = numeric(ctx, column, "real").values
     syn = numeric(ctx, column, "synthetic").values
     if mode == "real":
-        inner = bin_edges(real)[1:-1]
+        edges = bin_edges(real)
         nan_code = N_BINS
-        out = []
-        for v in (real, syn):
-            codes = np.searchsorted(inner, v, side="right").astype(np.int8)
+        out = [_bin_codes(v, edges) for v in (real, syn)]
+        for v, codes in zip((real, syn), out):
             codes[np.isnan(v)] = nan_code
-            out.append(codes)
         labels = np.arange(N_BINS)
         return Codes(out[0], out[1], labels, N_BINS + 1, nan_code)
     if mode == "per_frame":
@@ -353,6 +369,10 @@ def thread_map(fn, items: list, threads: int | None = None) -> list:
 
 
 def _rank_task(ctx: MetricContext, column: str, frame: str) -> None:
+    # build the column with its argsort in one go: numeric() alone would sort it first, and
+    # order_of() would then sort it again for the order
+    if ("numeric", column, frame) not in ctx.cache:
+        ctx.cache[("numeric", column, frame)] = _build_numeric(ctx, column, frame, True)
     if numeric(ctx, column, frame).codes is None:
         order_of(ctx, column, frame)
     (ranks if numeric(ctx, column, frame).has_missing else centred_ranks)(ctx, column, frame)

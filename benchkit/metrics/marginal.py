@@ -39,16 +39,43 @@ def ks_statistic(real_sorted: np.ndarray, synthetic_sorted: np.ndarray) -> float
     """Two-sample KS statistic D = max_x |F_real(x) - F_syn(x)| of two sorted samples (exact, ties ok).
 
     Both empirical CDFs are right-continuous steps, so the supremum is reached at a distinct value of
-    one of the samples; each CDF is evaluated at every distinct value of both samples.
+    one of the samples. The two sorted samples are merged (a stable sort of two sorted runs is a
+    single linear merge), the real count below each merged position comes from a cumulative sum, and
+    both CDFs are compared at the last copy of every distinct value.
     """
     n1, n2 = len(real_sorted), len(synthetic_sorted)
     if n1 == 0 or n2 == 0:
         return math.nan
-    u1, f1 = _ecdf_steps(real_sorted)
-    u2, f2 = _ecdf_steps(synthetic_sorted)
-    d1 = np.abs(f1 - np.searchsorted(synthetic_sorted, u1, side="right") / n2).max()
-    d2 = np.abs(np.searchsorted(real_sorted, u2, side="right") / n1 - f2).max()
-    return float(max(d1, d2))
+    merged = np.concatenate([real_sorted, synthetic_sorted])
+    order = np.argsort(merged, kind="stable")
+    values = merged[order]
+    last = np.empty(len(values), dtype=bool)
+    last[-1] = True
+    np.not_equal(values[1:], values[:-1], out=last[:-1])
+    below_real = np.cumsum(order < n1)[last]  # real values <= x, at each distinct x
+    below_all = np.flatnonzero(last) + 1
+    return float(np.abs(below_real / n1 - (below_all - below_real) / n2).max())
+
+
+def _ks_of_column(ctx: MetricContext, column: str) -> float:
+    """KS D of one column; columns counted by value in both frames use their few ECDF steps only."""
+    real, syn = numeric(ctx, column, "real"), numeric(ctx, column, "synthetic")
+    if real.uniques is None or syn.uniques is None or len(real.sorted) == 0 or len(syn.sorted) == 0:
+        return ks_statistic(real.sorted, syn.sorted)
+    (u1, f1), (u2, f2) = _counted_steps(real), _counted_steps(syn)
+    return float(max(np.abs(f1 - _cdf_at(u2, f2, u1)).max(), np.abs(_cdf_at(u1, f1, u2) - f2).max()))
+
+
+def _counted_steps(num) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and ECDF of a column counted by value (its sorted sample is their repeat)."""
+    ends = np.searchsorted(num.sorted, num.uniques, side="right")
+    return num.uniques, ends / len(num.sorted)
+
+
+def _cdf_at(steps: np.ndarray, cdf: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """A right-continuous step ECDF (``cdf[i]`` from ``steps[i]`` on) evaluated at ``x``."""
+    i = np.searchsorted(steps, x, side="right")
+    return np.where(i > 0, cdf[np.maximum(i - 1, 0)], 0.0)
 
 
 def _ecdf_steps(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +116,7 @@ def ks_complement(ctx: MetricContext) -> list[Score]:
     """KSComplement (SDMetrics): 1 - D of the two-sample KS test on the non-missing values."""
     out = []
     cols = _columns(ctx, CONTINUOUS)
-    stats = thread_map(lambda c: ks_statistic(numeric(ctx, c, "real").sorted, numeric(ctx, c, "synthetic").sorted), cols)
+    stats = thread_map(lambda c: _ks_of_column(ctx, c), cols)
     for col, d in zip(cols, stats):
         real = numeric(ctx, col, "real")
         details = {"statistic": d}
