@@ -72,3 +72,24 @@ def test_counted_path_scores_match_scipy(nan_share: float) -> None:
                 both = df[[s.column, s.column_2]].dropna()
                 want = getattr(stats, f"{method}r")(both[s.column], both[s.column_2])[0]
                 assert s.details[frame] == pytest.approx(want, abs=1e-9)
+
+
+@pytest.mark.parametrize("case", ["normal", "lognormal", "near-ties", "negative near-ties", "datetime ns", "with infinities"])
+def test_packed_argsort_sorts_exactly(case):
+    """The packed-key argsort used for large columns gives a permutation that sorts the values,
+    also when many distinct values agree in all but their lowest bits."""
+    from benchkit.metrics.encoding import argsort_values
+
+    rng = np.random.default_rng(5)
+    n = 200_000
+    values = {
+        "normal": lambda: rng.normal(size=n),
+        "lognormal": lambda: np.exp(10 + rng.normal(size=n)),
+        "near-ties": lambda: 1.0 + rng.integers(0, 2**14, n) * 2.0**-52,
+        "negative near-ties": lambda: np.concatenate([-1.0 - rng.integers(0, 2**10, n // 2) * 2.0**-52, rng.normal(size=n // 2)]),
+        "datetime ns": lambda: rng.integers(-2**62, 2**62, n),
+        "with infinities": lambda: np.where(rng.random(n) < 0.05, np.inf, np.where(rng.random(n) < 0.05, -np.inf, rng.normal(size=n))),
+    }[case]()
+    order = argsort_values(values)
+    assert np.array_equal(np.sort(order), np.arange(n))
+    np.testing.assert_array_equal(values[order], np.sort(values))

@@ -195,6 +195,57 @@ def _counted(exact: np.ndarray, valid: np.ndarray, n_missing: int) -> tuple[np.n
     return codes, uniques[by_value], counts
 
 
+_SIGN = np.uint64(1 << 63)
+
+
+def _sort_keys(values: np.ndarray) -> np.ndarray:
+    """Unsigned 64-bit keys in the same order as ``values`` (float64 without NaN, or int64)."""
+    u = values.view(np.uint64)
+    if values.dtype == np.int64:
+        return u ^ _SIGN
+    # floats: flip every bit of a negative number, only the sign bit of a positive one
+    return u ^ ((u >> np.uint64(63)) * np.uint64(0x7FFF_FFFF_FFFF_FFFF) | _SIGN)
+
+
+def argsort_values(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values)`` (any order among equal values) of a float64 (no NaN) or int64 array,
+    about 1.3x faster on large arrays.
+
+    The row index is packed into the low bits of an order-preserving integer key, so one plain
+    ``sort`` of integers (faster than an argsort) yields the permutation. Keys that agree once their
+    low bits are dropped form short runs, which are then re-sorted by their full key: the result is
+    exact.
+    """
+    n = len(values)
+    bits = max(1, (n - 1).bit_length())
+    if n < 65_536 or bits > 31 or values.dtype not in (np.float64, np.int64):
+        return np.argsort(values, kind="quicksort")
+    key = _sort_keys(values)
+    low = np.uint64((1 << bits) - 1)
+    packed = key & ~low
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & low).astype(np.int32)
+    packed >>= np.uint64(bits)
+    same = packed[1:] == packed[:-1]  # neighbours whose truncated keys tie
+    if same.any():
+        start = np.empty(n, dtype=bool)
+        start[0] = True
+        np.logical_not(same, out=start[1:])
+        in_run = ~start
+        in_run[:-1] |= same
+        pos = np.flatnonzero(in_run)
+        run_id = np.cumsum(start)[pos]
+        members = order[pos]
+        member_keys = key[members]
+        misplaced = (member_keys[1:] < member_keys[:-1]) & (run_id[1:] == run_id[:-1])
+        if misplaced.any():  # runs of distinct values (equal values are in order already)
+            if len(pos) > n // 8:  # many values closer than the dropped bits resolve: sort plainly
+                return np.argsort(values, kind="quicksort")
+            order[pos] = members[np.lexsort((member_keys, run_id))]
+    return order
+
+
 def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool) -> Numeric:
     s = (ctx.real if frame == "real" else ctx.synthetic)[column]
     if is_datetime_column(ctx, column):
@@ -216,12 +267,12 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool
     if not with_order:  # a plain sort is ~1.5x faster than an argsort
         return Numeric(values, valid, np.sort(exact[valid] if n_missing else exact), n_missing)
     if n_missing == 0:
-        order = np.argsort(exact, kind="quicksort")
+        order = argsort_values(exact)
     else:
         idx = np.flatnonzero(valid)
-        order = idx[np.argsort(exact[idx], kind="quicksort")]
+        order = idx[argsort_values(exact[idx])]
     if len(order) < 2**31:
-        order = order.astype(np.int32)  # half the memory of a cached order
+        order = order.astype(np.int32, copy=False)  # half the memory of a cached order
     return Numeric(values, valid, exact[order], n_missing, order)
 
 
