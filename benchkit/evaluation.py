@@ -305,6 +305,8 @@ def evaluate(
             log.debug("preparing shared encodings failed", exc_info=True)
         timings["encodings"] = time.perf_counter() - start
     progress = _progress(len(chosen), bool(ctx.options.get("progress", False)))
+    outcomes: dict[str, tuple[list[Score], Skipped | None]] = {}
+    runnable = []
     for reg in chosen:
         needs = tuple(reg.info.get("requires", ()) or ())
         unmet = [n for n in needs if (n == "target" and target is None) or (n == "holdout" and hold_c is None)]
@@ -313,32 +315,57 @@ def evaluate(
             reason = f"needs {' and '.join(unmet)} (pass {', '.join(unmet)}=...)" if unmet else ""
             if unknown:
                 reason += ("; " if reason else "") + f"needs {unknown}, which evaluate cannot provide"
-            skipped.append(Skipped(reg.name, reason))
+            outcomes[reg.name] = ([], Skipped(reg.name, reason))
             progress.update()
-            continue
-        start = time.perf_counter()
-        try:
-            produced = reg.obj(ctx)
-            produced = list(produced or [])
-            bad = [s for s in produced if not isinstance(s, Score)]
-            if bad:
-                raise TypeError(f"returned {type(bad[0]).__name__} objects; a metric returns a list of Score")
-        except Exception as exc:  # a failing metric never takes the evaluation down
-            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            log.warning("metric %s (%s) failed: %s: %s", reg.name, reg.source, type(exc).__name__, exc)
-            skipped.append(Skipped(reg.name, f"raised {type(exc).__name__}: {exc}", tb))
+        else:
+            runnable.append(reg)
+    # the built-in fidelity metrics only read the shared encodings: they run side by side (each
+    # one then works serially), which balances the cores better than one metric at a time
+    side_by_side = [r for r in runnable if getattr(r.obj, "__module__", "") in _SIDE_BY_SIDE_MODULES]
+    if len(side_by_side) > 1 and encoding.worker_threads() > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=encoding.worker_threads()) as pool:
+            futures = {r.name: pool.submit(_run_metric, r, ctx, timings, serial=True) for r in side_by_side}
+            for name, future in futures.items():
+                outcomes[name] = future.result()
+                progress.update()
+    for reg in runnable:
+        if reg.name not in outcomes:
+            outcomes[reg.name] = _run_metric(reg, ctx, timings)
             progress.update()
-            continue
-        finally:
-            timings[reg.name] = time.perf_counter() - start
-        if not produced:
-            skipped.append(Skipped(reg.name, "no applicable columns in this table"))
+    for reg in chosen:
+        produced, skip = outcomes[reg.name]
         rows.extend(produced)
-        progress.update()
+        if skip is not None:
+            skipped.append(skip)
     progress.close()
     rows.extend(_aggregates(rows, ctx.options))
     scores = pd.DataFrame([s.to_dict() for s in rows], columns=SCORE_COLUMNS)
     return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings)
+
+
+_SIDE_BY_SIDE_MODULES = ("benchkit.metrics.marginal", "benchkit.metrics.pairwise")
+
+
+def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial: bool = False) -> tuple[list[Score], Skipped | None]:
+    """Run one metric; a metric that raises or returns something else becomes a :class:`Skipped`."""
+    start = time.perf_counter()
+    try:
+        with encoding.serial_threads(serial):
+            produced = list(reg.obj(ctx) or [])
+        bad = [s for s in produced if not isinstance(s, Score)]
+        if bad:
+            raise TypeError(f"returned {type(bad[0]).__name__} objects; a metric returns a list of Score")
+    except Exception as exc:  # a failing metric never takes the evaluation down
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        log.warning("metric %s (%s) failed: %s: %s", reg.name, reg.source, type(exc).__name__, exc)
+        return [], Skipped(reg.name, f"raised {type(exc).__name__}: {exc}", tb)
+    finally:
+        timings[reg.name] = time.perf_counter() - start
+    if not produced:
+        return [], Skipped(reg.name, "no applicable columns in this table")
+    return produced, None
 
 
 class _NoProgress:

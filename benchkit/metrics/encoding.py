@@ -11,6 +11,8 @@ Every function takes the :class:`~benchkit.metrics.MetricContext` and memoises i
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -406,13 +408,34 @@ def discrete_codes(ctx: MetricContext, column: str, mode: str = "real") -> Codes
 
 
 # ------------------------------------------------------------------------------------- warm-up
+_serial = threading.local()
+
+
+def worker_threads() -> int:
+    """Threads for the column/pair work of one evaluation: the cores, at most 8."""
+    import os
+
+    return min(os.cpu_count() or 1, 8)
+
+
+@contextmanager
+def serial_threads(on: bool = True):
+    """Within this block (in this thread), :func:`thread_map` runs its items one after another:
+    used when several metrics already run side by side on the cores."""
+    before = getattr(_serial, "on", False)
+    _serial.on = before or on
+    try:
+        yield
+    finally:
+        _serial.on = before
+
+
 def thread_map(fn, items: list, threads: int | None = None) -> list:
     """``[fn(x) for x in items]`` over a small thread pool (numpy's sorts, searches and element-wise
     work release the GIL, so columns and pairs overlap on a multi-core machine); order kept."""
-    import os
     from concurrent.futures import ThreadPoolExecutor
 
-    n = threads or min(len(items), os.cpu_count() or 1, 8)
+    n = 1 if getattr(_serial, "on", False) else threads or min(len(items), worker_threads())
     if n <= 1:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=n) as pool:
