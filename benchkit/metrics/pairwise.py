@@ -60,14 +60,7 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     m = ~(np.isnan(x) | np.isnan(y))
     if not m.all():
         x, y = x[m], y[m]
-    if len(x) < 2:
-        return math.nan
-    xc = x - x.mean()
-    yc = y - y.mean()
-    sxx, syy = _dot(xc, xc), _dot(yc, yc)
-    if sxx == 0.0 or syy == 0.0:
-        return math.nan
-    return float(np.clip(_dot(xc, yc) / math.sqrt(sxx * syy), -1.0, 1.0))
+    return _pearson_complete(x, y)
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -165,7 +158,18 @@ def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: s
     # a column whose own missing rows are exactly the excluded ones keeps its full-column ranks
     ra = ranks(ctx, a, frame) if na.n_missing == excluded else _subset_ranks(ctx, a, frame, both)
     rb = ranks(ctx, b, frame) if nb.n_missing == excluded else _subset_ranks(ctx, b, frame, both)
-    return _pearson_from_moments(_centre(ra, both, False), _centre(rb, both, False))
+    return _pearson_complete(ra[both], rb[both])
+
+
+def _pearson_complete(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson's r of two complete arrays (centred first, for stable sums); NaN when < 2 or constant."""
+    if len(x) < 2:
+        return math.nan
+    xc, yc = x - x.mean(), y - y.mean()
+    sxx, syy = _dot(xc, xc), _dot(yc, yc)
+    if sxx <= 0.0 or syy <= 0.0:
+        return math.nan
+    return float(np.clip(_dot(xc, yc) / math.sqrt(sxx * syy), -1.0, 1.0))
 
 
 def _subset_ranks(ctx: MetricContext, column: str, frame: str, rows: np.ndarray) -> np.ndarray:
