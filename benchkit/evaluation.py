@@ -297,10 +297,13 @@ def evaluate(
     skipped: list[Skipped] = []
     timings: dict[str, float] = {}
     names = {r.name for r in chosen}
+    # threads pay off on large tables only; on small ones their start-up and per-thread malloc
+    # arenas cost more time and memory than the work they share
+    threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
     if any(n.startswith(("marginal.", "pairwise.")) for n in names):
         start = time.perf_counter()
         try:
-            encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names)
+            encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names, threads=None if threaded else 1)
         except Exception:  # the metrics build what they need again and report their own errors
             log.debug("preparing shared encodings failed", exc_info=True)
         timings["encodings"] = time.perf_counter() - start
@@ -322,7 +325,7 @@ def evaluate(
     # the built-in fidelity metrics only read the shared encodings: they run side by side (each
     # one then works serially), which balances the cores better than one metric at a time
     side_by_side = [r for r in runnable if getattr(r.obj, "__module__", "") in _SIDE_BY_SIDE_MODULES]
-    if len(side_by_side) > 1 and encoding.worker_threads() > 1:
+    if len(side_by_side) > 1 and threaded:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=encoding.worker_threads()) as pool:
@@ -332,7 +335,7 @@ def evaluate(
                 progress.update()
     for reg in runnable:
         if reg.name not in outcomes:
-            outcomes[reg.name] = _run_metric(reg, ctx, timings)
+            outcomes[reg.name] = _run_metric(reg, ctx, timings, serial=not threaded)
             progress.update()
     for reg in chosen:
         produced, skip = outcomes[reg.name]
@@ -345,6 +348,8 @@ def evaluate(
     return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings)
 
 
+PARALLEL_MIN_ROWS = 100_000
+"""Real + synthetic rows from which the fidelity metrics use threads."""
 _SIDE_BY_SIDE_MODULES = ("benchkit.metrics.marginal", "benchkit.metrics.pairwise")
 
 

@@ -7,7 +7,7 @@ SDMetrics' single-table QualityReport on the same frames. Each engine runs in a 
 peak memory (VmHWM - VmRSS at start) is its own. Prints times, memory, the ratio and score
 differences, per pair type.
 
-    python benchmarks/fidelity_speed.py [--rows N] [--seed S] [--repeat K] [--exact]
+    python benchmarks/fidelity_speed.py [--rows 10000,100000,1000000] [--seed S] [--repeat K] [--exact]
 
 ``--exact`` also runs QualityReport without its 50,000-row subsampling and benchkit with
 ``pair_binning="per_frame"`` (QualityReport's binning), where the two definitions agree exactly.
@@ -194,20 +194,13 @@ def compare(bk, qr, label):
         print(f"  {t:<24} {len(g):3d} pairs scored by both  max |diff| {g['diff'].max():.6f}  mean |diff| {g['diff'].mean():.6f}")
 
 
-def main() -> None:
+def measure(rows: int, seed: int, exact: bool) -> dict:
+    """Build the tables at ``rows``, time both engines and print the details; return the figures."""
     global REAL, SYN, SCHEMA
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--exact", action="store_true", help="also compare without subsampling, QualityReport's binning")
-    ap.add_argument("--repeat", type=int, default=2, help="runs per engine; the best time counts (default 2)")
-    args = ap.parse_args()
-    global REPEAT
-    REPEAT = max(1, args.repeat)
     t0 = time.perf_counter()
-    REAL = make_table(args.rows, args.seed)
-    SYN = make_table(args.rows, args.seed + 1, perturb=0.3)
-    print(f"tables: {args.rows:,} rows x {REAL.shape[1]} columns each (6 categorical, 4 numerical, 1 datetime), built in {time.perf_counter() - t0:.1f} s")
+    REAL = make_table(rows, seed)
+    SYN = make_table(rows, seed + 1, perturb=0.3)
+    print(f"\n######## {rows:,} rows x {REAL.shape[1]} columns each (6 categorical, 4 numerical, 1 datetime), built in {time.perf_counter() - t0:.1f} s")
     from benchkit import Schema, plugins
 
     t0 = time.perf_counter()
@@ -216,6 +209,7 @@ def main() -> None:
 
     plugins.registry()
     wall, mem, bk = in_child(run_benchkit, 'full')
+    out = {"rows": rows, "bk_fork": wall, "bk_mem": mem, "shapes": bk["shapes"], "trends": bk["trends"]}
     print(f"\nbenchkit.evaluate (marginal + pairwise, all {len(bk['pairs'])} pairs): {wall:.2f} s wall, {CPU['full']:.2f} s CPU, peak +{mem:.0f} MB")
     print("  per metric: " + ", ".join(f"{k.split('.')[-1]} {v:.2f}s" for k, v in bk["timings"].items()))
     print(f"  Column Shapes {bk['shapes']:.4f}  Column Pair Trends {bk['trends']:.4f} (all pairs: {bk['trends_all']:.4f})")
@@ -223,7 +217,9 @@ def main() -> None:
         import sdmetrics
     except ImportError:
         print("\nsdmetrics is not importable: no QualityReport comparison (pip install sdmetrics in a separate venv)")
-        return
+        best = in_process({"full": run_benchkit}, REPEAT)
+        out["bk_wall"] = best["full"][0]
+        return out
     swall, smem, _ = in_child(lambda: run_benchkit(metrics=QR_METRICS), 'same')
     print(f"benchkit.evaluate, only QualityReport's metrics (KS, TV, Pearson, contingency): {swall:.2f} s wall, {CPU['same']:.2f} s CPU, peak +{smem:.0f} MB")
     qwall, qmem, qr = in_child(run_quality_report, 'qr')
@@ -244,12 +240,42 @@ def main() -> None:
         print(f"  target >= 10x faster than QualityReport (wall, in-process), {name}: {ratio:.1f}x "
               f"({'met' if ratio >= 10 else 'not met'}); memory {'below' if (mem if label == 'full' else smem) < qmem else 'above'} QualityReport's")
     compare(bk, qr, "defaults (benchkit bins on real edges, no subsample; QualityReport bins each frame on its own edges, subsamples)")
-    if args.exact:
+    out.update(bk_wall=best["full"][0], same_wall=best["same"][0], qr_wall=best["qr"][0], qr_fork=qwall, qr_mem=qmem,
+               qr_shapes=qr["shapes"], qr_trends=qr["trends"])
+    if exact:
         ewall, emem, bke = in_child(lambda: run_benchkit({"pair_binning": "per_frame"}), "exact")
         qwall2, qmem2, qre = in_child(lambda: run_quality_report(subsample=False), "qr_exact")
         print(f"\nexact mode: benchkit per_frame {ewall:.2f} s ({CPU['exact']:.2f} s CPU) / +{emem:.0f} MB;  QualityReport without subsample "
               f"{qwall2:.2f} s ({CPU['qr_exact']:.2f} s CPU) / +{qmem2:.0f} MB ({qwall2 / ewall:.1f}x wall, {CPU['qr_exact'] / CPU['exact']:.1f}x CPU)")
         compare(bke, qre, "same definitions (QualityReport binning, no subsample)")
+        out.update(exact_shapes_diff=bke["shapes"] - qre["shapes"], exact_trends_diff=bke["trends"] - qre["trends"])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", default="1000000", help="table sizes, comma-separated (e.g. 10000,100000,1000000)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--exact", action="store_true", help="also compare without subsampling, QualityReport's binning")
+    ap.add_argument("--repeat", type=int, default=3, help="in-process runs per engine; the best time counts (default 3)")
+    args = ap.parse_args()
+    global REPEAT
+    REPEAT = max(1, args.repeat)
+    sizes = [int(float(r)) for r in args.rows.split(",")]
+    results = [measure(n, args.seed, args.exact) for n in sizes]
+    print(f"\n######## summary ({os.cpu_count()} CPUs; wall seconds in-process, best of {REPEAT}; peak MB in a forked child)")
+    head = f"{'rows':>10} {'benchkit s':>11} {'QR s':>8} {'ratio':>7} {'QR-metrics ratio':>17} {'benchkit MB':>12} {'QR MB':>7} {'d shapes':>9} {'d trends':>9}"
+    print(head)
+    for r in results:
+        if "qr_wall" in r:
+            print(f"{r['rows']:>10,} {r['bk_wall']:>11.3f} {r['qr_wall']:>8.2f} {r['qr_wall'] / r['bk_wall']:>6.1f}x "
+                  f"{r['qr_wall'] / r['same_wall']:>16.1f}x {r['bk_mem']:>12.0f} {r['qr_mem']:>7.0f} "
+                  f"{r['shapes'] - r['qr_shapes']:>+9.4f} {r['trends'] - r['qr_trends']:>+9.4f}")
+        else:
+            print(f"{r['rows']:>10,} {r['bk_wall']:>11.3f} {'-':>8} {'-':>7} {'-':>17} {r['bk_mem']:>12.0f} {'-':>7} {'-':>9} {'-':>9}")
+    if args.exact and results and "exact_trends_diff" in results[-1]:
+        print("same definitions (--exact): " + ", ".join(
+            f"{r['rows']:,} rows: shapes {r['exact_shapes_diff']:+.5f}, trends {r['exact_trends_diff']:+.5f}" for r in results))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,8 @@ DISCRETE = ("categorical", "boolean")
 DEFAULT_CORRELATION_THRESHOLD = 0.5  # SDMetrics 0.32 QualityReport.real_correlation_threshold
 DEFAULT_ASSOCIATION_THRESHOLD = 0.3  # SDMetrics 0.32 QualityReport.real_association_threshold
 DEFAULT_MAX_COMBINATION_CATEGORIES = 1000
-_DENSE_CELLS = 1 << 22
+_DENSE_CELLS = 1 << 16
+"""Cells a dense count table may always have; beyond it, at most 2 cells per row counted."""
 
 
 def column_pairs(schema: Schema) -> list[tuple[str, str, str]]:
@@ -217,6 +218,11 @@ def correlation_spearman(ctx: MetricContext) -> list[Score]:
 
 
 # ------------------------------------------------------------------------------ contingency
+def _dense_limit(rows: int) -> int:
+    """Largest dense count table for ``rows`` counted values: its memory stays proportional to the data."""
+    return max(_DENSE_CELLS, 2 * rows)
+
+
 def joint_counts(
     a_real: np.ndarray, b_real: np.ndarray, a_syn: np.ndarray, b_syn: np.ndarray, n_b: int, n_cells: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -230,7 +236,7 @@ def joint_counts(
     else:
         kr = a_real.astype(np.int64) * n_b + b_real
         ks = a_syn.astype(np.int64) * n_b + b_syn
-    if n_cells <= max(_DENSE_CELLS, 2 * (len(kr) + len(ks))):
+    if n_cells <= _dense_limit(len(kr) + len(ks)):
         cr = np.bincount(kr, minlength=n_cells)
         cs = np.bincount(ks, minlength=n_cells)
         keys = np.flatnonzero((cr > 0) | (cs > 0))
@@ -304,7 +310,8 @@ def _combination_columns(ctx: MetricContext, columns: list[str] | None) -> tuple
 
 
 _RENUMBER_CELLS = 1 << 23
-"""Largest key space renumbered densely (a bool mask and an int32 cumulative sum: 40 MB)."""
+"""Largest key space renumbered densely (a bool mask and an int32 cumulative sum: 40 MB); small
+tables renumber at most 8 cells per row."""
 
 
 def _combination_ids(ctx: MetricContext, columns: list[str]) -> tuple[np.ndarray, int]:
@@ -314,10 +321,10 @@ def _combination_ids(ctx: MetricContext, columns: list[str]) -> tuple[np.ndarray
     cardinalities would exceed ``_RENUMBER_CELLS``, the key is first renumbered to the combinations
     actually present (a presence mask over the key space and a cumulative sum: O(rows), no hashing);
     only when that is still too large does it fall back to hashing (``pd.factorize``). The result
-    has at most ``max(_DENSE_CELLS, rows)`` possible ids, so the counts that follow stay dense.
+    has at most :func:`_dense_limit` possible ids, so the counts that follow stay dense.
     """
     nr, ns = len(ctx.real), len(ctx.synthetic)
-    limit = max(_RENUMBER_CELLS, nr + ns)
+    limit = max(_dense_limit(nr + ns), min(_RENUMBER_CELLS, 8 * (nr + ns)))
     key: np.ndarray | None = None
     card = 1
     for c in columns:
@@ -335,7 +342,7 @@ def _combination_ids(ctx: MetricContext, columns: list[str]) -> tuple[np.ndarray
             key, card = key.astype(np.int64), len(uniques)
     if key is None:
         return np.zeros(nr + ns, dtype=np.int64), 1
-    if card > max(_DENSE_CELLS, nr + ns):
+    if card > _dense_limit(nr + ns):
         key, card = _renumber(key, card)
     return key, card
 
