@@ -10,12 +10,17 @@ with SDV's GaussianCopulaSynthesizer when ``sdv`` is installed (optional). Print
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchkit import Schema
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]  # run from a source checkout without installing
+
+from benchkit import Schema  # noqa: E402
 from benchkit_baselines import BootstrapGenerator, GaussianCopulaGenerator, IndependentGenerator
 
 

@@ -6,7 +6,7 @@ benchkit's ``detection.logistic_score`` uses the same folds and formula; the enc
 scaled one-hot), and SDMetrics' folds are unseeded, so values agree closely, not exactly.
 SDMetrics is an optional peer: run this with a Python that has it (e.g. /work/venv-sdmetrics).
 
-    PYTHONPATH=$PWD /work/venv-sdmetrics/bin/python benchmarks/detection_vs_sdmetrics.py
+    PYTHONPATH=$PWD /work/venv-sdmetrics/bin/python benchmarks/detection_vs_sdmetrics.py [--rows 5000]
 """
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ COLUMNS = [
 
 
 def main() -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=5000, help="real rows, and as many holdout rows (default 5000)")
+    n = ap.parse_args().rows
     try:
         from sdmetrics.single_table import LogisticDetection
     except ImportError:
@@ -47,7 +52,7 @@ def main() -> None:
     df = schema.coerce(df)
     rng = np.random.default_rng(0)
     order = rng.permutation(len(df))
-    real, holdout = df.iloc[order[:5000]].reset_index(drop=True), df.iloc[order[5000:10000]]
+    real, holdout = df.iloc[order[:n]].reset_index(drop=True), df.iloc[order[n:2 * n]]
     # SDMetrics' HyperTransformer refuses categories unseen in the real table: keep holdout rows without any
     seen = np.ones(len(holdout), dtype=bool)
     for c in schema.categorical:

@@ -1,0 +1,72 @@
+"""Every script in benchmarks/ runs end to end at a tiny size, so the figures in RESULTS.md come from
+scripts that still work as committed.
+
+The peers (SDMetrics, SDV, CTGAN) are optional and need pandas < 3, so they live in a separate
+interpreter: set ``BENCHKIT_PEER_PYTHON`` to a Python that has them (``.ci/run`` builds one) and
+the peer comparisons run too; without it those cases are skipped with that reason. Scripts reading
+``../shared/data`` are skipped when it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED_DATA
+
+REPO = Path(__file__).resolve().parent.parent
+BENCHMARKS = REPO / "benchmarks"
+PEER = os.environ.get("BENCHKIT_PEER_PYTHON")
+
+# script, tiny arguments, datasets it reads from ../shared/data, a line its output must contain, needs peers
+CASES = [
+    ("fidelity_speed.py", ["--rows", "3000,6000", "--repeat", "1"], [], "######## summary", False),
+    ("fidelity_speed.py", ["--rows", "3000,6000", "--repeat", "1", "--exact"], [], "same definitions (--exact)", True),
+    ("runner_throughput.py", ["--rows", "400", "--seeds", "1", "--wgan-seconds", "1"], [],
+     "identical numbers on both executors (jobs without a time budget): True", False),
+    ("baselines_speed.py", ["--rows", "3000"], [], "bootstrap", False),
+    ("bank_realism.py", ["--rows", "3000"], ["berka"], "amount q10/q50/q90", False),
+    ("bank_utility.py", ["--rows", "3000"], ["berka"], "TSTR bootstrap", False),
+    ("privacy_speed.py", ["--rows", "2000", "--holdout", "1000", "--peer-queries", "200"], [], "targets:", False),
+    ("privacy_attacks_speed.py", ["--rows", "2000", "--holdout", "1000"], [], "issue-10 metrics", False),
+    ("report_speed.py", ["--rows", "3000", "--peer-rows", "1000"], [], "ratio big/peer", False),
+    ("wgan_quality.py", ["--budget-seconds", "2", "--rows", "1500", "--datasets", "berka,adult",
+                         "--generators", "wgan,independent"], ["berka", "adult"], "column_pair_trends", False),
+    ("wgan_quality.py", ["--budget-seconds", "2", "--rows", "1000", "--datasets", "adult",
+                         "--generators", "wgan,ctgan"], ["adult"], "ctgan", True),
+    ("detection_vs_sdmetrics.py", ["--rows", "800"], ["adult"], "LogisticDetection", True),
+]
+
+
+def _id(case) -> str:
+    return case[0].removesuffix(".py") + ("-peers" if case[4] else "")
+
+
+def test_every_benchmark_script_has_a_case():
+    """A new script in benchmarks/ must be added here (and to RESULTS.md)."""
+    covered = {c[0] for c in CASES} | {"wgan_vs_sdv.py"}
+    scripts = {p.name for p in BENCHMARKS.glob("*.py")}
+    assert scripts <= covered, f"benchmark scripts without a tiny-size test: {sorted(scripts - covered)}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_benchmark_script_runs_at_tiny_size(case, tmp_path):
+    script, args, data, expect, peers = case
+    for name in data:
+        if not (SHARED_DATA / name).exists():
+            pytest.skip(f"real data not available: {SHARED_DATA / name} is absent")
+    if peers and not PEER:
+        pytest.skip("peer comparison: set BENCHKIT_PEER_PYTHON to a Python with sdmetrics/sdv/ctgan (.ci/run builds one)")
+    python = PEER if peers else sys.executable
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "plugins"), env.get("PYTHONPATH", "")])
+    done = subprocess.run([python, str(BENCHMARKS / script), *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, f"{script} failed:\n{out[-4000:]}"
+    assert expect in out, f"{script} printed no {expect!r}:\n{out[-4000:]}"
+    assert "Traceback" not in out, out[-4000:]
