@@ -112,7 +112,7 @@ class Registry:
             raise PluginError(_conflict_message(kind, name, clash))
         found = self.items[kind].get(name)
         if found is None:
-            raise UnknownNameError(_unknown_message(kind, name, list(self.items[kind]), self.errors))
+            raise UnknownNameError(_unknown_message(kind, name, list(self.items[kind]), self.errors, self.inactive))
         return found
 
 
@@ -333,7 +333,8 @@ def _conflict_message(kind: str, name: str, regs: list[Registration]) -> str:
     )
 
 
-def _unknown_message(kind: str, name: str, known: list[str], errors: list[LoadError]) -> str:
+def _unknown_message(kind: str, name: str, known: list[str], errors: list[LoadError],
+                     inactive: dict[str, str] | None = None) -> str:
     by_lower = {k.lower(): k for k in known}
     close = [by_lower[c] for c in difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.6)]
     msg = f"unknown {kind} {name!r}"
@@ -341,6 +342,8 @@ def _unknown_message(kind: str, name: str, known: list[str], errors: list[LoadEr
     msg += f" installed {kind}s: {', '.join(sorted(known)) or 'none'}"
     if errors:
         msg += f" ({len(errors)} plugin problem(s); run `benchkit list` to see them)"
+    for plugin, why in (inactive or {}).items():
+        msg += f"; plugin {plugin!r} is not active: {why}"
     return msg
 
 
