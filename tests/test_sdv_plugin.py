@@ -174,3 +174,19 @@ def test_example_benchmark_runs_sdv_beside_wgan_and_baselines_into_one_report(tm
     assert report.returncode == 0, report.stderr
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert all(name in html for name in expected)
+
+
+@needs_sdv
+def test_wgan_vs_sdv_benchmark_runs_at_tiny_size():
+    from conftest import shared_data
+
+    shared_data("adult", "adult.data")
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "wgan_vs_sdv.py"), "--datasets", "adult",
+                          "--rows", "200", "--sample-rows", "200", "--epochs", "1", "--budget-seconds", "2"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    table = run.stdout.split("wgan relative to each peer")[1]
+    for mode in ("epochs", "budget"):
+        for peer in ("sdv_ctgan", "sdv_tvae"):
+            assert any(line.split()[:3] == [mode, "adult", peer] for line in table.splitlines()), table
+    assert "FAILED" not in run.stdout
