@@ -343,7 +343,7 @@ def _unknown_message(kind: str, name: str, known: list[str], errors: list[LoadEr
     if errors:
         msg += f" ({len(errors)} plugin problem(s); run `benchkit list` to see them)"
     for plugin, why in (inactive or {}).items():
-        msg += f"; plugin {plugin!r} is not active: {why}"
+        msg += f" (plugin {plugin!r} is not active: {why})"
     return msg
 
 
