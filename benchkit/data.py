@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError, SchemaError
+from .pandas_compat import csv_float_options
 from .schema import Schema
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def read_table(path: str | Path, schema: Schema | None = None, *, sep: str | Non
         sep = sep or sniff_separator(path)
         kwargs = {"skipinitialspace": True, **read_kwargs}
         try:
-            df = pd.read_csv(path, sep=sep, **kwargs)
+            df = pd.read_csv(path, sep=sep, **kwargs, **csv_float_options({**kwargs, "sep": sep}))
         except UnicodeDecodeError as exc:
             raise DataError(f"{path} is not UTF-8 text ({exc.reason}); is it a CSV file? pass encoding=... if it is") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

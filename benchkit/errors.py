@@ -19,6 +19,11 @@ class PluginError(BenchkitError):
     """A plugin failed to load, registered a clashing name, or misbehaved."""
 
 
+class PluginInactive(BenchkitError):
+    """Raised by a plugin's hook to say it registers nothing here, and why (e.g. a missing optional
+    dependency). Not a fault: ``benchkit list`` shows the reason under "Inactive plugins"."""
+
+
 class UnknownNameError(PluginError, KeyError):
     """A generator, metric or dataset name that nothing registered."""
 

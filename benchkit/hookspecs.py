@@ -4,6 +4,8 @@ A plugin is a module (or object) with functions decorated by :data:`benchkit.hoo
 through the ``benchkit`` entry-point group. Each hook receives a ``register`` callable; a plugin
 calls it once per thing it provides. Implementations may accept fewer arguments than specified here
 (pluggy passes only the ones they name), so hooks can grow without breaking existing plugins.
+A hook that cannot register here (an optional dependency is missing) raises
+:class:`benchkit.errors.PluginInactive` with the reason; ``benchkit list`` shows it, nothing fails.
 """
 
 from __future__ import annotations

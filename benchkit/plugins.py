@@ -27,7 +27,7 @@ from typing import Any, Callable
 import pluggy
 
 from . import hookspecs
-from .errors import BenchkitError, PluginError, UnknownNameError
+from .errors import BenchkitError, PluginError, PluginInactive, UnknownNameError
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "benchkit.datasets",
     "benchkit_baselines",
     "benchkit_wgan",
+    "benchkit_sdv",
 )
 """Modules registered at start-up, in this order. Each implements the same hooks a third party would."""
 
@@ -98,6 +99,7 @@ class Registry:
     items: dict[str, dict[str, Registration]]
     errors: list[LoadError]
     conflicts: dict[str, dict[str, list[Registration]]] = field(default_factory=dict)
+    inactive: dict[str, str] = field(default_factory=dict)  # plugin -> why it registers nothing (PluginInactive)
 
     def all(self, kind: str) -> dict[str, Registration]:
         _check_kind(kind)
@@ -110,7 +112,7 @@ class Registry:
             raise PluginError(_conflict_message(kind, name, clash))
         found = self.items[kind].get(name)
         if found is None:
-            raise UnknownNameError(_unknown_message(kind, name, list(self.items[kind]), self.errors))
+            raise UnknownNameError(_unknown_message(kind, name, list(self.items[kind]), self.errors, self.inactive))
         return found
 
 
@@ -262,6 +264,7 @@ def registry() -> Registry:
     items: dict[str, dict[str, Registration]] = {k: {} for k in KINDS}
     conflicts: dict[str, dict[str, list[Registration]]] = {k: {} for k in KINDS}
     errors = list(_load_errors)
+    inactive: dict[str, str] = {}
     for kind in KINDS:
         caller = getattr(pm.hook, _HOOK[kind])
         # get_hookimpls() lists implementations in registration order (pluggy *calls* them in
@@ -281,6 +284,9 @@ def registry() -> Registry:
             try:
                 # opt-in arguments: an implementation receives only the arguments it names
                 impl.function(**{a: kwargs[a] for a in impl.argnames if a in kwargs})
+            except PluginInactive as exc:  # the plugin says why it is off here: a note, not a fault
+                inactive[plugin_name] = str(exc)
+                continue
             except (Exception, SystemExit) as exc:
                 _record_hook_error(errors, plugin_name, _HOOK[kind], exc)
                 continue
@@ -292,7 +298,7 @@ def registry() -> Registry:
             msg = _conflict_message(kind, name, regs)
             errors.append(LoadError(" / ".join(r.plugin for r in regs), "conflict", msg))
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
-    reg = Registry(items, errors, conflicts)
+    reg = Registry(items, errors, conflicts, inactive)
     _registry_cache = (key, reg)
     return reg
 
@@ -327,7 +333,8 @@ def _conflict_message(kind: str, name: str, regs: list[Registration]) -> str:
     )
 
 
-def _unknown_message(kind: str, name: str, known: list[str], errors: list[LoadError]) -> str:
+def _unknown_message(kind: str, name: str, known: list[str], errors: list[LoadError],
+                     inactive: dict[str, str] | None = None) -> str:
     by_lower = {k.lower(): k for k in known}
     close = [by_lower[c] for c in difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.6)]
     msg = f"unknown {kind} {name!r}"
@@ -335,6 +342,8 @@ def _unknown_message(kind: str, name: str, known: list[str], errors: list[LoadEr
     msg += f" installed {kind}s: {', '.join(sorted(known)) or 'none'}"
     if errors:
         msg += f" ({len(errors)} plugin problem(s); run `benchkit list` to see them)"
+    for plugin, why in (inactive or {}).items():
+        msg += f" (plugin {plugin!r} is not active: {why})"
     return msg
 
 
@@ -366,6 +375,11 @@ def list_metrics() -> dict[str, Registration]:
 def list_datasets() -> dict[str, Registration]:
     """Every dataset, by name."""
     return registry().all("dataset")
+
+
+def inactive_plugins() -> dict[str, str]:
+    """Plugins whose hooks raised :class:`~benchkit.errors.PluginInactive`, with the reason each gave."""
+    return dict(registry().inactive)
 
 
 def load_errors() -> list[LoadError]:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .data import SEPARATORS, sniff_separator
 from .errors import DataError
+from .pandas_compat import csv_float_options
 
 DATA_DIR_ENV = "BENCHKIT_DATA_DIR"
 
@@ -35,7 +36,7 @@ def read_delimited(
     if path.stat().st_size == 0:
         raise DataError(f"{what} {path} is empty (0 bytes); replace it with the real file")
     try:
-        df = pd.read_csv(path, **read_csv)
+        df = pd.read_csv(path, **read_csv, **csv_float_options(read_csv))
     except pd.errors.EmptyDataError:
         raise DataError(f"{what} {path} holds no table (no header or rows); replace it with the real file") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:

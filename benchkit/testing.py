@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BenchkitError
+from .pandas_compat import TEXT_DTYPE
 from .schema import Schema, _to_bool
 
 Factory = Callable[..., Any]
@@ -67,7 +68,7 @@ def _check_data(n_rows: int, seed: int) -> tuple[pd.DataFrame, Schema]:
             "customer_id": np.arange(1000, 1000 + n_rows),
             "age": age,
             "income": income,
-            "city": pd.Series(city, dtype="str"),
+            "city": pd.Series(city, dtype=TEXT_DTYPE),
             "member": member,
             "signup": pd.Series(signup).astype("datetime64[ns]"),
             "score": score,

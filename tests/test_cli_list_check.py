@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
+import warnings
 
 from benchkit import hookimpl, plugins
 from benchkit.cli import main
+from benchkit.errors import PluginInactive
 from benchkit_baselines import BootstrapGenerator
 
 
@@ -26,16 +29,42 @@ def test_list_shows_sections_and_plugin_problems(plugin_manager, capsys, recwarn
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert not any(line.startswith("  independent ") for line in out.splitlines())  # the clash is withheld
-    assert "gaussian_copula  benchkit_baselines  benchkit 0.1.0" in out
+    assert re.search(r"^  gaussian_copula +benchkit_baselines +benchkit 0\.1\.0 ", out, re.M)  # widths follow the longest name
     assert "Plugin problems (" in out
     assert "clashing (benchkit_register_datasets): OSError: download failed" in out
     assert "generator 'independent' is registered twice: by plugin 'benchkit_baselines'" in out
 
 
+class Dormant:
+    @staticmethod
+    @hookimpl
+    def benchkit_register_generators(register):
+        register("dormant_gen", BootstrapGenerator)  # dropped: the hook then says it is inactive
+        raise PluginInactive("zoo is not installed; pip install zoo")
+
+
+def test_inactive_plugin_is_a_note_not_a_problem(plugin_manager, capsys):
+    plugin_manager.register(Dormant(), name="dormant")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "plugin failed" warning for a plugin that is merely off
+        reg = plugins.registry()
+    assert reg.inactive["dormant"] == "zoo is not installed; pip install zoo"
+    assert plugins.inactive_plugins()["dormant"] == "zoo is not installed; pip install zoo"
+    assert "dormant_gen" not in reg.all("generator") and not [e for e in reg.errors if e.plugin == "dormant"]
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "Inactive plugins (" in out
+    assert "  dormant plugin: not active — zoo is not installed; pip install zoo" in out.splitlines()
+    assert "dormant" not in out.split("Inactive plugins")[0]
+    assert main(["list", "generators", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"plugin": "dormant", "reason": "zoo is not installed; pip install zoo"} in data["inactive"]
+
+
 def test_list_json_one_section(plugin_manager, capsys):
     assert main(["list", "generators", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"generators", "errors"}
+    assert set(data) == {"generators", "errors", "inactive"}
     names = [r["name"] for r in data["generators"]]
     assert names == sorted(names)
     assert data["generators"][0]["distribution"] == "benchkit"

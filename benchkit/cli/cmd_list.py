@@ -41,6 +41,7 @@ def collect() -> dict[str, Any]:
         section: [_row(r) for _, r in sorted(reg.all(kind).items())] for section, kind in _SECTIONS
     }
     out["errors"] = [{"plugin": e.plugin, "stage": e.stage, "error": e.error} for e in reg.errors]
+    out["inactive"] = [{"plugin": p, "reason": why} for p, why in sorted(reg.inactive.items())]
     return out
 
 
@@ -65,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
     data = collect()
     sections = [s for s, _ in _SECTIONS if args.what in (None, s)]
     if args.json:
-        print(json.dumps({k: v for k, v in data.items() if k in sections or k == "errors"}, indent=2))
+        print(json.dumps({k: v for k, v in data.items() if k in sections or k in ("errors", "inactive")}, indent=2))
         return 0
     blocks = [f"{s.capitalize()} ({len(data[s])}):\n{_table(data[s])}" for s in sections]
+    if data["inactive"]:
+        lines = [f"  {i['plugin']} plugin: not active — {i['reason']}" for i in data["inactive"]]
+        blocks.append(f"Inactive plugins ({len(lines)}):\n" + "\n".join(lines))
     if data["errors"]:
         lines = [f"  {e['plugin']} ({e['stage']}): {e['error']}" for e in data["errors"]]
         blocks.append(f"Plugin problems ({len(lines)}):\n" + "\n".join(lines))

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from benchkit.pandas_compat import TEXT_DTYPE, as_text
+
 START = np.datetime64("1993-01-01")
 N_MONTHS = 72  # 1993-01 .. 1998-12
 DEFAULT_ROWS = 1_000_000
@@ -349,7 +351,7 @@ def simulate(
             "amount": amt / 10.0,
             "balance": bal / 10.0,
             "k_symbol": K_SYMBOLS[_EV_KS[kind]],
-            "partner_bank": pd.array(bank, dtype="str"),
+            "partner_bank": as_text(bank).array,
         }
     )
     df["customer_class"] = customer_class(df)
@@ -383,4 +385,4 @@ def customer_class(df: pd.DataFrame) -> pd.Series:
     cash_heavy = cash_density >= np.quantile(cash_density, 0.75)
     cls = np.select([affluent, retired, cash_heavy], CLASSES[:3], CLASSES[3])
     mapping = pd.Series(cls, index=per.index)
-    return pd.Series(mapping.reindex(df["account_id"]).to_numpy(), index=df.index, dtype="str")
+    return pd.Series(mapping.reindex(df["account_id"]).to_numpy(), index=df.index, dtype=TEXT_DTYPE)

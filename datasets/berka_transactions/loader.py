@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchkit.pandas_compat import as_text
 from benchkit.tablefile import read_delimited
 
 TRANS = ["trans_id", "account_id", "date", "type", "operation", "amount", "balance", "k_symbol", "bank", "account"]
@@ -19,7 +20,7 @@ def _yymmdd(values: pd.Series) -> pd.Series:
 
 def _code(s: pd.Series) -> pd.Series:
     """Strip Berka's code columns; empty and blank codes become missing."""
-    out = s.astype("str").str.strip()
+    out = as_text(s).str.strip()
     return out.where(out != "")
 
 

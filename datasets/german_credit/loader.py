@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchkit.errors import DataError
+from benchkit.pandas_compat import as_text
 from benchkit.tablefile import read_delimited
 
 COLUMNS = [
@@ -30,7 +31,7 @@ def load(n_rows: int | None = None, seed: int = 0, data_dir: Path | None = None)
     bad = ~df["class"].isin([1, 2])
     if bad.any():
         raise DataError(f"German credit file {path}: column 'class' holds {df['class'][bad].iloc[0]!r}, expected 1 or 2")
-    df["class"] = df["class"].map({1: "good", 2: "bad"}).astype("str")
+    df["class"] = as_text(df["class"].map({1: "good", 2: "bad"}))
     if n_rows is not None and n_rows < len(df):
         df = df.sample(n=int(n_rows), random_state=seed).sort_index().reset_index(drop=True)
     return df

@@ -181,7 +181,12 @@ class DataTransformer:
         for j, span in enumerate(self.spans):
             if span.column is None:
                 continue
-            c = span.categories.get_indexer(data[span.column])
+            values = data[span.column]
+            c = span.categories.get_indexer(values)
+            missing = values.isna().to_numpy()
+            seen_missing = np.flatnonzero(span.categories.isna())
+            if missing.any() and len(seen_missing):  # None, NaN and NaT are one category (pandas 2 keeps None in object columns)
+                c[missing] = seen_missing[0]
             if (c < 0).any():
                 bad = data[span.column][c < 0].iloc[0]
                 raise DataError(

@@ -1,0 +1,388 @@
+"""benchkit generators wrapping SDV's GaussianCopula, CTGAN, TVAE and CopulaGAN synthesizers.
+
+Each wrapper builds SDV metadata from the benchkit schema (:mod:`benchkit_sdv.tables`), fits the SDV
+synthesizer on the modelled columns and hands back frames in the schema's columns and dtypes.
+
+Randomness: ``fit`` runs with numpy's, Python's and torch's global generators seeded from ``seed``
+(their previous states are restored afterwards: SDV and ctgan draw from the global generators while
+training); after ``fit`` the synthesizer's sampling stream is seeded from ``seed`` too, so the same
+seed gives the same model and the same samples (CPU, same torch thread count). Successive ``sample``
+calls continue one stream; a saved and loaded model continues it where it was saved.
+
+Time budget: SDV cannot stop training part-way. With ``max_seconds`` set, the deep models first fit
+a one-epoch model and time it (``t1``, which includes SDV's preprocessing), then train a fresh model
+for ``min(epochs, floor((max_seconds - t1) / t1))`` epochs, or keep the one-epoch model when no more
+fits. Every epoch is priced at ``t1``, so the estimate is conservative: the fit ends within about
+``max_seconds`` but may use less of it. The epoch count then depends on the machine's speed, so runs
+under a budget are not reproducible across machines (as for ``wgan``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import random
+import time
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from benchkit.errors import BenchkitError, NotFittedError
+from benchkit.generator import Generator
+from benchkit.schema import Schema
+
+from .tables import TABLE, OutputTypes, metadata_dict, training_frame
+
+log = logging.getLogger(__name__)
+
+_FORMAT = "benchkit-sdv/1"
+
+
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed numpy's, Python's and torch's global generators for the block; restore them after."""
+    import torch
+
+    np_state, py_state = np.random.get_state(), random.getstate()
+    with torch.random.fork_rng(devices=[]):
+        np.random.seed(seed % 2**32)
+        random.seed(seed)
+        torch.manual_seed(seed)
+        try:
+            yield
+        finally:
+            np.random.set_state(np_state)
+            random.setstate(py_state)
+
+
+def _stream_seed(seed: int, stream: int) -> int:
+    """A 31-bit seed for one numbered stream of ``seed`` (numpy's RandomState takes < 2**32)."""
+    return int(np.random.SeedSequence([seed, stream]).generate_state(1)[0] >> 1)
+
+
+class SDVGenerator(Generator):
+    """Shared machinery; subclasses name the SDV class and map their hyper-parameters to SDV's."""
+
+    registered_name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    tags: ClassVar[tuple[str, ...]] = ("sdv", "peer")
+    sdv_class: ClassVar[str] = ""
+    has_epochs: ClassVar[bool] = False
+
+    # defaults every subclass stores in __init__
+    enforce_min_max_values: bool = True
+    enforce_rounding: bool = True
+    sdv_params: dict[str, Any] | None = None
+    max_seconds: float | None = None
+    seed: int | None = 0
+
+    @staticmethod
+    def test_params() -> dict[str, Any]:
+        """Cheap settings for the conformance checks."""
+        return {}
+
+    def _sdv_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of the SDV synthesizer, from this generator's hyper-parameters."""
+        return {}
+
+    # ------------------------------------------------------------------ fit
+    def _all_kwargs(self, epochs: int | None = None) -> dict[str, Any]:
+        kwargs = {"enforce_min_max_values": self.enforce_min_max_values, "enforce_rounding": self.enforce_rounding}
+        kwargs.update(self._sdv_kwargs())
+        if self.sdv_params:
+            if not isinstance(self.sdv_params, dict):
+                raise BenchkitError(f"{self.registered_name}: sdv_params must be a dict of SDV keyword arguments, "
+                                    f"got {self.sdv_params!r}")
+            kwargs.update(self.sdv_params)
+        if epochs is not None:
+            kwargs["epochs"] = epochs
+        return kwargs
+
+    def _synthesizer(self, metadata: Any, epochs: int | None = None) -> Any:
+        import sdv.single_table as st
+
+        cls = getattr(st, self.sdv_class)
+        kwargs = self._all_kwargs(epochs)
+        try:
+            return cls(metadata, **kwargs)
+        except TypeError as exc:
+            raise BenchkitError(f"{self.registered_name}: SDV's {self.sdv_class} rejected the parameters "
+                                f"{sorted(kwargs)}: {exc}") from None
+
+    def _base_seed(self) -> int:
+        if self.seed is None:
+            return int(np.random.SeedSequence().generate_state(1)[0])
+        return int(self.seed)
+
+    def _fit(self, data: pd.DataFrame, schema: Schema) -> None:
+        from sdv.metadata import Metadata
+
+        self._check_params()
+        t0 = time.perf_counter()
+        frame = training_frame(data, schema, self.registered_name)
+        self.types_ = OutputTypes.learn(data, schema)
+        metadata = Metadata.load_from_dict(metadata_dict(schema))
+        self.seed_used_ = self._base_seed()
+        self.stopped_early_ = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SDV warns about metadata it was given on purpose
+            self.synthesizer_, self.epochs_done_ = self._train(frame, metadata)
+            self.synthesizer_._set_random_state(_stream_seed(self.seed_used_, 1))
+        self.fit_seconds_ = time.perf_counter() - t0
+
+    def _train(self, frame: pd.DataFrame, metadata: Any) -> tuple[Any, int | None]:
+        """Fit one synthesizer (two under a time budget: see the module docstring)."""
+        epochs = getattr(self, "epochs", None) if self.has_epochs else None
+        if not self.has_epochs or self.max_seconds is None or epochs <= 1:
+            return self._fit_one(frame, metadata, epochs), epochs
+        t0 = time.perf_counter()
+        probe = self._fit_one(frame, metadata, 1)
+        t1 = time.perf_counter() - t0
+        affordable = math.floor(max(0.0, float(self.max_seconds) - t1) / max(t1, 1e-9))
+        k = min(epochs, affordable)
+        self.stopped_early_ = k < epochs
+        log.info("%s: one epoch took %.2fs; %d of %d epoch(s) fit the %ss budget", self.registered_name, t1,
+                 max(k, 1), epochs, self.max_seconds)
+        if k <= 1:
+            return probe, 1
+        return self._fit_one(frame, metadata, k), k
+
+    def _fit_one(self, frame: pd.DataFrame, metadata: Any, epochs: int | None) -> Any:
+        synth = self._synthesizer(metadata, epochs)
+        with _seeded(_stream_seed(self.seed_used_, 0)):
+            synth.fit({TABLE: frame})  # SDV 2 takes {table name: frame} in every modality
+        return synth
+
+    def _check_params(self) -> None:
+        name = self.registered_name
+        if self.max_seconds is not None and not (isinstance(self.max_seconds, (int, float)) and self.max_seconds > 0):
+            raise BenchkitError(f"{name}: max_seconds must be a positive number or None, got {self.max_seconds!r}")
+        if self.has_epochs:
+            epochs = getattr(self, "epochs", None)
+            if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+                raise BenchkitError(f"{name}: epochs must be a positive integer, got {epochs!r}")
+
+    # --------------------------------------------------------------- sample
+    def _sample(self, n: int) -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw = self.synthesizer_.sample(num_rows=n)
+        if isinstance(raw, dict):  # SDV 2: {table name: frame}
+            raw = raw[TABLE]
+        if len(raw) != n:  # only constraints could drop rows, and none are set
+            raise BenchkitError(f"{self.registered_name}: SDV returned {len(raw)} rows for sample({n})")
+        return self.types_.restore(raw, n)
+
+    # ------------------------------------------------------------ save/load
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model (parameters, schema, SDV synthesizer) to one file (cloudpickle, as SDV does)."""
+        import cloudpickle
+
+        if not getattr(self, "_fitted", False):
+            raise NotFittedError(f"{self.registered_name}: save() needs a fitted model; call fit() first")
+        params = self.get_params()
+        params.pop("progress", None)
+        state = {"format": _FORMAT, "generator": self.registered_name, "params": params,
+                 "schema": self.schema_.to_dict(), "synthesizer": self.synthesizer_, "types": self.types_,
+                 "seed_used": self.seed_used_, "epochs_done": self.epochs_done_}
+        with Path(path).open("wb") as fh:
+            cloudpickle.dump(state, fh)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SDVGenerator":
+        """Read a model written by :meth:`save`; the file is unpickled: load only files you wrote yourself."""
+        import pickle
+
+        path = Path(path)
+        if not path.exists():
+            raise BenchkitError(f"sdv plugin: model file {path} does not exist")
+        try:
+            with path.open("rb") as fh:
+                state = pickle.load(fh)
+        except Exception as exc:
+            raise BenchkitError(f"sdv plugin: {path} is not a saved SDV model ({type(exc).__name__}: {exc})") from None
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise BenchkitError(f"sdv plugin: {path} is not a saved SDV model (format {_FORMAT} expected)")
+        target = next((c for c in _GENERATORS if c.registered_name == state["generator"]), None)
+        if target is None or not issubclass(target, cls):
+            raise BenchkitError(f"sdv plugin: {path} holds a {state['generator']!r} model, not a {cls.registered_name!r} one")
+        self = target(**state["params"])
+        self.schema_ = Schema.from_dict(state["schema"])
+        self.synthesizer_, self.types_ = state["synthesizer"], state["types"]
+        self.seed_used_, self.epochs_done_ = state["seed_used"], state["epochs_done"]
+        self._fitted = True
+        return self
+
+
+def _enable_gpu(device: str, name: str) -> bool:
+    """SDV's ``enable_gpu`` from a benchkit ``device`` ("auto" = CUDA when available)."""
+    if device in (None, "auto"):
+        return True
+    if device == "cpu":
+        return False
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise BenchkitError(f"{name}: device='cuda' was asked for but torch sees no CUDA device; use device='auto'")
+        return True
+    raise BenchkitError(f"{name}: unknown device {device!r}; use 'auto', 'cpu' or 'cuda'")
+
+
+class SDVGaussianCopulaGenerator(SDVGenerator):
+    """SDV's GaussianCopulaSynthesizer: parametric marginals (``default_distribution``, per-column
+    ``numerical_distributions``) joined by a Gaussian copula. No epochs; ``max_seconds`` is not used."""
+
+    registered_name = "sdv_gaussian_copula"
+    description = "SDV GaussianCopulaSynthesizer: fitted parametric marginals + Gaussian copula (peer)"
+    tags = ("sdv", "peer", "statistical")
+    sdv_class = "GaussianCopulaSynthesizer"
+
+    def __init__(self, *, default_distribution: str = "beta", numerical_distributions: dict[str, str] | None = None,
+                 enforce_min_max_values: bool = True, enforce_rounding: bool = True,
+                 sdv_params: dict[str, Any] | None = None, seed: int | None = 0):
+        self.default_distribution = default_distribution
+        self.numerical_distributions = numerical_distributions
+        self.enforce_min_max_values = enforce_min_max_values
+        self.enforce_rounding = enforce_rounding
+        self.sdv_params = sdv_params
+        self.seed = seed
+
+    def _sdv_kwargs(self) -> dict[str, Any]:
+        return {"default_distribution": self.default_distribution,
+                "numerical_distributions": self.numerical_distributions}
+
+
+class SDVCTGANGenerator(SDVGenerator):
+    """SDV's CTGANSynthesizer (conditional GAN, mode-specific normalisation).
+
+    benchkit names (as ``wgan``'s) -> SDV's: ``generator_dims`` -> ``generator_dim``, ``critic_dims`` ->
+    ``discriminator_dim``, ``lr`` -> both learning rates, ``n_critic`` -> ``discriminator_steps``,
+    ``device`` -> ``enable_gpu``. ``batch_size`` must be even and a multiple of ``pac`` (SDV's rule).
+    """
+
+    registered_name = "sdv_ctgan"
+    description = "SDV CTGANSynthesizer: conditional GAN with mode-specific normalisation (peer, torch)"
+    tags = ("sdv", "peer", "gan", "torch", "deep")
+    sdv_class = "CTGANSynthesizer"
+    has_epochs = True
+
+    def __init__(self, *, epochs: int = 300, batch_size: int = 500, lr: float = 2e-4, embedding_dim: int = 128,
+                 generator_dims: Sequence[int] = (256, 256), critic_dims: Sequence[int] = (256, 256),
+                 n_critic: int = 1, pac: int = 10, log_frequency: bool = True, max_seconds: float | None = None,
+                 device: str = "auto", enforce_min_max_values: bool = True, enforce_rounding: bool = True,
+                 verbose: bool = False, sdv_params: dict[str, Any] | None = None, seed: int | None = 0):
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.embedding_dim = embedding_dim
+        self.generator_dims = generator_dims
+        self.critic_dims = critic_dims
+        self.n_critic = n_critic
+        self.pac = pac
+        self.log_frequency = log_frequency
+        self.max_seconds = max_seconds
+        self.device = device
+        self.enforce_min_max_values = enforce_min_max_values
+        self.enforce_rounding = enforce_rounding
+        self.verbose = verbose
+        self.sdv_params = sdv_params
+        self.seed = seed
+
+    @staticmethod
+    def test_params() -> dict[str, Any]:
+        return {"epochs": 2, "batch_size": 50, "pac": 5, "embedding_dim": 16, "generator_dims": (32, 32),
+                "critic_dims": (32,), "device": "cpu"}
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if not isinstance(self.pac, int) or self.pac < 1 or not isinstance(self.batch_size, int) \
+                or self.batch_size % 2 or self.batch_size % self.pac:
+            raise BenchkitError(f"{self.registered_name}: batch_size must be even and a multiple of pac "
+                                f"(SDV's rule); got batch_size={self.batch_size!r}, pac={self.pac!r}")
+
+    def _sdv_kwargs(self) -> dict[str, Any]:
+        return {"epochs": self.epochs, "batch_size": self.batch_size, "generator_lr": self.lr,
+                "discriminator_lr": self.lr, "embedding_dim": self.embedding_dim,
+                "generator_dim": tuple(self.generator_dims), "discriminator_dim": tuple(self.critic_dims),
+                "discriminator_steps": self.n_critic, "pac": self.pac, "log_frequency": self.log_frequency,
+                "enable_gpu": _enable_gpu(self.device, self.registered_name), "verbose": bool(self.verbose)}
+
+
+class SDVCopulaGANGenerator(SDVCTGANGenerator):
+    """SDV's CopulaGANSynthesizer: CTGAN on columns first mapped through fitted parametric marginals
+    (``default_distribution``). Same parameters as ``sdv_ctgan``, plus the marginals'."""
+
+    registered_name = "sdv_copulagan"
+    description = "SDV CopulaGANSynthesizer: CTGAN on Gaussian-copula-transformed columns (peer, torch)"
+    tags = ("sdv", "peer", "gan", "torch", "deep")
+    sdv_class = "CopulaGANSynthesizer"
+
+    def __init__(self, *, epochs: int = 300, batch_size: int = 500, lr: float = 2e-4, embedding_dim: int = 128,
+                 generator_dims: Sequence[int] = (256, 256), critic_dims: Sequence[int] = (256, 256),
+                 n_critic: int = 1, pac: int = 10, log_frequency: bool = True, default_distribution: str = "beta",
+                 numerical_distributions: dict[str, str] | None = None, max_seconds: float | None = None,
+                 device: str = "auto", enforce_min_max_values: bool = True, enforce_rounding: bool = True,
+                 verbose: bool = False, sdv_params: dict[str, Any] | None = None, seed: int | None = 0):
+        super().__init__(epochs=epochs, batch_size=batch_size, lr=lr, embedding_dim=embedding_dim,
+                         generator_dims=generator_dims, critic_dims=critic_dims, n_critic=n_critic, pac=pac,
+                         log_frequency=log_frequency, max_seconds=max_seconds, device=device,
+                         enforce_min_max_values=enforce_min_max_values, enforce_rounding=enforce_rounding,
+                         verbose=verbose, sdv_params=sdv_params, seed=seed)
+        self.default_distribution = default_distribution
+        self.numerical_distributions = numerical_distributions
+
+    def _sdv_kwargs(self) -> dict[str, Any]:
+        return {**super()._sdv_kwargs(), "default_distribution": self.default_distribution,
+                "numerical_distributions": self.numerical_distributions}
+
+
+class SDVTVAEGenerator(SDVGenerator):
+    """SDV's TVAESynthesizer (variational autoencoder). ``compress_dims``/``decompress_dims`` are the
+    encoder/decoder widths; ``device`` -> ``enable_gpu``."""
+
+    registered_name = "sdv_tvae"
+    description = "SDV TVAESynthesizer: variational autoencoder for tables (peer, torch)"
+    tags = ("sdv", "peer", "vae", "torch", "deep")
+    sdv_class = "TVAESynthesizer"
+    has_epochs = True
+
+    def __init__(self, *, epochs: int = 300, batch_size: int = 500, embedding_dim: int = 128,
+                 compress_dims: Sequence[int] = (128, 128), decompress_dims: Sequence[int] = (128, 128),
+                 l2scale: float = 1e-5, loss_factor: float = 2, max_seconds: float | None = None,
+                 device: str = "auto", enforce_min_max_values: bool = True, enforce_rounding: bool = True,
+                 verbose: bool = False, sdv_params: dict[str, Any] | None = None, seed: int | None = 0):
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.embedding_dim = embedding_dim
+        self.compress_dims = compress_dims
+        self.decompress_dims = decompress_dims
+        self.l2scale = l2scale
+        self.loss_factor = loss_factor
+        self.max_seconds = max_seconds
+        self.device = device
+        self.enforce_min_max_values = enforce_min_max_values
+        self.enforce_rounding = enforce_rounding
+        self.verbose = verbose
+        self.sdv_params = sdv_params
+        self.seed = seed
+
+    @staticmethod
+    def test_params() -> dict[str, Any]:
+        return {"epochs": 2, "batch_size": 50, "embedding_dim": 16, "compress_dims": (32,),
+                "decompress_dims": (32,), "device": "cpu"}
+
+    def _sdv_kwargs(self) -> dict[str, Any]:
+        return {"epochs": self.epochs, "batch_size": self.batch_size, "embedding_dim": self.embedding_dim,
+                "compress_dims": tuple(self.compress_dims), "decompress_dims": tuple(self.decompress_dims),
+                "l2scale": self.l2scale, "loss_factor": self.loss_factor,
+                "enable_gpu": _enable_gpu(self.device, self.registered_name), "verbose": bool(self.verbose)}
+
+
+_GENERATORS: tuple[type[SDVGenerator], ...] = (
+    SDVGaussianCopulaGenerator, SDVCTGANGenerator, SDVTVAEGenerator, SDVCopulaGANGenerator,
+)

@@ -1,0 +1,192 @@
+"""The SDV adapter plugin: inactive (and saying why) without SDV; conformant, seeded and runnable with it.
+
+Without SDV (the default environment) only the first tests run. With SDV installed (it pins pandas<3):
+``/work/venv-sdv/bin/python -m pytest tests/test_sdv_plugin.py`` (or any environment from
+``pip install -e ".[sdv]"``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchkit import plugins
+from benchkit.errors import BenchkitError
+from benchkit.testing import check_generator, make_check_data
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "sdv_benchmark" / "bench.toml"
+SDV_NAMES = ["sdv_gaussian_copula", "sdv_ctgan", "sdv_tvae", "sdv_copulagan"]
+HAS_SDV = importlib.util.find_spec("sdv") is not None
+needs_sdv = pytest.mark.skipif(not HAS_SDV, reason="sdv is not installed (pip install 'benchkit[sdv]'; it needs pandas<3)")
+INACTIVE_LINE = "  benchkit_sdv plugin: not active — sdv is not installed; pip install 'benchkit[sdv]'"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "benchkit", *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+# ------------------------------------------------------------- without SDV
+@pytest.mark.skipif(HAS_SDV, reason="sdv is installed here: the plugin is active")
+def test_without_sdv_list_says_why_and_registers_nothing():
+    text = cli("list")
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert INACTIVE_LINE in lines
+    assert "Plugin problems" not in text.stdout  # a missing optional peer is not a fault
+    data = json.loads(cli("list", "generators", "--json").stdout)
+    assert not [g for g in data["generators"] if g["name"].startswith("sdv_")]
+    assert {"plugin": "benchkit_sdv", "reason": "sdv is not installed; pip install 'benchkit[sdv]'"} in data["inactive"]
+
+
+@pytest.mark.skipif(HAS_SDV, reason="sdv is installed here: the plugin is active")
+def test_without_sdv_asking_for_an_sdv_generator_is_a_clear_error(plugin_manager):
+    assert plugins.inactive_plugins()["benchkit_sdv"].startswith("sdv is not installed")
+    with pytest.raises(BenchkitError, match=r"unknown generator 'sdv_ctgan'.*plugin 'benchkit_sdv' is not active: sdv is not installed"):
+        plugins.get_generator("sdv_ctgan")
+
+
+# ---------------------------------------------------------------- with SDV
+@needs_sdv
+def test_with_sdv_the_four_generators_are_listed(plugin_manager):
+    gens = plugins.list_generators()
+    assert set(SDV_NAMES) <= set(gens)
+    assert {gens[n].plugin for n in SDV_NAMES} == {"benchkit_sdv"}
+    assert "benchkit_sdv" not in plugins.inactive_plugins()
+    out = cli("list", "generators").stdout
+    assert all(f"  {n} " in out for n in SDV_NAMES) and "not active" not in out
+
+
+@needs_sdv
+@pytest.mark.parametrize("name", SDV_NAMES)
+def test_conformance(name, plugin_manager):
+    results = check_generator(name)  # raises ConformanceError listing every failed check
+    assert len(results) == 11 and all(r.passed for r in results)
+
+
+@needs_sdv
+def test_seed_fixes_samples_and_leaves_global_generators_alone():
+    from benchkit_sdv import SDVCTGANGenerator
+
+    df, schema = make_check_data()
+    params = SDVCTGANGenerator.test_params()
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    a = SDVCTGANGenerator(**params, seed=5).fit(df, schema)
+    assert np.array_equal(np.random.get_state()[1], before)  # fit restored numpy's global generator
+    b = SDVCTGANGenerator(**params, seed=5).fit(df, schema)
+    c = SDVCTGANGenerator(**params, seed=6).fit(df, schema)
+    first_a, first_b, first_c = a.sample(200), b.sample(200), c.sample(200)
+    pd.testing.assert_frame_equal(first_a, first_b)
+    assert not first_a["income"].equals(first_c["income"])
+    second_a = a.sample(200)  # one stream: the next call continues it
+    assert not second_a["income"].equals(first_a["income"])
+    pd.testing.assert_frame_equal(second_a, b.sample(200))
+
+
+@needs_sdv
+def test_save_load_continues_the_sample_stream(tmp_path):
+    from benchkit_sdv import SDVGaussianCopulaGenerator, SDVTVAEGenerator
+
+    df, schema = make_check_data()
+    gen = SDVTVAEGenerator(**SDVTVAEGenerator.test_params(), seed=2).fit(df, schema)
+    gen.sample(10)
+    gen.save(tmp_path / "tvae.pkl")
+    back = SDVTVAEGenerator.load(tmp_path / "tvae.pkl")
+    assert back.get_params() == gen.get_params()
+    pd.testing.assert_frame_equal(back.sample(50), gen.sample(50))
+    with pytest.raises(BenchkitError, match="holds a 'sdv_tvae' model, not a 'sdv_gaussian_copula' one"):
+        SDVGaussianCopulaGenerator.load(tmp_path / "tvae.pkl")
+    (tmp_path / "junk.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(BenchkitError, match="is not a saved SDV model"):
+        SDVTVAEGenerator.load(tmp_path / "junk.pkl")
+
+
+@needs_sdv
+def test_labels_ids_and_dtypes_come_back_as_in_the_real_table():
+    from benchkit import Schema
+    from benchkit_sdv import SDVGaussianCopulaGenerator
+
+    rng = np.random.default_rng(0)
+    n = 300
+    df = pd.DataFrame({
+        "order_id": [f"o{i:04d}" for i in range(n)],
+        "qty": rng.integers(1, 9, n),
+        "paid": rng.choice(["yes", "no"], n),
+        "size": pd.Categorical(rng.choice(["S", "M", "L"], n)),
+    })
+    schema = Schema.infer(df)
+    assert schema.kind("order_id") == "id" and schema.kind("paid") == "boolean"
+    out = SDVGaussianCopulaGenerator(seed=0).fit(df, schema).sample(400)
+    assert list(out.columns) == list(df.columns)
+    assert out["order_id"].str.startswith("syn-").all() and out["order_id"].is_unique
+    assert set(out["paid"]) <= {"yes", "no"} and len(set(out["paid"])) == 2
+    assert out["qty"].dtype == df["qty"].dtype and out["qty"].between(1, 8).all()
+    assert isinstance(out["size"].dtype, pd.CategoricalDtype) and set(out["size"]) <= {"S", "M", "L"}
+
+
+@needs_sdv
+def test_time_budget_smaller_than_one_epoch_keeps_the_one_epoch_model():
+    from benchkit_sdv import SDVCTGANGenerator
+
+    df, schema = make_check_data()
+    gen = SDVCTGANGenerator(**{**SDVCTGANGenerator.test_params(), "epochs": 50}, max_seconds=1e-3).fit(df, schema)
+    assert gen.epochs_done_ == 1 and gen.stopped_early_
+    assert len(gen.sample(20)) == 20
+    free = SDVCTGANGenerator(**SDVCTGANGenerator.test_params()).fit(df, schema)
+    assert free.epochs_done_ == 2 and not free.stopped_early_
+
+
+@needs_sdv
+@pytest.mark.parametrize("params, phrase", [
+    ({"epochs": 0}, "epochs must be a positive integer"),
+    ({"batch_size": 51}, "batch_size must be even and a multiple of pac"),
+    ({"max_seconds": -1}, "max_seconds must be a positive number"),
+    ({"device": "tpu"}, "unknown device 'tpu'"),
+    ({"sdv_params": {"no_such_option": 1}}, "rejected the parameters"),
+])
+def test_bad_parameters_are_named(params, phrase):
+    from benchkit_sdv import SDVCTGANGenerator
+
+    df, schema = make_check_data()
+    with pytest.raises(BenchkitError, match=phrase):
+        SDVCTGANGenerator(**{**SDVCTGANGenerator.test_params(), **params}).fit(df, schema)
+
+
+@needs_sdv
+def test_example_benchmark_runs_sdv_beside_wgan_and_baselines_into_one_report(tmp_path):
+    out = tmp_path / "results"
+    run = cli("run", str(EXAMPLE), "--out", str(out), "--families", "marginal", "pairwise", "--jobs", "2",
+              "--no-progress", "--no-report")
+    assert run.returncode == 0, run.stdout + run.stderr
+    runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines()]
+    expected = {"independent", "gaussian_copula", "bootstrap", "wgan", "sdv_gaussian_copula", "sdv_ctgan"}
+    assert {r["generator"] for r in runs} >= expected
+    assert all(r["status"] == "ok" for r in runs), [(r["generator"], r["error"]) for r in runs if r["status"] != "ok"]
+    report = cli("report", str(out), "-o", str(tmp_path / "report.html"))
+    assert report.returncode == 0, report.stderr
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert all(name in html for name in expected)
+
+
+@needs_sdv
+def test_wgan_vs_sdv_benchmark_runs_at_tiny_size():
+    from conftest import shared_data
+
+    shared_data("adult", "adult.data")
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "wgan_vs_sdv.py"), "--datasets", "adult",
+                          "--rows", "200", "--sample-rows", "200", "--epochs", "1", "--budget-seconds", "2"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    table = run.stdout.split("wgan relative to each peer")[1]
+    for mode in ("epochs", "budget"):
+        for peer in ("sdv_ctgan", "sdv_tvae"):
+            assert any(line.split()[:3] == [mode, "adult", peer] for line in table.splitlines()), table
+    assert "FAILED" not in run.stdout
