@@ -29,6 +29,7 @@ CASES = [
     ("runner_throughput.py", ["--rows", "400", "--seeds", "1", "--wgan-seconds", "1"], [],
      "identical numbers on both executors (jobs without a time budget): True", False),
     ("baselines_speed.py", ["--rows", "3000"], [], "bootstrap", False),
+    ("baselines_speed.py", ["--rows", "3000"], [], "sdv_gaussian_copula", True),
     ("bank_realism.py", ["--rows", "3000"], ["berka"], "amount q10/q50/q90", False),
     ("bank_utility.py", ["--rows", "3000"], ["berka"], "TSTR bootstrap", False),
     ("privacy_speed.py", ["--rows", "2000", "--holdout", "1000", "--peer-queries", "200"], [], "targets:", False),
