@@ -80,6 +80,17 @@ class SDVGenerator(Generator):
     max_seconds: float | None = None
     seed: int | None = 0
 
+    def _set_shared(self, *, max_seconds: float | None, device: str, enforce_min_max_values: bool,
+                    enforce_rounding: bool, verbose: bool, sdv_params: dict[str, Any] | None, seed: int | None) -> None:
+        """Store the parameters every deep SDV synthesizer takes (as given, scikit-learn style)."""
+        self.max_seconds = max_seconds
+        self.device = device
+        self.enforce_min_max_values = enforce_min_max_values
+        self.enforce_rounding = enforce_rounding
+        self.verbose = verbose
+        self.sdv_params = sdv_params
+        self.seed = seed
+
     @staticmethod
     def test_params() -> dict[str, Any]:
         """Cheap settings for the conformance checks."""
@@ -285,13 +296,8 @@ class SDVCTGANGenerator(SDVGenerator):
         self.n_critic = n_critic
         self.pac = pac
         self.log_frequency = log_frequency
-        self.max_seconds = max_seconds
-        self.device = device
-        self.enforce_min_max_values = enforce_min_max_values
-        self.enforce_rounding = enforce_rounding
-        self.verbose = verbose
-        self.sdv_params = sdv_params
-        self.seed = seed
+        self._set_shared(max_seconds=max_seconds, device=device, enforce_min_max_values=enforce_min_max_values,
+                         enforce_rounding=enforce_rounding, verbose=verbose, sdv_params=sdv_params, seed=seed)
 
     @staticmethod
     def test_params() -> dict[str, Any]:
@@ -363,13 +369,8 @@ class SDVTVAEGenerator(SDVGenerator):
         self.decompress_dims = decompress_dims
         self.l2scale = l2scale
         self.loss_factor = loss_factor
-        self.max_seconds = max_seconds
-        self.device = device
-        self.enforce_min_max_values = enforce_min_max_values
-        self.enforce_rounding = enforce_rounding
-        self.verbose = verbose
-        self.sdv_params = sdv_params
-        self.seed = seed
+        self._set_shared(max_seconds=max_seconds, device=device, enforce_min_max_values=enforce_min_max_values,
+                         enforce_rounding=enforce_rounding, verbose=verbose, sdv_params=sdv_params, seed=seed)
 
     @staticmethod
     def test_params() -> dict[str, Any]:
