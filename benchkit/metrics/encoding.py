@@ -455,9 +455,6 @@ def _rank_task(ctx: MetricContext, column: str, frame: str) -> None:
 def prepare(ctx: MetricContext, *, with_ranks: bool = False, threads: int | None = None) -> None:
     """Build every scored column's encodings up front in a thread pool (numpy sorts and pandas
     factorisation release the GIL), so the metrics that follow only read ``ctx.cache``."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
     tasks = []
     for col in ctx.schema.scored_columns:
         kind = ctx.schema[col].kind
@@ -467,11 +464,4 @@ def prepare(ctx: MetricContext, *, with_ranks: bool = False, threads: int | None
                 tasks.append((_rank_task if with_ranks else numeric, col, frame))
         elif kind in ("categorical", "boolean"):
             tasks.append((lambda c, col, _f: categorical_codes(c, col), col, None))
-    n = threads or min(len(tasks), os.cpu_count() or 1, 8)
-    if n <= 1:
-        for fn, col, frame in tasks:
-            fn(ctx, col, frame)
-        return
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        for future in [pool.submit(fn, ctx, col, frame) for fn, col, frame in tasks]:
-            future.result()
+    thread_map(lambda task: task[0](ctx, task[1], task[2]), tasks, threads)

@@ -78,16 +78,6 @@ def _cdf_at(steps: np.ndarray, cdf: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.where(i > 0, cdf[np.maximum(i - 1, 0)], 0.0)
 
 
-def _ecdf_steps(sorted_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of a sorted sample and its ECDF at each of them."""
-    n = len(sorted_values)
-    last = np.empty(n, dtype=bool)
-    last[-1] = True
-    np.not_equal(sorted_values[1:], sorted_values[:-1], out=last[:-1])
-    ends = np.flatnonzero(last)
-    return sorted_values[ends], (ends + 1) / n
-
-
 def category_counts(ctx: MetricContext, column: str) -> tuple[np.ndarray, np.ndarray]:
     """Counts of every non-missing label of a categorical column in real and synthetic (joint codes)."""
     key = ("counts", column)

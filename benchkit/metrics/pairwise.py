@@ -227,15 +227,10 @@ def joint_counts(
     a_real: np.ndarray, b_real: np.ndarray, a_syn: np.ndarray, b_syn: np.ndarray, n_b: int, n_cells: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cells (``a * n_b + b`` keys) present in either frame, with their real and synthetic counts."""
-    if n_cells <= np.iinfo(np.int16).max:  # narrow keys: a quarter of int64's memory traffic
-        kr = a_real.astype(np.int16, copy=False) * np.int16(n_b) + b_real
-        ks = a_syn.astype(np.int16, copy=False) * np.int16(n_b) + b_syn
-    elif n_cells < 2**31:  # int32 arithmetic halves the memory traffic of the keys
-        kr = a_real.astype(np.int32, copy=False) * np.int32(n_b) + b_real
-        ks = a_syn.astype(np.int32, copy=False) * np.int32(n_b) + b_syn
-    else:
-        kr = a_real.astype(np.int64) * n_b + b_real
-        ks = a_syn.astype(np.int64) * n_b + b_syn
+    # the narrowest key type that holds every cell: int16 keys move a quarter of int64's bytes
+    key_type = next(t for t in (np.int16, np.int32, np.int64) if n_cells <= np.iinfo(t).max)
+    kr = a_real.astype(key_type, copy=False) * key_type(n_b) + b_real
+    ks = a_syn.astype(key_type, copy=False) * key_type(n_b) + b_syn
     if n_cells <= _dense_limit(len(kr) + len(ks)):
         cr = np.bincount(kr, minlength=n_cells)
         cs = np.bincount(ks, minlength=n_cells)
