@@ -11,9 +11,10 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable, Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
-from .errors import NotFittedError
+from .errors import DataError, NotFittedError
 from .schema import Schema
 
 ProgressCallback = Callable[[dict[str, Any]], None]
@@ -68,3 +69,29 @@ class Generator:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"
+
+
+# ------------------------------------------------------------------ chores every generator shares
+def check_training_data(data: pd.DataFrame, schema: Schema, who: str) -> None:
+    """Fail early, naming the problem, when ``data`` cannot train a generator for ``schema``."""
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"{who}.fit() needs a pandas DataFrame, got {type(data).__name__}")
+    if len(data) == 0:
+        raise DataError(f"{who}.fit() got an empty table; it needs at least one row")
+    schema.check(data, what=f"training data of {who}")
+
+
+def first_fresh_id(series: pd.Series) -> int | None:
+    """Where fresh ids for an id column start: after the largest real number (0 when there is none),
+    or None for a text id column (its fresh ids are ``"syn-<n>"``). Fresh ids never repeat a real one."""
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return None
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    finite = np.isfinite(values)
+    return int(np.floor(values[finite].max())) + 1 if finite.any() else 0
+
+
+def fresh_ids(start: int | None, n: int, name: str | None = None) -> pd.Series:
+    """``n`` fresh ids from :func:`first_fresh_id`'s ``start``: int64 numbers, or ``"syn-0"``, ``"syn-1"``, ... for text."""
+    ids = pd.Series(np.arange(start or 0, (start or 0) + n, dtype=np.int64), name=name)
+    return ids if start is not None else "syn-" + ids.astype(str)

@@ -6,18 +6,9 @@ import numpy as np
 import pandas as pd
 
 from benchkit import Generator, Schema
-from benchkit.errors import DataError
+from benchkit.generator import check_training_data
 
 from .columns import ColumnModel, build_model
-
-
-def check_training_data(data: pd.DataFrame, schema: Schema, who: str) -> None:
-    """Fail early, naming the problem, when ``data`` cannot train a generator for ``schema``."""
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"{who}.fit() needs a pandas DataFrame, got {type(data).__name__}")
-    if len(data) == 0:
-        raise DataError(f"{who}.fit() got an empty table; it needs at least one row")
-    schema.check(data, what=f"training data of {who}")
 
 
 class MarginalGenerator(Generator):

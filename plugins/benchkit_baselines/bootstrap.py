@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from benchkit import Generator, Schema
+from benchkit.generator import check_training_data
 
-from .base import check_training_data
 from .columns import IdColumn
 
 

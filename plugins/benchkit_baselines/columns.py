@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchkit.generator import first_fresh_id, fresh_ids
 from benchkit.schema import ColumnSpec
 
 _NAT = np.iinfo(np.int64).min
@@ -216,17 +217,10 @@ class IdColumn(ColumnModel):
 
     def __init__(self, name: str, series: pd.Series):
         self.name = name
-        self.numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-        start = 0
-        if self.numeric and series.notna().any():
-            start = int(np.floor(np.nanmax(series.to_numpy(dtype="float64", na_value=np.nan)))) + 1
-        self.start = start
+        self.start = first_fresh_id(series)  # None: a text id column
 
     def to_uniform(self, series: pd.Series, rng: np.random.Generator | None = None) -> list[np.ndarray]:
         return []
 
     def from_uniform(self, us: list[np.ndarray], n: int) -> pd.Series:
-        ids = np.arange(self.start, self.start + n, dtype=np.int64)
-        if self.numeric:
-            return pd.Series(ids, name=self.name)
-        return "syn-" + pd.Series(ids, name=self.name).astype(str)
+        return fresh_ids(self.start, n, self.name)

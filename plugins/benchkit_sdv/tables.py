@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from benchkit.errors import DataError
+from benchkit.generator import check_training_data, first_fresh_id, fresh_ids
 from benchkit.schema import Schema, _to_bool
 
 TABLE = "table"
@@ -31,10 +32,7 @@ def metadata_dict(schema: Schema) -> dict[str, Any]:
 def training_frame(data: pd.DataFrame, schema: Schema, who: str) -> pd.DataFrame:
     """The modelled columns in the types SDV reads best: floats, datetime64[ns], True/False/NaN
     objects for booleans, and object labels (NaN for missing) for categories."""
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"{who}.fit() needs a pandas DataFrame, got {type(data).__name__}")
-    if len(data) == 0:
-        raise DataError(f"{who}.fit() got an empty table; it needs at least one row")
+    check_training_data(data, schema, who)
     modelled = [n for n, s in schema.columns.items() if s.kind != "id"]
     if not modelled:
         raise DataError(f"{who}: the table has no column to model (only id columns); nothing to learn")
@@ -74,12 +72,7 @@ class OutputTypes:
                 if any(not isinstance(v, (bool, np.bool_)) for v in labels.values()):
                     out.bool_labels[name] = labels
             elif spec.kind == "id":
-                numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-                start = None
-                if numeric:
-                    top = s.to_numpy(dtype="float64", na_value=np.nan)
-                    start = int(np.floor(np.nanmax(top))) + 1 if np.isfinite(top).any() else 0
-                out.id_start[name] = start
+                out.id_start[name] = first_fresh_id(s)
         return out
 
     def restore(self, sampled: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -103,11 +96,9 @@ class OutputTypes:
 
     def _ids(self, name: str, n: int) -> pd.Series:
         start = self.id_start[name]
-        ids = np.arange(start or 0, (start or 0) + n, dtype=np.int64)
-        if start is None:
-            return "syn-" + pd.Series(ids, name=name).astype(str)
+        ids = fresh_ids(start, n, name)
         dtype = self.dtypes[name]
-        return pd.Series(ids, name=name).astype(dtype) if isinstance(dtype, np.dtype) else pd.Series(ids, name=name)
+        return ids.astype(dtype) if start is not None and isinstance(dtype, np.dtype) else ids
 
     def _number(self, name: str, s: pd.Series) -> pd.Series:
         values = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
