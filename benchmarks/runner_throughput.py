@@ -42,6 +42,7 @@ def bare_loop(rows: int, gens: list[str], seeds: int, families: list[str] | None
     from benchkit import plugins
     from benchkit.datasets import load_dataset
     from benchkit.job import split_train_holdout
+    from benchkit.spec import parse_generator_flag
 
     plugins.registry()
     start = time.perf_counter()
@@ -52,9 +53,8 @@ def bare_loop(rows: int, gens: list[str], seeds: int, families: list[str] | None
         a, b = split_train_holdout(hold, 0.5, seed)
         benchkit.evaluate(train, a, ds.schema, target=target, holdout=b, families=families, seed=seed)
         for name in gens:
-            gen_name, _, param = name.partition(":")
-            params = {k: float(v) for k, v in (p.split("=") for p in param.split(",") if p)}
-            gen = plugins.get_generator(gen_name).obj(seed=seed, **params).fit(train, ds.schema)
+            g = parse_generator_flag(name)  # the same NAME:key=value flags `benchkit run` takes
+            gen = plugins.get_generator(g.name).obj(seed=seed, **g.params).fit(train, ds.schema)
             benchkit.evaluate(train, gen.sample(len(train)), ds.schema, target=target, holdout=hold,
                               families=families, seed=seed)
     return time.perf_counter() - start
