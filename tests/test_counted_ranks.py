@@ -93,3 +93,56 @@ def test_packed_argsort_sorts_exactly(case):
     order = argsort_values(values)
     assert np.array_equal(np.sort(order), np.arange(n))
     np.testing.assert_array_equal(values[order], np.sort(values))
+
+
+@pytest.mark.parametrize("ties", ["none", "few", "many"])
+def test_average_ranks_match_scipy(ties):
+    """Average ranks by position with the few tied runs patched, or by run when ties are many,
+    both equal scipy's ``rankdata`` (and NaN at the rows left out)."""
+    rng = np.random.default_rng(9)
+    n = 50_000
+    v = {"none": rng.normal(size=n), "few": np.round(rng.normal(size=n), 4), "many": rng.integers(0, 50, n).astype(float)}[ties]
+    rows = rng.random(n) < 0.9
+    order = np.flatnonzero(rows)[np.argsort(v[rows], kind="stable")]
+    for shift in (0.0, (rows.sum() + 1) / 2):
+        r = E.average_ranks(v[order], order, n, shift)
+        np.testing.assert_array_equal(r[rows], stats.rankdata(v[rows]) - shift)
+        assert np.isnan(r[~rows]).all()
+
+
+def test_factorise_equals_pandas_on_object_columns():
+    """Factorising object columns by address first gives exactly ``pd.factorize``'s codes and
+    labels: shared and per-row objects, equal values in different objects, None/NaN, mixed types."""
+    rng = np.random.default_rng(4)
+    n = 60_000
+    shared = np.array([f"v{i}" for i in range(50)] + [None, np.nan, 7, 7.0, True], dtype=object)
+    cases = {
+        "shared objects": shared[rng.integers(0, len(shared), n)],
+        "per-row objects": np.array([str(i % 7) for i in range(n)], dtype=object),
+        "mostly shared, some copies": shared[rng.integers(0, 50, n)],
+        "short": shared[rng.integers(0, len(shared), 100)],
+    }
+    copies = cases["mostly shared, some copies"]
+    copies[::50] = np.array(["".join(["v", str(i % 50)]) for i in range(len(copies[::50]))], dtype=object)
+    for name, values in cases.items():
+        for given in (values, pd.Series(values)):
+            codes, labels = E.factorise(given)
+            want_codes, want_labels = pd.factorize(given, sort=False)
+            np.testing.assert_array_equal(codes, want_codes, err_msg=name)
+            assert list(labels) == list(want_labels), name
+
+
+def test_bin_edges_from_sorted_values_equal_numpy_edges():
+    """Mixed-pair bin edges come from each column's sorted values (finite minimum and maximum),
+    equal to ``np.histogram_bin_edges`` over the finite values, datetimes included."""
+    rng = np.random.default_rng(8)
+    n = 5_000
+    v = rng.normal(size=n)
+    v[:10] = [np.inf, -np.inf, np.nan, np.inf, 1e300, -3e5, np.nan, 2.5, -np.inf, 0.0]
+    real = pd.DataFrame({"v": v, "when": pd.to_datetime(rng.integers(10**17, 2 * 10**17, n)), "empty": np.nan})
+    syn = real.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    schema = Schema.infer(real, overrides={"v": "numerical", "when": "datetime", "empty": "numerical"})
+    ctx = MetricContext(schema.coerce(real), schema.coerce(syn), schema)
+    for col in ("v", "when", "empty"):
+        got = E._edges_of(ctx, col, "real")
+        np.testing.assert_array_equal(got, E.bin_edges(E.numeric(ctx, col, "real").values))
