@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -170,3 +171,51 @@ def test_arithmetic_binning_equals_searchsorted_on_real_edges_at_every_boundary(
         probe = np.concatenate([v, e, np.nextafter(e, np.inf), np.nextafter(e, -np.inf),
                                 [np.inf, -np.inf, 1e308, -1e308], v * 1.5 + 3])
         np.testing.assert_array_equal(_bin_codes(probe, e), np.searchsorted(e[1:-1], probe, side="right"))
+
+
+def test_grouped_contingency_tables_equal_pair_by_pair_counts():
+    """Columns counted a group at a time give every pair exactly the table ``joint_counts`` gives it,
+    including a pair whose table is too large to group and columns with missing values."""
+    rng = np.random.default_rng(21)
+    n = 40_000
+
+    def frame(shift):
+        df = pd.DataFrame({
+            "a": rng.choice(list("abcd"), n),
+            "b": rng.choice([f"b{i}" for i in range(30)], n),
+            "x": rng.normal(shift, 1, n),
+            "c": rng.choice(["yes", "no", None], n),
+            "wide": rng.integers(0, 3000, n).astype(str),  # a x wide: 4 x 3000 cells, past the limit
+            "y": np.where(rng.random(n) < 0.1, np.nan, rng.gamma(2, 1 + shift, n)),
+        })
+        return df
+
+    real, syn = frame(0.0), frame(0.4)
+    schema = Schema.infer(real, overrides={"wide": "categorical"})
+    ctx = ctx_for(real, syn, schema)
+    pairs = [(a, b) for a, b, kind in pairwise.column_pairs(schema) if kind == "contingency"]
+    tables = pairwise.contingency_tables(ctx, pairs, "real")
+    assert set(tables) == set(pairs)
+    from benchkit.metrics.encoding import discrete_codes
+
+    for a, b in pairs:
+        ca, cb = discrete_codes(ctx, a), discrete_codes(ctx, b)
+        want = pairwise.joint_counts(ca.real, cb.real, ca.synthetic, cb.synthetic, cb.n_codes, ca.n_codes * cb.n_codes)
+        for got, expected in zip(tables[(a, b)], want):
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_count_groups_cover_every_pair_once_within_the_cell_limit():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        cols = [f"c{i}" for i in range(int(rng.integers(2, 12)))]
+        n_codes = {c: int(rng.choice([2, 3, 11, 40, 300, 5000])) for c in cols}
+        pairs = [p for p in itertools.combinations(cols, 2) if rng.random() < 0.8] or [(cols[0], cols[1])]
+        limit = int(rng.choice([1024, 1 << 17]))
+        groups = pairwise.count_groups(pairs, n_codes, limit)
+        scored = [p for _, ps in groups for p in ps]
+        assert sorted(scored) == sorted(pairs)  # every pair exactly once
+        for group, ps in groups:
+            assert all(a in group and b in group for a, b in ps)
+            if len(group) > 2:
+                assert math.prod(n_codes[c] for c in group) <= limit

@@ -70,39 +70,74 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
+_BLOCK = 1 << 15
+"""Rows per block in blocked sums: two float64 blocks (512 KB) stay in the core's cache."""
+
+
+def _centred_sums(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> tuple[float, float, float]:
+    """(sum (x-mx)^2, sum (y-my)^2, sum (x-mx)(y-my)), block by block.
+
+    Centring a whole 1M-row column would write a fresh 8 MB array per call, whose page faults cost
+    more than the arithmetic; two block-sized buffers serve every block instead.
+    """
+    n = len(x)
+    if n <= _BLOCK:
+        xc, yc = x - mx, y - my
+        return _dot(xc, xc), _dot(yc, yc), _dot(xc, yc)
+    bx, by = np.empty(_BLOCK), np.empty(_BLOCK)
+    sxx = syy = sxy = 0.0
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        xc, yc = bx[: stop - start], by[: stop - start]
+        np.subtract(x[start:stop], mx, out=xc)
+        np.subtract(y[start:stop], my, out=yc)
+        sxx += _dot(xc, xc)
+        syy += _dot(yc, yc)
+        sxy += _dot(xc, yc)
+    return sxx, syy, sxy
+
+
+def _centred_dot(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> float:
+    """sum((x - mx) * (y - my)) block by block (see :func:`_centred_sums`)."""
+    n = len(x)
+    if n <= _BLOCK:
+        return _dot(x - mx, y - my)
+    bx, by = np.empty(_BLOCK), np.empty(_BLOCK)
+    total = 0.0
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        xc, yc = bx[: stop - start], by[: stop - start]
+        np.subtract(x[start:stop], mx, out=xc)
+        np.subtract(y[start:stop], my, out=yc)
+        total += _dot(xc, yc)
+    return total
+
+
 @dataclass(frozen=True)
 class _Moments:
-    """A column centred on its mean (0 at missing rows); squares and validity only when values are missing."""
+    """A column and its mean: ``c - mean`` is the centred column (0 at missing rows); squares and
+    validity only when values are missing (then ``c`` is centred already and ``mean`` is 0)."""
 
     c: np.ndarray
     norm2: float
     sq: np.ndarray | None = None
     valid: np.ndarray | None = None
+    mean: float = 0.0
 
 
 def _centre(v: np.ndarray, valid: np.ndarray, complete: bool) -> _Moments:
-    if complete:
-        c = v - v.mean()
-        return _Moments(c, _dot(c, c))
+    if complete:  # kept as it is, with its mean: centred block by block when used
+        mean = float(v.mean())
+        return _Moments(v, _centred_dot(v, mean, v, mean), mean=mean)
     c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
     return _Moments(c, _dot(c, c), c * c, valid.astype(np.float64))
 
 
 def _pearson_moments(ctx: MetricContext, column: str, frame: str) -> _Moments:
-    """Moments for Pearson's r; a complete column keeps only its mean and norm in the cache (its
-    centred copy is rebuilt per pair: 8 bytes a row saved per column and frame)."""
+    """Moments for Pearson's r; a complete column keeps only its mean and norm (its values are the
+    column's own: no centred copy is stored)."""
     num = numeric(ctx, column, frame)
-    key = ("moments", column, frame)
-    found = ctx.cache.get(key)
-    if found is None:
-        found = ctx.cache[key] = _centre(num.values, num.valid, not num.has_missing)
-        if not num.has_missing:
-            mean = float(num.values.mean())
-            found = ctx.cache[key] = ("complete", mean, found.norm2)
-    if isinstance(found, tuple):
-        _, mean, norm2 = found
-        return _Moments(num.values - mean, norm2)
-    return found
+    return _moments(ctx, ("moments", column, frame), lambda: _centre(num.values, num.valid, not num.has_missing))
 
 
 def _centred(c: np.ndarray) -> _Moments:
@@ -126,7 +161,10 @@ def _pearson_from_moments(a: _Moments, b: _Moments) -> float:
     if a.valid is None and b.valid is None:
         if n_rows < 2 or a.norm2 <= 0.0 or b.norm2 <= 0.0:
             return math.nan
-        return float(np.clip(_dot(a.c, b.c) / math.sqrt(a.norm2 * b.norm2), -1.0, 1.0))
+        return float(np.clip(_centred_dot(a.c, a.mean, b.c, b.mean) / math.sqrt(a.norm2 * b.norm2), -1.0, 1.0))
+    # one side has missing values: the complete side (if any) is centred in full here
+    a = a if a.mean == 0.0 else _Moments(a.c - a.mean, a.norm2)
+    b = b if b.mean == 0.0 else _Moments(b.c - b.mean, b.norm2)
     if a.valid is not None and b.valid is not None:
         n = _dot(a.valid, b.valid)
         sx, sy = _dot(a.c, b.valid), _dot(b.c, a.valid)
@@ -166,11 +204,10 @@ def _pearson_complete(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson's r of two complete arrays (centred first, for stable sums); NaN when < 2 or constant."""
     if len(x) < 2:
         return math.nan
-    xc, yc = x - x.mean(), y - y.mean()
-    sxx, syy = _dot(xc, xc), _dot(yc, yc)
+    sxx, syy, sxy = _centred_sums(x, float(x.mean()), y, float(y.mean()))
     if sxx <= 0.0 or syy <= 0.0:
         return math.nan
-    return float(np.clip(_dot(xc, yc) / math.sqrt(sxx * syy), -1.0, 1.0))
+    return float(np.clip(sxy / math.sqrt(sxx * syy), -1.0, 1.0))
 
 
 def _subset_ranks(ctx: MetricContext, column: str, frame: str, rows: np.ndarray) -> np.ndarray:
@@ -270,20 +307,107 @@ def cramers_v(keys: np.ndarray, counts: np.ndarray, n_b: int) -> float:
     return math.sqrt(phi2 / (k - 1))
 
 
+_GROUP_CELLS = 1 << 17
+"""Most cells of a table counted for a group of columns at once (1 MB of counts per frame)."""
+
+
+def count_groups(pairs: list[tuple[str, str]], n_codes: dict[str, int], limit: int) -> list[tuple[list[str], list[tuple[str, str]]]]:
+    """Groups of columns whose joint table (at most ``limit`` cells) is counted in one pass over
+    the rows, each with the pairs it scores; every pair falls in exactly one group.
+
+    Greedy: a group starts from the first pair not yet scored and takes in, one at a time, the
+    column that completes the most unscored pairs with its members (the one with fewer codes on a
+    tie) while the table stays within ``limit``. A pair whose own table exceeds ``limit`` is a group
+    of its own (counted by :func:`joint_counts`).
+    """
+    canonical = {frozenset(p): p for p in pairs}
+    pending = set(pairs)
+    columns = list(dict.fromkeys(c for p in pairs for c in p))
+    out = []
+    for a, b in pairs:
+        if (a, b) not in pending:
+            continue
+        group, cells = [a, b], n_codes[a] * n_codes[b]
+        while cells <= limit:
+            best, best_key = None, (0, 0)
+            for c in columns:
+                if c in group or cells * n_codes[c] > limit:
+                    continue
+                gain = sum(canonical.get(frozenset((g, c))) in pending for g in group)
+                if gain and (gain, -n_codes[c]) > best_key:
+                    best, best_key = c, (gain, -n_codes[c])
+            if best is None:
+                break
+            group.append(best)
+            cells *= n_codes[best]
+        scored = [q for q in (canonical.get(frozenset(x)) for x in itertools.combinations(group, 2)) if q in pending]
+        pending.difference_update(scored)
+        out.append((group, scored))
+    return out
+
+
+def _group_counts(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    """Dense joint counts of several code columns (one key per row, one ``bincount``), shaped ``sizes``."""
+    key = codes[0].astype(np.intp)
+    for c, n in zip(codes[1:], sizes[1:]):
+        key *= n
+        key += c
+    return np.bincount(key, minlength=math.prod(sizes)).reshape(sizes)
+
+
+def _pair_of_group(counts: np.ndarray, i: int, j: int) -> np.ndarray:
+    """The (column i, column j) table of a group's joint counts, flattened row-major."""
+    others = tuple(k for k in range(counts.ndim) if k not in (i, j))
+    table = counts.sum(axis=others) if others else counts
+    return (table.T if i > j else table).ravel()
+
+
+def contingency_tables(ctx: MetricContext, pairs: list[tuple[str, str]], mode: str) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``joint_counts`` of every pair (its non-empty cells, real and synthetic counts), the pairs'
+    columns counted a group at a time (see :func:`count_groups`)."""
+    codes = {c: discrete_codes(ctx, c, mode) for p in pairs for c in p}
+    rows = max(len(ctx.real), len(ctx.synthetic))
+    limit = int(min(_GROUP_CELLS, max(1024, rows // 8)))  # a small table is counted pair by pair
+    groups = count_groups(pairs, {c: k.n_codes for c, k in codes.items()}, limit)
+
+    def count(task: tuple[int, str]) -> np.ndarray | None:
+        group, _ = groups[task[0]]
+        if len(group) == 2 and codes[group[0]].n_codes * codes[group[1]].n_codes > limit:
+            return None  # counted by joint_counts below
+        side = task[1]
+        return _group_counts([getattr(codes[c], side) for c in group], [codes[c].n_codes for c in group])
+
+    tasks = [(g, side) for g in range(len(groups)) for side in ("real", "synthetic")]
+    counted = dict(zip(tasks, thread_map(count, tasks)))
+    out = {}
+    for g, (group, scored) in enumerate(groups):
+        real_counts, syn_counts = counted[(g, "real")], counted[(g, "synthetic")]
+        for a, b in scored:
+            ca, cb = codes[a], codes[b]
+            if real_counts is None:
+                out[(a, b)] = joint_counts(ca.real, cb.real, ca.synthetic, cb.synthetic, cb.n_codes, ca.n_codes * cb.n_codes)
+                continue
+            i, j = group.index(a), group.index(b)
+            cr, cs = _pair_of_group(real_counts, i, j), _pair_of_group(syn_counts, i, j)
+            keys = np.flatnonzero((cr > 0) | (cs > 0))
+            out[(a, b)] = keys, cr[keys], cs[keys]
+    return out
+
+
 def contingency(ctx: MetricContext) -> list[Score]:
     """ContingencySimilarity for categorical pairs and mixed pairs (numerical side binned on real edges)."""
     mode = str(ctx.options.get("pair_binning", "real"))
     threshold = float(ctx.options.get("association_threshold", DEFAULT_ASSOCIATION_THRESHOLD))
     pairs = [(a, b) for a, b, kind in column_pairs(ctx.schema) if kind == "contingency"]
-    return thread_map(lambda p: _contingency_score(ctx, p[0], p[1], mode, threshold), pairs)
+    tables = contingency_tables(ctx, pairs, mode)
+    return [_contingency_score(ctx, a, b, mode, threshold, tables[(a, b)]) for a, b in pairs]
 
 
-def _contingency_score(ctx: MetricContext, a: str, b: str, mode: str, threshold: float) -> Score:
-    """One ContingencySimilarity score of the pair (a, b) (see :func:`contingency`)."""
-    ca, cb = discrete_codes(ctx, a, mode), discrete_codes(ctx, b, mode)
-    keys, cr, cs = joint_counts(ca.real, cb.real, ca.synthetic, cb.synthetic, cb.n_codes, ca.n_codes * cb.n_codes)
+def _contingency_score(ctx: MetricContext, a: str, b: str, mode: str, threshold: float, table) -> Score:
+    """One ContingencySimilarity score of the pair (a, b) from its table (see :func:`contingency`)."""
+    keys, cr, cs = table
     value = tv_complement_of_counts(cr, cs)
-    v = cramers_v(keys, cr, cb.n_codes)
+    v = cramers_v(keys, cr, discrete_codes(ctx, b, mode).n_codes)
     details = {
         "real_association": v,
         "meets_threshold": bool(v > threshold) if not math.isnan(v) else False,
