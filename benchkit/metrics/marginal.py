@@ -46,15 +46,24 @@ def ks_statistic(real_sorted: np.ndarray, synthetic_sorted: np.ndarray) -> float
     n1, n2 = len(real_sorted), len(synthetic_sorted)
     if n1 == 0 or n2 == 0:
         return math.nan
+    n = n1 + n2
     merged = np.concatenate([real_sorted, synthetic_sorted])
     order = np.argsort(merged, kind="stable")
+    below_real = np.cumsum(order < n1, dtype=np.int64)  # real values among the first k merged
     values = merged[order]
-    last = np.empty(len(values), dtype=bool)
+    last = np.empty(n, dtype=bool)
     last[-1] = True
     np.not_equal(values[1:], values[:-1], out=last[:-1])
-    below_real = np.cumsum(order < n1)[last]  # real values <= x, at each distinct x
-    below_all = np.flatnonzero(last) + 1
-    return float(np.abs(below_real / n1 - (below_all - below_real) / n2).max())
+    if last.all():  # no ties: every merged position is a distinct value's last copy
+        below_all = np.arange(1, n + 1, dtype=np.int64)
+    else:
+        below_real = below_real[last]
+        below_all = np.flatnonzero(last) + 1
+    # F_real - F_syn = (below_real * n - below_all * n1) / (n1 * n2): exact in integers, in place
+    below_real *= n
+    below_all *= n1
+    below_real -= below_all
+    return float(max(below_real.max(), -below_real.min())) / (n1 * n2)
 
 
 def _ks_of_column(ctx: MetricContext, column: str) -> float:
