@@ -18,6 +18,7 @@ Aggregates, following SDMetrics' QualityReport:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -300,13 +301,6 @@ def evaluate(
     # threads pay off on large tables only; on small ones their start-up and per-thread malloc
     # arenas cost more time and memory than the work they share
     threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
-    if any(n.startswith(("marginal.", "pairwise.")) for n in names):
-        start = time.perf_counter()
-        try:
-            encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names, threads=None if threaded else 1)
-        except Exception:  # the metrics build what they need again and report their own errors
-            log.debug("preparing shared encodings failed", exc_info=True)
-        timings["encodings"] = time.perf_counter() - start
     progress = _progress(len(chosen), bool(ctx.options.get("progress", False)))
     outcomes: dict[str, tuple[list[Score], Skipped | None]] = {}
     runnable = []
@@ -322,16 +316,23 @@ def evaluate(
             progress.update()
         else:
             runnable.append(reg)
-    # the built-in fidelity metrics only read the shared encodings: they run side by side (each
-    # one then works serially), which balances the cores better than one metric at a time
+    # the built-in fidelity metrics only read the shared encodings: on a large table they run side
+    # by side in one pool with their columns and pairs, so a free core always finds work
     side_by_side = [r for r in runnable if getattr(r.obj, "__module__", "") in _SIDE_BY_SIDE_MODULES]
-    if len(side_by_side) > 1 and threaded:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=encoding.worker_threads()) as pool:
-            futures = {r.name: pool.submit(_run_metric, r, ctx, timings, serial=True) for r in side_by_side}
-            for name, future in futures.items():
-                outcomes[name] = future.result()
+    with encoding.task_pool(encoding.worker_threads()) if threaded else contextlib.nullcontext() as pool:
+        if any(n.startswith(("marginal.", "pairwise.")) for n in names):
+            start = time.perf_counter()
+            try:
+                encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names, threads=None if threaded else 1)
+            except Exception:  # the metrics build what they need again and report their own errors
+                log.debug("preparing shared encodings failed", exc_info=True)
+            timings["encodings"] = time.perf_counter() - start
+        if pool is not None and len(side_by_side) > 1:
+            # the pair metrics (the larger work) are queued first, so none of them starts last
+            queued = sorted(side_by_side, key=lambda r: r.info.get("family", r.name.split(".")[0]) != "pairwise")
+            futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
+            for reg in side_by_side:
+                outcomes[reg.name] = futures[reg.name].result()
                 progress.update()
     for reg in runnable:
         if reg.name not in outcomes:

@@ -219,3 +219,25 @@ def test_count_groups_cover_every_pair_once_within_the_cell_limit():
             assert all(a in group and b in group for a, b in ps)
             if len(group) > 2:
                 assert math.prod(n_codes[c] for c in group) <= limit
+
+
+def test_category_combination_counts_equal_groupby_when_keys_are_renumbered_and_hashed():
+    """Many columns of many categories: the combination key is renumbered (and finally hashed) as
+    it grows; the counts still equal a plain groupby over the columns, missing values included."""
+    rng = np.random.default_rng(12)
+    n = 3000
+
+    def frame():
+        cols = {f"k{i}": np.char.add("v", rng.integers(0, 60, n).astype(str)).astype(object) for i in range(5)}
+        df = pd.DataFrame(cols)
+        df.loc[rng.random(n) < 0.05, "k1"] = None
+        return df
+
+    real, syn = frame(), frame()
+    table = pairwise.category_combinations(real, syn, max_categories=100)
+    keys = [f"k{i}" for i in range(5)]
+    for df, col in ((real, "real_count"), (syn, "synthetic_count")):
+        want = df.groupby(keys, dropna=False).size()
+        got = table[table[col] > 0].set_index(keys)[col]
+        assert len(got) == len(want) and got.sum() == n
+        assert want.reindex(got.index).tolist() == got.tolist()

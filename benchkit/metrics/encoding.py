@@ -499,12 +499,54 @@ def serial_threads(on: bool = True):
         _serial.on = before
 
 
-def thread_map(fn, items: list, threads: int | None = None) -> list:
-    """``[fn(x) for x in items]`` over a small thread pool (numpy's sorts, searches and element-wise
-    work release the GIL, so columns and pairs overlap on a multi-core machine); order kept."""
+_pool = threading.local()
+
+
+@contextmanager
+def task_pool(threads: int):
+    """A pool of ``threads`` workers shared, within this block, by every :func:`thread_map` call
+    made from this thread or from the pool's own workers; yields the pool (``submit`` work to it).
+
+    One queue for all the work lets a free core take the next column, pair or metric whoever
+    queued it, instead of idling while another metric finishes its own items. A worker that maps
+    runs its own items that no other worker has started yet (see :func:`thread_map`), so nested
+    maps never wait on queued work and cannot deadlock.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
-    n = 1 if getattr(_serial, "on", False) else threads or min(len(items), worker_threads())
+    holder: dict = {}
+
+    def enter_worker() -> None:
+        _pool.current, _pool.worker = holder["pool"], True
+
+    before = getattr(_pool, "current", None)
+    with ThreadPoolExecutor(max_workers=threads, initializer=enter_worker, thread_name_prefix="benchkit") as pool:
+        holder["pool"] = _pool.current = pool
+        try:
+            yield pool
+        finally:
+            _pool.current = before
+
+
+def thread_map(fn, items: list, threads: int | None = None) -> list:
+    """``[fn(x) for x in items]`` over threads (numpy's sorts, searches and element-wise work release
+    the GIL, so columns and pairs overlap on a multi-core machine); order kept.
+
+    Inside :func:`task_pool` the items join the shared queue: the calling worker runs every item no
+    other worker has started (cancelling its queued copy) and waits only for those already running.
+    Elsewhere a small pool of ``threads`` (default: the cores, at most one per item) runs them.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    if getattr(_serial, "on", False) or len(items) <= 1:
+        return [fn(x) for x in items]
+    pool = getattr(_pool, "current", None)
+    if pool is not None:
+        futures = [pool.submit(fn, x) for x in items]
+        if not getattr(_pool, "worker", False):  # the pool's owner waits; its workers do the work
+            return [f.result() for f in futures]
+        return [fn(x) if f.cancel() else f.result() for f, x in zip(futures, items)]
+    n = threads or min(len(items), worker_threads())
     if n <= 1:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=n) as pool:

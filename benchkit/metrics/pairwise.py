@@ -444,35 +444,33 @@ def _combination_ids(ctx: MetricContext, columns: list[str]) -> tuple[np.ndarray
     """
     nr, ns = len(ctx.real), len(ctx.synthetic)
     limit = max(_dense_limit(nr + ns), min(_RENUMBER_CELLS, 8 * (nr + ns)))
-    key: np.ndarray | None = None
+    key = np.zeros(nr + ns, dtype=np.int64)  # built in place: no full-length temporaries
     card = 1
     for c in columns:
         codes = categorical_codes(ctx, c)
-        part = np.concatenate([codes.real, codes.synthetic])
-        if key is None:
-            key, card = part.astype(np.int64), codes.n_codes
-            continue
         if card * codes.n_codes > limit:
-            key, card = _renumber(key, card)
-        key = key * codes.n_codes + part
+            card = _renumber(key, card)
+        key *= codes.n_codes
+        key[:nr] += codes.real
+        key[nr:] += codes.synthetic
         card *= codes.n_codes
         if card > limit:  # too many possible combinations even after renumbering: hash them
-            key, uniques = pd.factorize(key)
-            key, card = key.astype(np.int64), len(uniques)
-    if key is None:
-        return np.zeros(nr + ns, dtype=np.int64), 1
+            ids, uniques = pd.factorize(key)
+            key[:], card = ids, len(uniques)
     if card > _dense_limit(nr + ns):
-        key, card = _renumber(key, card)
+        card = _renumber(key, card)
     return key, card
 
 
-def _renumber(key: np.ndarray, card: int) -> tuple[np.ndarray, int]:
-    """Renumber keys in ``[0, card)`` to ``[0, k)`` over the k values present (order kept)."""
+def _renumber(key: np.ndarray, card: int) -> int:
+    """Renumber keys in ``[0, card)`` to ``[0, k)`` over the k values present (order kept), in
+    place; returns k."""
     present = np.zeros(card, dtype=bool)
     present[key] = True
     new_id = np.cumsum(present, dtype=np.int32 if card < 2**31 else np.int64)
     new_id -= 1
-    return new_id[key].astype(np.int64), int(new_id[-1]) + 1
+    key[:] = new_id[key]
+    return int(new_id[-1]) + 1
 
 
 def _combination_counts(ctx: MetricContext, columns: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
