@@ -16,6 +16,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -39,24 +40,45 @@ class Codes:
 
 @dataclass(frozen=True)
 class Numeric:
-    """Values of a numerical/datetime column in one frame, with its valid values sorted."""
+    """Values of a numerical/datetime column in one frame, with its valid values sorted (a column
+    of few distinct values is counted instead: its sorted sample is only built when asked for)."""
 
     values: np.ndarray  # float64, NaN where missing (datetimes: ns since the real minimum)
     valid: np.ndarray  # bool mask
-    sorted: np.ndarray  # exact sorted valid values (int64 ns for datetimes, float64 otherwise)
+    sorted_values: np.ndarray | None  # exact sorted valid values (int64 ns for datetimes); None when counted
     n_missing: int
     order: np.ndarray | None = None  # row positions of the valid values, ascending (see order_of)
     codes: np.ndarray | None = None  # few distinct values: per row, the index of its value in uniques (-1 missing)
     uniques: np.ndarray | None = None  # the distinct valid values, ascending (with codes)
+    counts: np.ndarray | None = None  # with codes: the valid rows holding each unique value
+
+    @cached_property
+    def sorted(self) -> np.ndarray:
+        """The exact sorted valid values (int64 ns for datetimes, float64 otherwise)."""
+        return self.sorted_values if self.sorted_values is not None else np.repeat(self.uniques, self.counts)
 
     @property
     def has_missing(self) -> bool:
         return self.n_missing > 0
 
     @property
+    def n_valid(self) -> int:
+        return len(self.valid) - self.n_missing
+
+    @property
+    def lowest(self):
+        """The smallest valid value (exact); only when ``n_valid`` > 0."""
+        return self.sorted_values[0] if self.sorted_values is not None else self.uniques[0]
+
+    @property
+    def highest(self):
+        """The largest valid value (exact); only when ``n_valid`` > 0."""
+        return self.sorted_values[-1] if self.sorted_values is not None else self.uniques[-1]
+
+    @property
     def is_constant(self) -> bool:
         """True when the valid values take exactly one distinct value."""
-        return len(self.sorted) > 0 and self.sorted[0] == self.sorted[-1]
+        return self.n_valid > 0 and self.lowest == self.highest
 
 
 def _smallest(codes: np.ndarray, n_codes: int) -> np.ndarray:
@@ -312,7 +334,7 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool
     counted = _counted(exact, valid, n_missing)
     if counted is not None:  # ranks come from the counts: no argsort (order stays None)
         codes, uniques, counts = counted
-        return Numeric(values, valid, np.repeat(uniques, counts), n_missing, None, codes, uniques)
+        return Numeric(values, valid, None, n_missing, None, codes, uniques, counts)
     if not with_order:  # a plain sort is ~1.5x faster than an argsort
         return Numeric(values, valid, np.sort(exact[valid] if n_missing else exact), n_missing)
     if n_missing == 0:
@@ -441,7 +463,7 @@ def _edges_of(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
     """:func:`bin_edges` of a column from its sorted values (only the finite minimum and maximum
     matter), without a pass over the rows."""
     num = numeric(ctx, column, frame)
-    s = num.sorted
+    s = num.sorted_values if num.sorted_values is not None else num.uniques  # same minimum and maximum
     first, stop = np.searchsorted(s, -np.inf, side="right"), np.searchsorted(s, np.inf, side="left")
     ends = s[[first, stop - 1]] if first < stop else s[:0]
     if is_datetime_column(ctx, column):  # sorted datetimes are int64 ns; values are ns from the origin

@@ -69,7 +69,7 @@ def ks_statistic(real_sorted: np.ndarray, synthetic_sorted: np.ndarray) -> float
 def _ks_of_column(ctx: MetricContext, column: str) -> float:
     """KS D of one column; columns counted by value in both frames use their few ECDF steps only."""
     real, syn = numeric(ctx, column, "real"), numeric(ctx, column, "synthetic")
-    if real.uniques is None or syn.uniques is None or len(real.sorted) == 0 or len(syn.sorted) == 0:
+    if real.uniques is None or syn.uniques is None or real.n_valid == 0 or syn.n_valid == 0:
         return ks_statistic(real.sorted, syn.sorted)
     (u1, f1), (u2, f2) = _counted_steps(real), _counted_steps(syn)
     return float(max(np.abs(f1 - _cdf_at(u2, f2, u1)).max(), np.abs(_cdf_at(u1, f1, u2) - f2).max()))
@@ -77,8 +77,7 @@ def _ks_of_column(ctx: MetricContext, column: str) -> float:
 
 def _counted_steps(num) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values and ECDF of a column counted by value (its sorted sample is their repeat)."""
-    ends = np.searchsorted(num.sorted, num.uniques, side="right")
-    return num.uniques, ends / len(num.sorted)
+    return num.uniques, np.cumsum(num.counts) / num.n_valid
 
 
 def _cdf_at(steps: np.ndarray, cdf: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -120,7 +119,7 @@ def ks_complement(ctx: MetricContext) -> list[Score]:
         real = numeric(ctx, col, "real")
         details = {"statistic": d}
         if math.isnan(d):
-            details["reason"] = f"no non-missing values in the {'real' if len(real.sorted) == 0 else 'synthetic'} column"
+            details["reason"] = f"no non-missing values in the {'real' if real.n_valid == 0 else 'synthetic'} column"
         out.append(Score("marginal.ks_complement", 1.0 - d, column=col, details=details))
     return out
 
@@ -164,15 +163,15 @@ def range_coverage(ctx: MetricContext) -> list[Score]:
     for col in _columns(ctx, CONTINUOUS):
         real, syn = numeric(ctx, col, "real"), numeric(ctx, col, "synthetic")
         details: dict = {}
-        if len(real.sorted) == 0:
+        if real.n_valid == 0:
             value, details["reason"] = math.nan, "the real column has no values"
         elif real.is_constant:
             value, details["reason"] = math.nan, "the real column is constant; its range has no width"
-        elif len(syn.sorted) == 0:
+        elif syn.n_valid == 0:
             value, details["reason"] = 0.0, "the synthetic column has no values (SDMetrics gives NaN)"
         else:
-            lo, hi = float(real.sorted[0]), float(real.sorted[-1])
-            slo, shi = float(syn.sorted[0]), float(syn.sorted[-1])
+            lo, hi = float(real.lowest), float(real.highest)
+            slo, shi = float(syn.lowest), float(syn.highest)
             width = hi - lo
             below = max((slo - lo) / width, 0.0)
             above = max((hi - shi) / width, 0.0)

@@ -115,29 +115,22 @@ def _centred_dot(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> float:
 
 @dataclass(frozen=True)
 class _Moments:
-    """A column and its mean: ``c - mean`` is the centred column (0 at missing rows); squares and
-    validity only when values are missing (then ``c`` is centred already and ``mean`` is 0)."""
+    """A complete column (values or centred ranks), its mean and its centred sum of squares:
+    ``c - mean`` is the centred column, never stored."""
 
     c: np.ndarray
     norm2: float
-    sq: np.ndarray | None = None
-    valid: np.ndarray | None = None
     mean: float = 0.0
 
 
-def _centre(v: np.ndarray, valid: np.ndarray, complete: bool) -> _Moments:
-    if complete:  # kept as it is, with its mean: centred block by block when used
-        mean = float(v.mean())
-        return _Moments(v, _centred_dot(v, mean, v, mean), mean=mean)
-    c = np.where(valid, v - (v[valid].mean() if valid.any() else 0.0), 0.0)
-    return _Moments(c, _dot(c, c), c * c, valid.astype(np.float64))
+def _centre(v: np.ndarray) -> _Moments:
+    mean = float(v.mean())
+    return _Moments(v, _centred_dot(v, mean, v, mean), mean)
 
 
 def _pearson_moments(ctx: MetricContext, column: str, frame: str) -> _Moments:
-    """Moments for Pearson's r; a complete column keeps only its mean and norm (its values are the
-    column's own: no centred copy is stored)."""
-    num = numeric(ctx, column, frame)
-    return _moments(ctx, ("moments", column, frame), lambda: _centre(num.values, num.valid, not num.has_missing))
+    """Mean and centred sum of squares of a complete column, kept for every pair it is in."""
+    return _moments(ctx, ("moments", column, frame), lambda: _centre(numeric(ctx, column, frame).values))
 
 
 def _centred(c: np.ndarray) -> _Moments:
@@ -152,42 +145,23 @@ def _moments(ctx: MetricContext, key: tuple, build) -> _Moments:
 
 
 def _pearson_from_moments(a: _Moments, b: _Moments) -> float:
-    """Pearson's r on the rows where both are present, from dot products of pre-centred columns.
-
-    Centring each column on its own mean first keeps the one-pass sums numerically stable; two
-    complete columns need a single dot product.
-    """
-    n_rows = len(a.c)
-    if a.valid is None and b.valid is None:
-        if n_rows < 2 or a.norm2 <= 0.0 or b.norm2 <= 0.0:
-            return math.nan
-        return float(np.clip(_centred_dot(a.c, a.mean, b.c, b.mean) / math.sqrt(a.norm2 * b.norm2), -1.0, 1.0))
-    # one side has missing values: the complete side (if any) is centred in full here
-    a = a if a.mean == 0.0 else _Moments(a.c - a.mean, a.norm2)
-    b = b if b.mean == 0.0 else _Moments(b.c - b.mean, b.norm2)
-    if a.valid is not None and b.valid is not None:
-        n = _dot(a.valid, b.valid)
-        sx, sy = _dot(a.c, b.valid), _dot(b.c, a.valid)
-        sxx, syy = _dot(a.sq, b.valid), _dot(b.sq, a.valid)
-    elif a.valid is not None:  # b complete
-        n, sx, sy, sxx, syy = float(a.valid.sum()), float(a.c.sum()), _dot(b.c, a.valid), a.norm2, _dot(b.c * b.c, a.valid)
-    else:  # a complete
-        n, sx, sy, sxx, syy = float(b.valid.sum()), _dot(a.c, b.valid), float(b.c.sum()), _dot(a.c * a.c, b.valid), b.norm2
-    if n < 2:
+    """Pearson's r of two complete columns: one dot product of the centred columns (centred block
+    by block; centring first keeps the sums numerically stable)."""
+    if len(a.c) < 2 or a.norm2 <= 0.0 or b.norm2 <= 0.0:
         return math.nan
-    sxy = _dot(a.c, b.c)
-    cxx, cyy = sxx - sx * sx / n, syy - sy * sy / n
-    if cxx <= 0.0 or cyy <= 0.0:
-        return math.nan
-    return float(np.clip((sxy - sx * sy / n) / math.sqrt(cxx * cyy), -1.0, 1.0))
+    return float(np.clip(_centred_dot(a.c, a.mean, b.c, b.mean) / math.sqrt(a.norm2 * b.norm2), -1.0, 1.0))
 
 
 def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: str) -> float:
     na, nb = numeric(ctx, a, frame), numeric(ctx, b, frame)
+    complete = not na.has_missing and not nb.has_missing
     if method == "pearson":
-        return _pearson_from_moments(_pearson_moments(ctx, a, frame), _pearson_moments(ctx, b, frame))
+        if complete:
+            return _pearson_from_moments(_pearson_moments(ctx, a, frame), _pearson_moments(ctx, b, frame))
+        both = na.valid & nb.valid  # Pearson's r on the rows where both are present
+        return _pearson_complete(na.values[both], nb.values[both])
     # spearman: Pearson's r of average ranks, ranked within the rows where both are present
-    if not na.has_missing and not nb.has_missing:
+    if complete:
         return _pearson_from_moments(
             _moments(ctx, ("rank_moments", a, frame), lambda: _centred(centred_ranks(ctx, a, frame))),
             _moments(ctx, ("rank_moments", b, frame), lambda: _centred(centred_ranks(ctx, b, frame))),
@@ -226,7 +200,7 @@ def _correlation_score(ctx: MetricContext, a: str, b: str, method: str, name: st
     """One CorrelationSimilarity score of the pair (a, b) (see :func:`correlation_pearson`)."""
     details: dict[str, Any] = {}
     cols = [(c, f) for c in (a, b) for f in ("real", "synthetic")]
-    empty = [f"{f} {c!r}" for c, f in cols if len(numeric(ctx, c, f).sorted) == 0]
+    empty = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).n_valid == 0]
     constant = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).is_constant]
     if empty or constant:
         r_real = r_syn = math.nan
