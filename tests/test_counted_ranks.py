@@ -146,3 +146,18 @@ def test_bin_edges_from_sorted_values_equal_numpy_edges():
     for col in ("v", "when", "empty"):
         got = E._edges_of(ctx, col, "real")
         np.testing.assert_array_equal(got, E.bin_edges(E.numeric(ctx, col, "real").values))
+
+
+def test_ranks_are_float32_and_exact_up_to_the_row_limit():
+    """Ranks are stored in float32 while every half-integer rank fits exactly (half the memory),
+    in float64 beyond; Spearman sums them in float64 either way."""
+    assert E.rank_dtype(E.RANK_FLOAT32_MAX_ROWS) is np.float32 and E.rank_dtype(E.RANK_FLOAT32_MAX_ROWS + 1) is np.float64
+    n = E.RANK_FLOAT32_MAX_ROWS
+    top = np.float32(n) - np.float32(0.5)  # the largest half-integer rank kept: exact
+    assert float(top) == n - 0.5 and float(np.float32(-(n + 1) / 2.0 + 1)) == -(n + 1) / 2.0 + 1
+    rng = np.random.default_rng(2)
+    v = np.round(rng.normal(size=100_001), 3)
+    order = np.argsort(v, kind="stable")
+    r = E.average_ranks(v[order], order, len(v))
+    assert r.dtype == np.float32
+    np.testing.assert_array_equal(r.astype(np.float64), stats.rankdata(v))

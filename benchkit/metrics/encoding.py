@@ -347,11 +347,20 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool
     return Numeric(values, valid, exact[order], n_missing, order)
 
 
+RANK_FLOAT32_MAX_ROWS = 1 << 23
+"""Up to this many rows, ranks (halves up to the row count) are exact in float32: half the memory."""
+
+
+def rank_dtype(size: int) -> type:
+    """The float type that holds every (average, or centred) rank of ``size`` rows exactly."""
+    return np.float32 if size <= RANK_FLOAT32_MAX_ROWS else np.float64
+
+
 def average_ranks(sorted_values: np.ndarray, order: np.ndarray, size: int, shift: float = 0.0) -> np.ndarray:
     """Average ranks (1-based, ties share the mean rank) minus ``shift``, placed at the rows in
-    ``order``; NaN elsewhere."""
+    ``order``; NaN elsewhere. In :func:`rank_dtype` (exact; sum them in float64)."""
     n = len(sorted_values)
-    ranks = np.empty(size) if n == size else np.full(size, np.nan)
+    ranks = np.empty(size, rank_dtype(size)) if n == size else np.full(size, np.nan, rank_dtype(size))
     if n == 0:
         return ranks
     new = np.empty(n, dtype=bool)
@@ -381,14 +390,14 @@ def average_ranks(sorted_values: np.ndarray, order: np.ndarray, size: int, shift
 
 
 def counted_ranks(codes: np.ndarray, n_uniques: int, rows: np.ndarray | None = None, shift: float = 0.0) -> np.ndarray:
-    """Average ranks (as :func:`average_ranks`) of a counted column from its value codes, among the
-    valid rows, or among the rows in mask ``rows`` (valid ones only); NaN elsewhere."""
+    """Average ranks (as :func:`average_ranks`, same dtype) of a counted column from its value
+    codes, among the valid rows, or among the rows in mask ``rows`` (valid ones only); NaN elsewhere."""
     if rows is not None:
         codes = np.where(rows, codes, -1)
     counts = np.bincount(codes + 1, minlength=n_uniques + 1)[1:]  # code -1 (left out) counts in slot 0
     first = np.cumsum(counts) - counts  # 0-based sorted position of each value's first copy
     # rank of each value, then NaN in the last slot, which code -1 picks: one gather writes every row
-    table = np.append(first + (counts + 1) / 2.0 - shift, np.nan)
+    table = np.append(first + (counts + 1) / 2.0 - shift, np.nan).astype(rank_dtype(len(codes)))
     return table[codes]
 
 

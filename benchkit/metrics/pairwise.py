@@ -75,22 +75,22 @@ _BLOCK = 1 << 15
 
 
 def _centred_sums(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> tuple[float, float, float]:
-    """(sum (x-mx)^2, sum (y-my)^2, sum (x-mx)(y-my)), block by block.
+    """(sum (x-mx)^2, sum (y-my)^2, sum (x-mx)(y-my)) in float64 (also for float32 ranks), block by block.
 
     Centring a whole 1M-row column would write a fresh 8 MB array per call, whose page faults cost
     more than the arithmetic; two block-sized buffers serve every block instead.
     """
     n = len(x)
     if n <= _BLOCK:
-        xc, yc = x - mx, y - my
+        xc, yc = np.subtract(x, mx, dtype=np.float64), np.subtract(y, my, dtype=np.float64)
         return _dot(xc, xc), _dot(yc, yc), _dot(xc, yc)
     bx, by = np.empty(_BLOCK), np.empty(_BLOCK)
     sxx = syy = sxy = 0.0
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         xc, yc = bx[: stop - start], by[: stop - start]
-        np.subtract(x[start:stop], mx, out=xc)
-        np.subtract(y[start:stop], my, out=yc)
+        np.subtract(x[start:stop], mx, out=xc, dtype=np.float64)
+        np.subtract(y[start:stop], my, out=yc, dtype=np.float64)
         sxx += _dot(xc, xc)
         syy += _dot(yc, yc)
         sxy += _dot(xc, yc)
@@ -101,14 +101,14 @@ def _centred_dot(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> float:
     """sum((x - mx) * (y - my)) block by block (see :func:`_centred_sums`)."""
     n = len(x)
     if n <= _BLOCK:
-        return _dot(x - mx, y - my)
+        return _dot(np.subtract(x, mx, dtype=np.float64), np.subtract(y, my, dtype=np.float64))
     bx, by = np.empty(_BLOCK), np.empty(_BLOCK)
     total = 0.0
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         xc, yc = bx[: stop - start], by[: stop - start]
-        np.subtract(x[start:stop], mx, out=xc)
-        np.subtract(y[start:stop], my, out=yc)
+        np.subtract(x[start:stop], mx, out=xc, dtype=np.float64)
+        np.subtract(y[start:stop], my, out=yc, dtype=np.float64)
         total += _dot(xc, yc)
     return total
 
@@ -134,7 +134,7 @@ def _pearson_moments(ctx: MetricContext, column: str, frame: str) -> _Moments:
 
 
 def _centred(c: np.ndarray) -> _Moments:
-    return _Moments(c, _dot(c, c))
+    return _Moments(c, _centred_dot(c, 0.0, c, 0.0))
 
 
 def _moments(ctx: MetricContext, key: tuple, build) -> _Moments:
@@ -178,7 +178,7 @@ def _pearson_complete(x: np.ndarray, y: np.ndarray) -> float:
     """Pearson's r of two complete arrays (centred first, for stable sums); NaN when < 2 or constant."""
     if len(x) < 2:
         return math.nan
-    sxx, syy, sxy = _centred_sums(x, float(x.mean()), y, float(y.mean()))
+    sxx, syy, sxy = _centred_sums(x, float(x.mean(dtype=np.float64)), y, float(y.mean(dtype=np.float64)))
     if sxx <= 0.0 or syy <= 0.0:
         return math.nan
     return float(np.clip(sxy / math.sqrt(sxx * syy), -1.0, 1.0))
