@@ -13,8 +13,10 @@
 
 Pair scores carry the real and synthetic statistics in ``details`` plus ``meets_threshold``, the
 filter SDMetrics' QualityReport applies before averaging (see :mod:`benchkit.evaluation`).
-Contingency tables are built from combined int64 keys of integer codes (``bincount`` when the
-table is small, hashing otherwise), so high-cardinality columns never allocate a dense table.
+Contingency tables are counted a group of columns at a time (one combined integer key per row and
+one ``bincount`` per group, see :func:`count_groups`); a pair whose table is too large for a group
+is counted alone, hashed when even its own table would be large, so high-cardinality columns never
+allocate a dense table.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .encoding import average_ranks, categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, order_of, ranks, thread_map
+from .encoding import categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, ranks, thread_map
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
