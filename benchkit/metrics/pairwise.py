@@ -76,23 +76,29 @@ _BLOCK = 1 << 15
 """Rows per block in blocked sums: two float64 blocks (512 KB) stay in the core's cache."""
 
 
-def _centred_sums(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> tuple[float, float, float]:
-    """(sum (x-mx)^2, sum (y-my)^2, sum (x-mx)(y-my)) in float64 (also for float32 ranks), block by block.
+def _centred_blocks(x: np.ndarray, mx: float, y: np.ndarray, my: float):
+    """Yield ``(x - mx, y - my)`` block by block, in float64 (also for float32 ranks).
 
     Centring a whole 1M-row column would write a fresh 8 MB array per call, whose page faults cost
     more than the arithmetic; two block-sized buffers serve every block instead.
     """
     n = len(x)
     if n <= _BLOCK:
-        xc, yc = np.subtract(x, mx, dtype=np.float64), np.subtract(y, my, dtype=np.float64)
-        return _dot(xc, xc), _dot(yc, yc), _dot(xc, yc)
+        yield np.subtract(x, mx, dtype=np.float64), np.subtract(y, my, dtype=np.float64)
+        return
     bx, by = np.empty(_BLOCK), np.empty(_BLOCK)
-    sxx = syy = sxy = 0.0
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         xc, yc = bx[: stop - start], by[: stop - start]
         np.subtract(x[start:stop], mx, out=xc, dtype=np.float64)
         np.subtract(y[start:stop], my, out=yc, dtype=np.float64)
+        yield xc, yc
+
+
+def _centred_sums(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> tuple[float, float, float]:
+    """(sum (x-mx)^2, sum (y-my)^2, sum (x-mx)(y-my)), block by block (see :func:`_centred_blocks`)."""
+    sxx = syy = sxy = 0.0
+    for xc, yc in _centred_blocks(x, mx, y, my):
         sxx += _dot(xc, xc)
         syy += _dot(yc, yc)
         sxy += _dot(xc, yc)
@@ -100,19 +106,8 @@ def _centred_sums(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> tuple[f
 
 
 def _centred_dot(x: np.ndarray, mx: float, y: np.ndarray, my: float) -> float:
-    """sum((x - mx) * (y - my)) block by block (see :func:`_centred_sums`)."""
-    n = len(x)
-    if n <= _BLOCK:
-        return _dot(np.subtract(x, mx, dtype=np.float64), np.subtract(y, my, dtype=np.float64))
-    bx, by = np.empty(_BLOCK), np.empty(_BLOCK)
-    total = 0.0
-    for start in range(0, n, _BLOCK):
-        stop = min(start + _BLOCK, n)
-        xc, yc = bx[: stop - start], by[: stop - start]
-        np.subtract(x[start:stop], mx, out=xc, dtype=np.float64)
-        np.subtract(y[start:stop], my, out=yc, dtype=np.float64)
-        total += _dot(xc, yc)
-    return total
+    """sum((x - mx) * (y - my)), block by block (see :func:`_centred_blocks`)."""
+    return sum(_dot(xc, yc) for xc, yc in _centred_blocks(x, mx, y, my))
 
 
 @dataclass(frozen=True)
