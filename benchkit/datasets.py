@@ -28,7 +28,8 @@ from .errors import BenchkitError, DataError, SchemaError, UnknownNameError
 from .hookspecs import hookimpl
 from .resources import resource_dir
 from .schema import ColumnSpec, Schema
-from .tablefile import DATA_DIR_ENV, read_table
+from .data import read_table
+from .tablefile import DATA_DIR_ENV
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +222,11 @@ def load_dataset(
     if not path.suffix or not (path.is_file() or path.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq")):
         raise UnknownNameError(plugins._unknown_message("dataset", text, list(known), []) + "; or pass a path to a .csv/.parquet file")
     df = read_table(path)
+    if df.shape[1] == 1:
+        raise DataError(
+            f"table file {path} parsed into a single column {str(df.columns[0])[:60]!r}; a dataset needs at "
+            "least two columns separated by , ; tab or |"
+        )
     if n_rows is not None and n_rows < len(df):
         df = df.sample(n=int(n_rows), random_state=seed).sort_index()
     if schema is not None:

@@ -1,4 +1,8 @@
-"""Reading a user's or a dataset's table file (CSV, delimited text, Parquet) with errors that say what to fix."""
+"""Reading a dataset's data files (delimited text) with errors that say what to fix.
+
+A user's own table (CSV or Parquet, separator sniffed) is read by :func:`benchkit.data.read_table`,
+the one reader behind ``benchkit evaluate``, ``benchkit.evaluate`` and ``load_dataset(path)``.
+"""
 
 from __future__ import annotations
 
@@ -63,34 +67,3 @@ def _separator_hint(path: Path, df: pd.DataFrame, sep: str) -> str:
         if other != sep and head.count(other) >= 2:
             return f"; the file looks {other!r}-separated, not {sep!r}-separated (wrong separator?)"
     return "; the file may use another separator or lack its header"
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a user's CSV (separator sniffed among , ; tab |) or Parquet file into a DataFrame."""
-    path = Path(path)
-    if not path.is_file():
-        raise missing_file_error(path, "table file")
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        if path.stat().st_size == 0:
-            raise DataError(f"table file {path} is empty (0 bytes)")
-        try:
-            df = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several unrelated types
-            raise DataError(f"table file {path} is not a readable Parquet file: {exc}") from None
-        if len(df) == 0:
-            raise DataError(f"table file {path} has no rows")
-        return df
-    if suffix not in (".csv", ".tsv", ".txt"):
-        raise DataError(f"table file {path} has an unknown extension {suffix!r}; use .csv, .tsv or .parquet")
-    if path.stat().st_size == 0:
-        raise DataError(f"table file {path} is empty (0 bytes)")
-    sep = sniff_separator(path)
-    df = read_delimited(path, what="table file", sep=sep)
-    if df.shape[1] == 1:
-        raise DataError(
-            f"table file {path} parsed into a single column {str(df.columns[0])[:60]!r}; "
-            "a table needs at least two columns separated by , ; tab or |"
-        )
-    return df
-
