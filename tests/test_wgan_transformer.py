@@ -46,7 +46,8 @@ def test_round_trip_every_kind():
     np.testing.assert_allclose(back["amount"], df["amount"], rtol=1e-9, atol=1e-9)
     # the point mass at zero comes back exactly, not smeared
     assert (back["amount"] == 0).sum() == (df["amount"] == 0).sum()
-    assert back["row_id"].tolist() == list(range(len(df)))  # ids are renumbered, not modelled
+    # ids are not modelled: fresh ones, after the largest real id, so none repeats a real one
+    assert back["row_id"].tolist() == list(range(df["row_id"].max() + 1, df["row_id"].max() + 1 + len(df)))
 
 
 def test_layout_spans_and_matrix():
@@ -115,3 +116,15 @@ def test_empty_table_is_a_clear_error():
     schema = Schema.infer(df)
     with pytest.raises(DataError, match="no rows"):
         DataTransformer().fit(df.iloc[:0], schema)
+
+
+def test_text_ids_are_fresh_and_models_saved_before_fresh_ids_still_decode():
+    df = mixed_frame(300)
+    df["row_id"] = [f"r{i}" for i in range(len(df))]
+    schema = Schema.infer(df, overrides={"code": "categorical", "row_id": "id"})
+    t = DataTransformer().fit(df, schema)
+    enc = t.transform(df)
+    back = t.inverse_transform(enc.numeric, enc.codes)
+    assert back["row_id"].tolist()[:3] == ["syn-0", "syn-1", "syn-2"] and not set(back["row_id"]) & set(df["row_id"])
+    t.id_columns["row_id"] = np.dtype("int64")  # what an older pickled transformer holds
+    assert t.inverse_transform(enc.numeric, enc.codes)["row_id"].tolist()[:3] == [0, 1, 2]

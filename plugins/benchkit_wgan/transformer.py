@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from benchkit.errors import DataError
+from benchkit.generator import first_fresh_id, fresh_ids
 from benchkit.schema import Schema
 
 from .quantile import QuantileNormalMap
@@ -88,7 +89,7 @@ class DataTransformer:
     numeric: list[NumericColumn] = field(default_factory=list)
     spans: list[DiscreteSpan] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
-    id_columns: dict[str, Any] = field(default_factory=dict)  # name -> "text" | dtype
+    id_columns: dict[str, Any] = field(default_factory=dict)  # name -> first fresh id (None: text ids)
 
     # ------------------------------------------------------------------ fit
     def fit(self, data: pd.DataFrame, schema: Schema) -> "DataTransformer":
@@ -100,9 +101,8 @@ class DataTransformer:
         self.numeric, self.spans, self.id_columns = [], [], {}
         for name, spec in schema.columns.items():
             s = data[name]
-            if spec.kind == "id":
-                text = not pd.api.types.is_numeric_dtype(s.dtype)
-                self.id_columns[name] = "text" if text else s.dtype
+            if spec.kind == "id":  # not modelled: sampled rows get fresh ids that repeat no real one
+                self.id_columns[name] = first_fresh_id(s)
             elif spec.kind in ("numerical", "datetime"):
                 self._fit_numeric(name, s, spec.kind == "datetime", spec.subtype == "integer")
             else:  # categorical, boolean: the raw values are the categories (exact round trip)
@@ -212,9 +212,10 @@ class DataTransformer:
                 j, span = span_by_col[name]
                 out[name] = self._decode_discrete(span, codes[:, j])
             else:
-                kind = self.id_columns[name]
-                ids = np.arange(n)
-                out[name] = pd.Series(ids.astype(str)) if kind == "text" else pd.Series(ids).astype(kind)
+                start = self.id_columns[name]
+                if not (start is None or isinstance(start, int)):  # a model saved before fresh ids: "text" or a dtype
+                    start = None if isinstance(start, str) else 0
+                out[name] = fresh_ids(start, n)
         return pd.DataFrame(out)
 
     def _decode_numeric(self, col: NumericColumn, z: np.ndarray, codes: np.ndarray, n: int) -> pd.Series:
