@@ -130,29 +130,41 @@ def factorise(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray | 
 
     A column of Python objects (pandas 2's text columns) is hashed by object address first: rows
     holding the same object get one slot (an integer hash table, about 3x faster than hashing the
-    objects' values on a 1M-row column), and only one object per slot is then factorised by value, which
-    merges equal values held in different objects. The result is exactly ``pd.factorize``'s: labels
-    keep the order of their first appearance, since slots do. Object columns often repeat a few
-    objects (readers and generators reuse them); a column whose leading rows mostly hold objects
+    objects' values on a 1M-row column), and only one object per slot is then factorised by value,
+    which merges equal values held in different objects. The result is exactly ``pd.factorize``'s:
+    labels keep the order of their first appearance, since slots do. Object columns often repeat a
+    few objects (readers and generators reuse them); a column whose leading rows mostly hold objects
     of their own (strings built one per row) goes straight to ``pd.factorize``.
     """
+    index, table, labels = _factorise_parts(values)
+    return (index if table is None else table[index]), labels
+
+
+def _factorise_parts(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | pd.Index]:
+    """``(index, table, labels)`` with codes ``table[index]`` (``index`` itself when ``table`` is
+    None), so a caller can map the few table entries and gather once (see :func:`factorise`)."""
     # a Series of numpy object dtype (pandas' own "str" and "category" dtypes factorise fast already)
     if not (isinstance(values, (pd.Series, np.ndarray)) and values.dtype == np.dtype(object)
             and values.ndim == 1 and len(values) >= OBJECT_ADDRESS_MIN_ROWS):
-        return pd.factorize(values, sort=False)
+        return _plain(values)
     objects = np.ascontiguousarray(values.to_numpy() if isinstance(values, pd.Series) else values)
     n = len(objects)
     # the array's slots as integers (the objects' addresses); ``objects`` keeps them alive meanwhile
     address = np.ctypeslib.as_array((ctypes.c_size_t * n).from_address(objects.ctypes.data))
     probe = address[:ADDRESS_PROBE]
     if len(pd.unique(probe)) * 16 > len(probe):  # many rows hold objects of their own: hash values
-        return pd.factorize(values, sort=False)
+        return _plain(values)
     slot, _ = pd.factorize(address, sort=False)
     k = int(slot.max()) + 1 if n else 0
     holder = np.empty(k, dtype=np.intp)
     holder[slot] = np.arange(n, dtype=np.intp)  # a row holding each slot's object (any one will do)
     slot_codes, labels = pd.factorize(objects[holder], sort=False)
-    return slot_codes[slot], labels
+    return slot, slot_codes, labels
+
+
+def _plain(values: pd.Series | np.ndarray) -> tuple[np.ndarray, None, np.ndarray | pd.Index]:
+    codes, labels = pd.factorize(values, sort=False)
+    return codes, None, labels
 
 
 def _factorise_jointly(real: pd.Series, synthetic: pd.Series) -> Codes:
@@ -160,26 +172,31 @@ def _factorise_jointly(real: pd.Series, synthetic: pd.Series) -> Codes:
         # e.g. labels "1","2" in the real file and integers from a generator: compare as text
         real = real.astype("string")
         synthetic = synthetic.astype("string")
-    codes_r, labels_r = factorise(real)
-    codes_s, labels_s = factorise(synthetic)
+    index_r, table_r, labels_r = _factorise_parts(real)
+    index_s, table_s, labels_s = _factorise_parts(synthetic)
     labels_r = pd.Index(labels_r)
     where = labels_r.get_indexer(pd.Index(labels_s))  # synthetic label -> real code, -1 when unseen
     unseen = where < 0
     where[unseen] = len(labels_r) + np.arange(int(unseen.sum()))
     labels = np.concatenate([np.asarray(labels_r, dtype=object), np.asarray(labels_s, dtype=object)[unseen]])
     n_labels = len(labels)
-    # map synthetic codes; -1 (missing) stays -1 through the appended sentinel
-    mapping = np.append(where, -1).astype(np.int64)
-    codes_s = mapping[codes_s]
-    has_nan = bool((codes_r < 0).any() or (codes_s < 0).any())
+    # a frame's own code (-1: missing) -> joint code, as a table whose last entry serves code -1
+    own_r = np.append(np.arange(len(labels_r), dtype=np.int64), -1)
+    own_s = np.append(where.astype(np.int64), -1)
+    has_nan = any(bool((t < 0).any()) if t is not None else bool((i < 0).any())
+                  for i, t in ((index_r, table_r), (index_s, table_s)))
     nan_code = n_labels if has_nan else None
-    if has_nan:
-        codes_r = np.where(codes_r < 0, n_labels, codes_r)
-        codes_s = np.where(codes_s < 0, n_labels, codes_s)
     n_codes = n_labels + (1 if has_nan else 0)
+    if has_nan:
+        own_r[-1] = own_s[-1] = n_labels
+
+    def joint(index: np.ndarray, table: np.ndarray | None, own: np.ndarray) -> np.ndarray:
+        mapped = _smallest(own if table is None else own[table], n_codes)  # few entries: mapped first
+        return np.take(mapped, index)  # then one gather of the rows, straight into the small type
+
     return Codes(
-        real=_smallest(np.asarray(codes_r), n_codes),
-        synthetic=_smallest(np.asarray(codes_s), n_codes),
+        real=joint(index_r, table_r, own_r),
+        synthetic=joint(index_s, table_s, own_s),
         labels=labels,
         n_codes=n_codes,
         nan_code=nan_code,

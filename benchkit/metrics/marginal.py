@@ -35,35 +35,39 @@ def _columns(ctx: MetricContext, kinds: tuple[str, ...]) -> list[str]:
 
 
 # -------------------------------------------------------------------------------- statistics
+_KS_BLOCK = 1 << 16
+"""Synthetic values per block in :func:`ks_statistic`: its temporaries stay a few MB at any size."""
+
+
 def ks_statistic(real_sorted: np.ndarray, synthetic_sorted: np.ndarray) -> float:
     """Two-sample KS statistic D = max_x |F_real(x) - F_syn(x)| of two sorted samples (exact, ties ok).
 
-    Both empirical CDFs are right-continuous steps, so the supremum is reached at a distinct value of
-    one of the samples. The two sorted samples are merged (a stable sort of two sorted runs is a
-    single linear merge), the real count below each merged position comes from a cumulative sum, and
-    both CDFs are compared at the last copy of every distinct value.
+    g = F_real - F_syn is a right-continuous step function that falls only at synthetic values, so
+    its minimum is reached at a synthetic value s_j (0-based position j): #(real <= s_j)/n1 -
+    (j+1)/n2, lowest at the last copy of a tied value. Its maximum is reached just below a synthetic
+    value (or is 0): #(real < s_j)/n1 - j/n2, highest at the first copy. Both counts come from
+    ``searchsorted`` of the sorted synthetic values in the sorted real ones, a block at a time; the
+    second count differs from the first only where a synthetic value also occurs among the real
+    ones, and is searched for those values alone. The comparison is exact, in integers (units of
+    1 / (n1 n2)).
     """
     n1, n2 = len(real_sorted), len(synthetic_sorted)
     if n1 == 0 or n2 == 0:
         return math.nan
-    n = n1 + n2
-    merged = np.concatenate([real_sorted, synthetic_sorted])
-    order = np.argsort(merged, kind="stable")
-    below_real = np.cumsum(order < n1, dtype=np.int64)  # real values among the first k merged
-    values = merged[order]
-    last = np.empty(n, dtype=bool)
-    last[-1] = True
-    np.not_equal(values[1:], values[:-1], out=last[:-1])
-    if last.all():  # no ties: every merged position is a distinct value's last copy
-        below_all = np.arange(1, n + 1, dtype=np.int64)
-    else:
-        below_real = below_real[last]
-        below_all = np.flatnonzero(last) + 1
-    # F_real - F_syn = (below_real * n - below_all * n1) / (n1 * n2): exact in integers, in place
-    below_real *= n
-    below_all *= n1
-    below_real -= below_all
-    return float(max(below_real.max(), -below_real.min())) / (n1 * n2)
+    top = bottom = 0
+    for start in range(0, n2, _KS_BLOCK):
+        s = synthetic_sorted[start:start + _KS_BLOCK]
+        below_or_at = np.searchsorted(real_sorted, s, side="right")  # real values <= s_j
+        position = np.arange(start, start + len(s), dtype=np.int64)
+        bottom = min(bottom, int((below_or_at * n2 - (position + 1) * n1).min()))
+        shared = below_or_at > 0
+        shared[shared] = real_sorted[below_or_at[shared] - 1] == s[shared]  # s_j is also a real value
+        below = below_or_at
+        if shared.any():
+            below = below_or_at.copy()
+            below[shared] = np.searchsorted(real_sorted, s[shared], side="left")  # real values < s_j
+        top = max(top, int((below * n2 - position * n1).max()))
+    return max(top, -bottom) / (n1 * n2)
 
 
 def _ks_of_column(ctx: MetricContext, column: str) -> float:
