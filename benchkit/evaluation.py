@@ -328,8 +328,9 @@ def evaluate(
                 log.debug("preparing shared encodings failed", exc_info=True)
             timings["encodings"] = time.perf_counter() - start
         if pool is not None and len(side_by_side) > 1:
-            # the pair metrics (the larger work) are queued first, so none of them starts last
-            queued = sorted(side_by_side, key=lambda r: r.info.get("family", r.name.split(".")[0]) != "pairwise")
+            # the one-piece metrics first, then the pair metrics (the larger work), so none starts last
+            queued = sorted(side_by_side, key=lambda r: (r.name not in _ONE_PIECE,
+                                                         r.info.get("family", r.name.split(".")[0]) != "pairwise"))
             futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
             for reg in side_by_side:
                 outcomes[reg.name] = futures[reg.name].result()
@@ -352,6 +353,8 @@ def evaluate(
 PARALLEL_MIN_ROWS = 100_000
 """Real + synthetic rows from which the fidelity metrics use threads."""
 _SIDE_BY_SIDE_MODULES = ("benchkit.metrics.marginal", "benchkit.metrics.pairwise")
+_ONE_PIECE = ("pairwise.category_combinations",)
+"""Built-in metrics whose work is one pass that cannot be split: queued first, off the tail."""
 
 
 def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial: bool = False) -> tuple[list[Score], Skipped | None]:
