@@ -74,11 +74,15 @@ def test_counted_path_scores_match_scipy(nan_share: float) -> None:
                 assert s.details[frame] == pytest.approx(want, abs=1e-9)
 
 
+@pytest.mark.parametrize("bucketed", [False, True])
 @pytest.mark.parametrize("case", ["normal", "lognormal", "near-ties", "negative near-ties", "datetime ns", "with infinities"])
-def test_packed_argsort_sorts_exactly(case):
+def test_packed_argsort_sorts_exactly(case, bucketed, monkeypatch):
     """The packed-key argsort used for large columns gives a permutation that sorts the values,
-    also when many distinct values agree in all but their lowest bits."""
+    also when many distinct values agree in all but their lowest bits, with or without the bucket
+    pass that puts the keys nearly in order first."""
     from benchkit.metrics.encoding import argsort_values
+
+    monkeypatch.setattr(E, "BUCKET_MIN_ROWS", 1000 if bucketed else 10**12)
 
     rng = np.random.default_rng(5)
     n = 200_000
@@ -161,3 +165,15 @@ def test_ranks_are_float32_and_exact_up_to_the_row_limit():
     r = E.average_ranks(v[order], order, len(v))
     assert r.dtype == np.float32
     np.testing.assert_array_equal(r.astype(np.float64), stats.rankdata(v))
+
+
+def test_bucket_pass_is_used_on_even_data_and_skipped_on_skewed_data():
+    rng = np.random.default_rng(13)
+    n = 100_000
+    near = E._near_order(rng.normal(size=n))
+    assert near is not None and np.array_equal(np.sort(near), np.arange(n))
+    values = rng.normal(size=n)
+    b = np.floor((values - values.min()) * ((2**16 - 1) / (values.max() - values.min())))
+    assert (np.diff(b[E._near_order(values)]) >= 0).all()  # ordered by bucket
+    assert E._near_order(np.r_[rng.normal(size=n - 1), 1e300]) is None  # one bucket holds nearly all
+    assert E._near_order(np.full(n, 2.0)) is None and E._near_order(np.r_[rng.normal(size=n - 1), np.inf]) is None
