@@ -183,8 +183,8 @@ def _factorise_jointly(real: pd.Series, synthetic: pd.Series) -> Codes:
     # a frame's own code (-1: missing) -> joint code, as a table whose last entry serves code -1
     own_r = np.append(np.arange(len(labels_r), dtype=np.int64), -1)
     own_s = np.append(where.astype(np.int64), -1)
-    has_nan = any(bool((t < 0).any()) if t is not None else bool((i < 0).any())
-                  for i, t in ((index_r, table_r), (index_s, table_s)))
+    # a missing value's -1 sits in the table when there is one (a few entries), else in the index
+    has_nan = any(bool(((i if t is None else t) < 0).any()) for i, t in ((index_r, table_r), (index_s, table_s)))
     nan_code = n_labels if has_nan else None
     n_codes = n_labels + (1 if has_nan else 0)
     if has_nan:

@@ -32,7 +32,7 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .encoding import categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, ranks, thread_map
+from .encoding import _memo, categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, ranks, thread_map
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
@@ -127,18 +127,11 @@ def _centre(v: np.ndarray) -> _Moments:
 
 def _pearson_moments(ctx: MetricContext, column: str, frame: str) -> _Moments:
     """Mean and centred sum of squares of a complete column, kept for every pair it is in."""
-    return _moments(ctx, ("moments", column, frame), lambda: _centre(numeric(ctx, column, frame).values))
+    return _memo(ctx, ("moments", column, frame), lambda: _centre(numeric(ctx, column, frame).values))
 
 
 def _centred(c: np.ndarray) -> _Moments:
     return _Moments(c, _centred_dot(c, 0.0, c, 0.0))
-
-
-def _moments(ctx: MetricContext, key: tuple, build) -> _Moments:
-    found = ctx.cache.get(key)
-    if found is None:
-        found = ctx.cache[key] = build()
-    return found
 
 
 def _pearson_from_moments(a: _Moments, b: _Moments) -> float:
@@ -160,8 +153,8 @@ def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: s
     # spearman: Pearson's r of average ranks, ranked within the rows where both are present
     if complete:
         return _pearson_from_moments(
-            _moments(ctx, ("rank_moments", a, frame), lambda: _centred(centred_ranks(ctx, a, frame))),
-            _moments(ctx, ("rank_moments", b, frame), lambda: _centred(centred_ranks(ctx, b, frame))),
+            _memo(ctx, ("rank_moments", a, frame), lambda: _centred(centred_ranks(ctx, a, frame))),
+            _memo(ctx, ("rank_moments", b, frame), lambda: _centred(centred_ranks(ctx, b, frame))),
         )
     both = na.valid & nb.valid
     excluded = len(both) - int(both.sum())
@@ -343,10 +336,10 @@ def contingency_tables(ctx: MetricContext, pairs: list[tuple[str, str]], mode: s
 
     def count(task: tuple[int, str]) -> np.ndarray | None:
         group, _ = groups[task[0]]
-        if len(group) == 2 and codes[group[0]].n_codes * codes[group[1]].n_codes > limit:
-            return None  # counted by joint_counts below
-        side = task[1]
-        return _group_counts([getattr(codes[c], side) for c in group], [codes[c].n_codes for c in group])
+        sizes = [codes[c].n_codes for c in group]
+        if math.prod(sizes) > limit:  # a pair too large for any group: counted by joint_counts below
+            return None
+        return _group_counts([getattr(codes[c], task[1]) for c in group], sizes)
 
     tasks = [(g, side) for g in range(len(groups)) for side in ("real", "synthetic")]
     counted = dict(zip(tasks, thread_map(count, tasks)))
