@@ -102,6 +102,8 @@ class EvaluationResult:
     n_real: int
     n_synthetic: int
     timings: dict[str, float] = field(default_factory=dict)
+    references: dict[str, pd.DataFrame] = field(default_factory=dict)  # "holdout", "independent": tidy scores
+    notes: list[str] = field(default_factory=list)
 
     def score(self, metric: str, column: str | None = None, column_2: str | None = None) -> float:
         """The value of one row (``aggregate.overall``, or a metric for a column/pair); NaN if absent."""
@@ -267,12 +269,15 @@ def evaluate(
     metrics: Iterable[str] | None = None,
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
+    references: bool = True,
 ) -> EvaluationResult:
     """Score ``synthetic`` against ``real`` with every registered metric whose needs are met.
 
     ``schema`` defaults to one inferred from ``real`` (a path loads a schema JSON). ``families``
     (e.g. ``["marginal", "pairwise"]``) or ``metrics`` (names) limit what runs. ``options`` go to the
-    metrics through ``ctx.options`` (e.g. ``pair_binning``, ``correlation_threshold``).
+    metrics through ``ctx.options`` (e.g. ``pair_binning``, ``correlation_threshold``). With a
+    holdout, ``references`` also scores the real holdout's own level and an independent-columns
+    baseline (:mod:`benchkit.verdict.references`) into ``result.references``.
     """
     real_df = _load(real, "real table")
     syn_df = _load(synthetic, "synthetic table")
@@ -347,7 +352,13 @@ def evaluate(
     progress.close()
     rows.extend(_aggregates(rows, ctx.options))
     scores = pd.DataFrame([s.to_dict() for s in rows], columns=SCORE_COLUMNS)
-    return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings)
+    from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
+
+    start = time.perf_counter()
+    refs, notes = references_for(evaluate, references, real_c, hold_c, schema, len(syn_c), seed=seed, target=target,
+                                 families=families, metrics=metrics, options=options, references=False)
+    timings["references"] = time.perf_counter() - start
+    return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings, refs, notes)
 
 
 PARALLEL_MIN_ROWS = 100_000

@@ -4,7 +4,9 @@ A metric is a function ``fn(ctx: MetricContext) -> list[Score]`` registered by n
 ``benchkit_register_metrics`` hook: ``register(name, fn, family=..., higher_is_better=True,
 description=..., requires=(...))``. Names are dotted, family first (``marginal.ks_complement``).
 ``requires`` lists what the metric needs beyond real and synthetic: ``"target"`` and/or ``"holdout"``;
-:func:`benchkit.evaluate` skips a metric whose needs are not met, and says so.
+:func:`benchkit.evaluate` skips a metric whose needs are not met, and says so. A metric whose rows
+are not named ``<name>_<suffix>`` lists them (names or ``fnmatch`` patterns) in ``rows=(...)``, so
+the report's Methods section finds their description.
 """
 
 from __future__ import annotations

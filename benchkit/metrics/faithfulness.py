@@ -145,6 +145,7 @@ def authenticity(ctx: MetricContext) -> list[Score]:
 @hookimpl
 def benchkit_register_metrics(register: Callable[..., None]) -> None:
     register("aggregate.alpha_beta", alpha_beta, family="aggregate", higher_is_better=True,
-             description="alpha-precision and beta-recall (Alaa et al. 2022) on a whitened-PCA embedding")
+             description="alpha-precision and beta-recall (Alaa et al. 2022) on a whitened-PCA embedding",
+             rows=("aggregate.alpha_precision", "aggregate.beta_recall"))
     register("privacy.authenticity", authenticity, family="privacy", higher_is_better=True,
              description="authenticity (Alaa et al. 2022): share of synthetic rows that are not copies of training rows")

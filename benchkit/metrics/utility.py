@@ -285,5 +285,6 @@ def benchkit_register_metrics(register: Callable[..., None]) -> None:
         family="utility",
         higher_is_better=True,
         description="train on synthetic, test on real holdout (TSTR) vs train on real (TRTR), and their ratio",
+        rows=("utility.tstr_*", "utility.trtr_*", "utility.ratio_*"),
         requires=("target",),
     )

@@ -79,7 +79,44 @@ TEXTS: dict[str, str] = {
         "The mean ratio of the distances from each synthetic row to its closest and second-closest real "
         "training rows: near 0 when synthetic rows sit on top of single real records."),
     "aggregate.overall": "The mean of Column shapes and Column pair trends (QualityReport's overall score), in [0, 1].",
+    "aggregate.alpha_precision": (
+        "On a whitened-PCA embedding of the rows: how closely the share of synthetic rows inside each "
+        "real alpha-quantile ball around the real centre follows alpha (1 = the right proportions, "
+        "neither piling in the core nor inventing outliers)."),
+    "aggregate.beta_recall": (
+        "The share of real rows covered by a synthetic row as closely as by their nearest other real row, "
+        "against beta; fresh real rows score about 0.5 on this estimator, copies higher."),
+    "aggregate.kmarginal_*": (
+        "1 minus the mean total variation distance between the real and synthetic shares of every "
+        "combination of binned values, over the 2-column (suffix 2) or 3-column (suffix 3) sets "
+        "(SDNist's k-marginal score, on a 0-1 scale)."),
+    "privacy.authenticity": (
+        "The share of synthetic rows farther from their closest real row than that row is from its own "
+        "closest other real row: 0 for copies, about 0.5 for fresh rows from the real distribution."),
+    "privacy.mia_*_auc": (
+        "ROC AUC of a membership-inference attack that scores real training rows (members) against real "
+        "holdout rows (non-members) with the synthetic data (distance: closeness to a synthetic row; "
+        "domias: the synthetic-to-population density ratio): 0.5 means the attacker cannot tell who was "
+        "in the training set."),
+    "privacy.mia_*_advantage": (
+        "The attack's advantage, the largest true-positive minus false-positive rate over its thresholds: "
+        "0 means no membership is disclosed."),
+    "privacy.attribute_inference_accuracy": (
+        "The share of holdout rows whose sensitive column (the target by default) is guessed right from "
+        "the closest synthetic row on a few quasi-identifier columns."),
+    "privacy.attribute_inference_baseline": (
+        "The same guess made from the closest real training row: what the real data itself discloses."),
+    "privacy.attribute_inference_ratio": (
+        "Attribute-inference accuracy / baseline: about 1 when the synthetic data disclose the "
+        "quasi-identifier to sensitive-value relation as well as the real data do."),
 }
+
+EVALUATE_ROWS: dict[str, str] = {
+    "aggregate.column_shapes": "computed by benchkit.evaluate from the marginal KS and TV complements",
+    "aggregate.column_pair_trends": "computed by benchkit.evaluate from the pairwise Pearson and contingency scores",
+    "aggregate.overall": "computed by benchkit.evaluate: the mean of Column shapes and Column pair trends",
+}
+"""Rows :func:`benchkit.evaluate` writes itself (no plugin registers them): their one-line description."""
 
 FAMILY_TEXTS: dict[str, str] = {
     "utility": (
@@ -122,8 +159,11 @@ def _direction(name: str, directions: dict[str, bool]) -> str:
 
 
 def _registered_prefix(name: str, info: dict[str, dict]) -> dict:
-    """The registration that writes rows named ``<registered>_<suffix>`` (``utility.tstr`` writes
-    ``utility.tstr_roc_auc``), the longest such name."""
+    """The registration whose ``rows`` info (names or patterns) matches ``name``, else the one that writes rows named
+    ``<registered>_<suffix>`` (``utility.tstr`` writes ``utility.tstr_roc_auc``), the longest such name."""
+    listed = [i for i in info.values() if any(fnmatch(name, pat) for pat in i.get("rows") or ())]
+    if listed:  # a registration that names the rows it writes (``aggregate.alpha_beta``)
+        return listed[0]
     hits = [k for k in info if name.startswith(k + "_")]
     return info[max(hits, key=len)] if hits else {}
 
@@ -140,7 +180,7 @@ def method_rows(metrics: list[str], directions: dict[str, bool]) -> list[dict[st
             "name": name,
             "family": family,
             "direction": _direction(name, directions),
-            "description": str(reg.get("description") or ""),
+            "description": str(reg.get("description") or EVALUATE_ROWS.get(name, "")),
             "text": text,
         })
     return rows
