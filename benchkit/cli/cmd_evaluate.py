@@ -14,7 +14,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "evaluate",
         help="score a synthetic table against the real one (CSV or Parquet)",
         description="Score SYNTHETIC against REAL with every registered metric and print the headline "
-        "scores, the worst columns and the worst column pairs.",
+        "scores, the worst columns and the worst column pairs, then a one-line verdict (the privacy gate, and "
+        "fidelity and utility against the real holdout and an independent baseline when --holdout is given).",
     )
     p.add_argument("real", help="the real table (.csv, .tsv or .parquet)")
     p.add_argument("synthetic", help="the synthetic table (.csv, .tsv or .parquet)")
@@ -24,6 +25,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--families", nargs="+", metavar="FAMILY", help="metric families to run (default: all whose needs are met)")
     p.add_argument("--metrics", nargs="+", metavar="NAME", help="run only these metrics")
     p.add_argument("--seed", type=int, default=0, help="seed for metrics that draw at random (default 0)")
+    p.add_argument("--no-references", dest="references", action="store_false",
+                   help="do not score the real holdout and independent-baseline references (faster)")
     p.add_argument("--out", metavar="FILE", help="write the tidy scores to FILE.json or FILE.csv")
     p.add_argument("--report", metavar="FILE", help="also write a self-contained HTML report of the comparison")
     p.set_defaults(func=run)
@@ -49,9 +52,15 @@ def run(args: argparse.Namespace) -> int:
         families=args.families,
         metrics=args.metrics,
         seed=args.seed,
+        references=args.references,
         options={"progress": sys.stderr.isatty()},
     )
     print(result.summary)
+    from ..verdict.single import build_verdict
+
+    print("\n" + build_verdict(result.scores, result.references).line())
+    for note in result.notes:
+        print(f"  ({note})")
     if args.out:
         path = result.to_file(args.out)
         print(f"\nscores written to {path}")

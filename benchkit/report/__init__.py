@@ -16,8 +16,10 @@ from typing import Any
 import pandas as pd
 
 from ..schema import Schema
+from ..verdict.single import build_verdict
 from .model import MAX_ROWS, ReportData, from_evaluation, from_results
 from .render import Pair, build_context, render_html
+from .single import build_evaluation_context, render_evaluation
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +57,11 @@ def write_report(results_dir: str | Path, output: str | Path | None = None, *, p
 
 def write_evaluation_report(result: Any, real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema | None,
                             output: str | Path, *, pair: Pair = None, max_rows: int = MAX_ROWS,
-                            seed: int = 0) -> Path:
-    """Render one real/synthetic comparison (``benchkit evaluate --report``).
+                            seed: int = 0, references: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Render one real/synthetic comparison (``benchkit evaluate --report``), verdict first.
 
     ``result`` is an EvaluationResult (its ``.scores`` a tidy frame of Score rows) or that frame
-    itself; ``schema`` defaults to the result's own.
+    itself; ``schema`` defaults to the result's own and ``references`` to its ``.references``.
     """
     scores = result.scores if hasattr(result, "scores") else result
     schema = schema if schema is not None else getattr(result, "schema", None)
@@ -68,7 +70,10 @@ def write_evaluation_report(result: Any, real: pd.DataFrame, synthetic: pd.DataF
     if not isinstance(scores, pd.DataFrame):
         scores = pd.DataFrame([s.to_dict() if hasattr(s, "to_dict") else dict(s) for s in scores])
     data = from_evaluation(scores, real, synthetic, schema, seed=seed, max_rows=max_rows)
-    return _write(render_report(data, pair=pair), Path(output))
+    refs = dict(references if references is not None else getattr(result, "references", None) or {})
+    context = build_evaluation_context(data, refs, build_verdict(data.scores, refs), pair=pair,
+                                       notes=list(getattr(result, "notes", None) or []))
+    return _write(render_evaluation(context), Path(output))
 
 
 __all__ = ["write_report", "write_evaluation_report", "render_report", "REPORT_NAME"]

@@ -123,8 +123,7 @@ FAMILY_TEXTS: dict[str, str] = {
         "The real data is split once (fixed by seed) into train and holdout. "
         "TRTR trains a model on the real train part and tests it on the holdout; TSTR trains the same "
         "model on synthetic data and tests it on the same holdout. A ratio TSTR/TRTR near 1 means the "
-        "synthetic data is as useful for this task as the real data. The `independent` generator samples "
-        "every column on its own and is the random baseline a useful generator must beat."),
+        "synthetic data is as useful for this task as the real data."),
     "detection": (
         "A classifier is cross-validated to tell real rows from synthetic ones; its ROC AUC "
         "is 0.5 when they cannot be told apart and 1 when they always can. Scores map the AUC so that "
@@ -186,7 +185,29 @@ def method_rows(metrics: list[str], directions: dict[str, bool]) -> list[dict[st
     return rows
 
 
-def family_notes(metrics: list[str]) -> list[dict[str, str]]:
-    """The family texts for the families present."""
+UTILITY_BASELINES = {
+    "benchmark": ("The `independent` generator samples every column on its own and is the random baseline a "
+                  "useful generator must beat."),
+    "references": ("Next to the synthetic table, evaluate scored two references with the same metrics: the "
+                   "independent baseline (each column sampled on its own from the real training rows, as many "
+                   "rows as the synthetic table) and the real holdout (half the holdout scored as if it were "
+                   "synthetic, against the other half)."),
+    "none": "No baseline was run: only the synthetic table was scored.",
+}
+"""The utility text's last sentence: it names only the baselines that were run."""
+
+
+def family_notes(metrics: list[str], *, generators: tuple[str, ...] = (),
+                 baselines: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+    """The family texts for the families present.
+
+    A benchmark report passes its ``generators``; a single evaluation passes the references it
+    scored as ``baselines`` (empty when none), so the utility text names only what was run.
+    """
+    if baselines is None:
+        extra = UTILITY_BASELINES["benchmark"] if "independent" in generators else ""
+    else:
+        extra = UTILITY_BASELINES["references" if baselines else "none"]
     fams = list(dict.fromkeys(m.split(".", 1)[0] for m in sorted(metrics)))
-    return [{"family": f, "text": FAMILY_TEXTS[f]} for f in fams if f in FAMILY_TEXTS]
+    texts = {**FAMILY_TEXTS, "utility": f"{FAMILY_TEXTS['utility']} {extra}".strip()}
+    return [{"family": f, "text": texts[f]} for f in fams if f in texts]

@@ -66,43 +66,15 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
     datasets = []
     rank_metric = None
     for name in data.datasets:
-        notes: list[str] = []
         board, rm = tables.leaderboard(data, name, table)
         rank_metric = rank_metric or rm
         fams = [(tables.FAMILY_TITLES[f], tables.family_table(data, name, table, f)) for f in FAMILIES]
-        view = data.load_view(name)
-        if view.real is None:
-            notes.append("No sample of the real data was saved with these results: figures comparing "
-                         "distributions are not available.")
-        columns = list(view.real.columns) if view.real is not None else []
-        chosen_pair = _pair_for(pair, name, columns)
-        if chosen_pair is not None:
-            fig_density2d.choose_pair(view, chosen_pair)  # a bad user-given pair is an error, not a note
-        figures = {
-            "density": _attempt("2-D density", notes, lambda: fig_density2d.render(view, chosen_pair)),
-            "marginals": _attempt("column distributions", notes, lambda: fig_marginals.render(view, colors), []),
-            "correlation": _attempt("correlation heatmaps", notes, lambda: fig_correlation.render(view)),
-            "combinations": _attempt("category-combination scatter", notes,
-                                     lambda: fig_combinations.render(view, colors)),
-            "datetime": _attempt("datetime distribution", notes, lambda: fig_datetime.render(view, colors), []),
-            "utility": _attempt("utility bars", notes, lambda: fig_utility.render(data, name, table, colors)),
-        }
-        datasets.append({
-            "name": name,
-            "anchor": f"dataset-{len(datasets) + 1}",
-            "card": {k: str(v) for k, v in (view.card or {}).items() if v not in (None, "", {}, [])
-                     and k in ("description", "source", "license", "target", "task", "citation")},
-            "n_real": None if view.real is None else len(view.real),
-            "n_train": _int_or_none((view.card or {}).get("n_train")),
-            "sample_seeds": view.sample_seeds,
-            "leaderboard": board,
-            "families": [(t, tb) for t, tb in fams if not tb.empty],
-            "detection": tables.family_table(data, name, table, "detection"),
-            "privacy": tables.family_table(data, name, table, "privacy"),
-            "columns": tables.column_table(data, name),
-            "figures": figures,
-            "notes": notes,
-        })
+        section = dataset_section(data, name, table, colors, pair)
+        section.update(anchor=f"dataset-{len(datasets) + 1}", leaderboard=board,
+                       families=[(t, tb) for t, tb in fams if not tb.empty],
+                       detection=tables.family_table(data, name, table, "detection"),
+                       privacy=tables.family_table(data, name, table, "privacy"))
+        datasets.append(section)
     shown = sorted(set(data.scores["metric"].dropna())) if not data.scores.empty else []
     directions = dict(zip(data.scores["metric"], data.scores["higher_is_better"].fillna(True).astype(bool)))
     runs = data.runs
@@ -127,11 +99,44 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
         "resources_figure": _attempt("resources chart", [], lambda: fig_resources.render(data, colors)),
         "failures": tables.failures(data),
         "methods": methods.method_rows(shown, directions),
-        "family_notes": methods.family_notes(shown),
+        "family_notes": methods.family_notes(shown, generators=tuple(all_gens)),
         "footer": footer(data),
     }
     log.info("report: built %d dataset section(s) in %.1f s", len(datasets), time.perf_counter() - started)
     return ctx
+
+
+def dataset_section(data: ReportData, name: str, table: Any, colors: dict[str, str], pair: Pair) -> dict[str, Any]:
+    """One dataset's card, figures, per-column scores and notes (the parts both report layouts show)."""
+    notes: list[str] = []
+    view = data.load_view(name)
+    if view.real is None:
+        notes.append("No sample of the real data was saved with these results: figures comparing "
+                     "distributions are not available.")
+    columns = list(view.real.columns) if view.real is not None else []
+    chosen_pair = _pair_for(pair, name, columns)
+    if chosen_pair is not None:
+        fig_density2d.choose_pair(view, chosen_pair)  # a bad user-given pair is an error, not a note
+    figures = {
+        "density": _attempt("2-D density", notes, lambda: fig_density2d.render(view, chosen_pair)),
+        "marginals": _attempt("column distributions", notes, lambda: fig_marginals.render(view, colors), []),
+        "correlation": _attempt("correlation heatmaps", notes, lambda: fig_correlation.render(view)),
+        "combinations": _attempt("category-combination scatter", notes,
+                                 lambda: fig_combinations.render(view, colors)),
+        "datetime": _attempt("datetime distribution", notes, lambda: fig_datetime.render(view, colors), []),
+        "utility": _attempt("utility bars", notes, lambda: fig_utility.render(data, name, table, colors)),
+    }
+    return {
+        "name": name,
+        "card": {k: str(v) for k, v in (view.card or {}).items() if v not in (None, "", {}, [])
+                 and k in ("description", "source", "license", "target", "task", "citation")},
+        "n_real": None if view.real is None else len(view.real),
+        "n_train": _int_or_none((view.card or {}).get("n_train")),
+        "sample_seeds": view.sample_seeds,
+        "columns": tables.column_table(data, name),
+        "figures": figures,
+        "notes": notes,
+    }
 
 
 def _int_or_none(v: Any) -> int | None:
