@@ -40,6 +40,18 @@ FAMILY_TITLES = {
 }
 
 
+def families_of(table: pd.DataFrame) -> list[str]:
+    """The families present in the scores (as their rows record them): built-in ones first, in
+    report order, then any plugin's, alphabetically."""
+    present = set(table["family"].dropna().astype(str)) if "family" in table else set()
+    return [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES))
+
+
+def family_title(family: str) -> str:
+    """A section title for a family; a plugin's family is titled by its name."""
+    return FAMILY_TITLES.get(family, f"{family.replace('_', ' ').capitalize()} metrics")
+
+
 @dataclass
 class Cell:
     text: str
@@ -184,7 +196,7 @@ def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: st
     headers = [Header("Generator")]
     for m in metrics:
         tip = _direction(sub, m) + ("; mean over columns" if m in per_column else "")
-        headers.append(Header(m.split(".", 1)[1], tip, ""))
+        headers.append(Header(m.split(".", 1)[-1], tip, _arrow(sub, m)))
     order = generator_order(data, dataset, table, pick_metric(sorted(set(table["metric"])), ("aggregate.overall",)))
     refmask = pd.Series([is_reference(g, data.runs) for g in sub["generator"]], index=sub.index)
     rows, classes = [], []
@@ -284,4 +296,4 @@ def _direction(sub: pd.DataFrame, metric: str | None) -> str:
 
 
 __all__ = ["Cell", "Header", "Table", "leaderboard", "family_table", "column_table", "resources_table",
-           "failures", "cross_dataset", "FAMILIES", "FAMILY_TITLES"]
+           "failures", "cross_dataset", "families_of", "family_title", "FAMILIES", "FAMILY_TITLES"]
