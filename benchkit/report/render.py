@@ -95,6 +95,8 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
             "n_train": _int_or_none((view.card or {}).get("n_train")),
             "sample_seeds": view.sample_seeds,
             "leaderboard": board,
+            "leaks": [{"generator": str(r.generator), "reasons": list(r.reasons)}
+                      for r in data.gates().itertuples() if r.dataset == name and r.passed is False],
             "families": [(t, tb) for t, tb in fams if not tb.empty],
             "detection": tables.family_table(data, name, table, "detection"),
             "privacy": tables.family_table(data, name, table, "privacy"),
