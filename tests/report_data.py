@@ -60,7 +60,7 @@ def compute_scores(real: pd.DataFrame, syn: pd.DataFrame, holdout: pd.DataFrame,
     result = evaluate(real, syn, schema, target=schema.target, holdout=holdout, seed=seed, families=families)
     rows = result.scores.astype(object).where(result.scores.notna(), None)
     return [Score(r["metric"], r["value"], r["column"], r["column_2"], bool(r["higher_is_better"]),
-                  r["details"] or {}) for r in rows.to_dict("records")]
+                  r["details"] or {}, family=r["family"]) for r in rows.to_dict("records")]
 
 
 def build_results(folder, *, n: int = 2000, seeds=(0, 1), evil: bool = False, failure: bool = True,

@@ -132,5 +132,5 @@ def test_cli_prints_the_verdict(tmp_path):
                            "--report", str(out)], capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     verdict = [ln for ln in done.stdout.splitlines() if ln.startswith("Verdict: ")]
-    assert len(verdict) == 1 and ("gate: passed" in verdict[0] or "gate: FAILED" in verdict[0])
+    assert len(verdict) == 1 and ("privacy gate passed" in verdict[0] or "privacy gate FAILED" in verdict[0])
     assert "real holdout" in verdict[0] and out.exists()

@@ -58,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
     print(result.summary)
     from ..verdict.single import build_verdict
 
-    print("\n" + build_verdict(result.scores, result.references).line())
+    verdict = build_verdict(result.scores, result.references)
+    print("\n" + verdict.line())
+    for reason in verdict.gate.reasons:
+        print(f"  - {reason}")
     for note in result.notes:
         print(f"  ({note})")
     if args.out:

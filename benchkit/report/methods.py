@@ -167,12 +167,15 @@ def _registered_prefix(name: str, info: dict[str, dict]) -> dict:
     return info[max(hits, key=len)] if hits else {}
 
 
-def method_rows(metrics: list[str], directions: dict[str, bool]) -> list[dict[str, str]]:
-    """One row per shown metric: name, family, direction, registry description and the longer text."""
+def method_rows(metrics: list[str], directions: dict[str, bool],
+                families: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """One row per shown metric: name, family (as its rows record it), direction, registry description
+    and the longer text."""
     info = _registry_info()
+    families = families or {}
     rows = []
     for name in sorted(set(metrics)):
-        family = name.split(".", 1)[0]
+        family = families.get(name) or name.split(".", 1)[0]
         reg = info.get(name) or _registered_prefix(name, info)
         text = TEXTS.get(name) or next((t for pat, t in TEXTS.items() if fnmatch(name, pat)), "")
         rows.append({
@@ -197,7 +200,7 @@ UTILITY_BASELINES = {
 """The utility text's last sentence: it names only the baselines that were run."""
 
 
-def family_notes(metrics: list[str], *, generators: tuple[str, ...] = (),
+def family_notes(metrics: list[str], families: dict[str, str] | None = None, *, generators: tuple[str, ...] = (),
                  baselines: tuple[str, ...] | None = None) -> list[dict[str, str]]:
     """The family texts for the families present.
 
@@ -208,6 +211,7 @@ def family_notes(metrics: list[str], *, generators: tuple[str, ...] = (),
         extra = UTILITY_BASELINES["benchmark"] if "independent" in generators else ""
     else:
         extra = UTILITY_BASELINES["references" if baselines else "none"]
-    fams = list(dict.fromkeys(m.split(".", 1)[0] for m in sorted(metrics)))
+    families = families or {}
+    fams = list(dict.fromkeys(families.get(m) or m.split(".", 1)[0] for m in sorted(metrics)))
     texts = {**FAMILY_TEXTS, "utility": f"{FAMILY_TEXTS['utility']} {extra}".strip()}
     return [{"family": f, "text": texts[f]} for f in fams if f in texts]

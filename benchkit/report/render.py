@@ -12,7 +12,6 @@ from typing import Any, Callable
 import jinja2
 
 from .. import __version__
-from ..metrics import FAMILIES
 from ..resources import resource_dir
 from . import (fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_marginals, fig_resources,
                fig_utility, methods, tables)
@@ -68,15 +67,18 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
     for name in data.datasets:
         board, rm = tables.leaderboard(data, name, table)
         rank_metric = rank_metric or rm
-        fams = [(tables.FAMILY_TITLES[f], tables.family_table(data, name, table, f)) for f in FAMILIES]
+        fams = [(tables.family_title(f), tables.family_table(data, name, table, f)) for f in tables.families_of(table)]
         section = dataset_section(data, name, table, colors, pair)
         section.update(anchor=f"dataset-{len(datasets) + 1}", leaderboard=board,
+                       leaks=[{"generator": str(r.generator), "reasons": list(r.reasons)}
+                              for r in data.gates().itertuples() if r.dataset == name and r.passed is False],
                        families=[(t, tb) for t, tb in fams if not tb.empty],
                        detection=tables.family_table(data, name, table, "detection"),
                        privacy=tables.family_table(data, name, table, "privacy"))
         datasets.append(section)
     shown = sorted(set(data.scores["metric"].dropna())) if not data.scores.empty else []
     directions = dict(zip(data.scores["metric"], data.scores["higher_is_better"].fillna(True).astype(bool)))
+    families = dict(zip(data.scores["metric"], data.scores["family"].astype(str))) if not data.scores.empty else {}
     runs = data.runs
     ctx = {
         "title": data.title,
@@ -98,8 +100,8 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
         "resources": tables.resources_table(data),
         "resources_figure": _attempt("resources chart", [], lambda: fig_resources.render(data, colors)),
         "failures": tables.failures(data),
-        "methods": methods.method_rows(shown, directions),
-        "family_notes": methods.family_notes(shown, generators=tuple(all_gens)),
+        "methods": methods.method_rows(shown, directions, families),
+        "family_notes": methods.family_notes(shown, families, generators=tuple(all_gens)),
         "footer": footer(data),
     }
     log.info("report: built %d dataset section(s) in %.1f s", len(datasets), time.perf_counter() - started)

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import FAMILIES
+from ..summary import gated_ranks
+from ..verdict.gate import GATE_FAILED
 from .model import ReportData, is_reference
 
 HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -38,6 +40,18 @@ FAMILY_TITLES = {
     "detection": "Detection",
     "privacy": "Privacy",
 }
+
+
+def families_of(table: pd.DataFrame) -> list[str]:
+    """The families present in the scores (as their rows record them): built-in ones first, in
+    report order, then any plugin's, alphabetically."""
+    present = set(table["family"].dropna().astype(str)) if "family" in table else set()
+    return [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES))
+
+
+def family_title(family: str) -> str:
+    """A section title for a family; a plugin's family is titled by its name."""
+    return FAMILY_TITLES.get(family, f"{family.replace('_', ' ').capitalize()} metrics")
 
 
 @dataclass
@@ -114,29 +128,32 @@ def _best_mask(sub: pd.DataFrame, ref: pd.Series) -> pd.Series:
 
 
 def generator_order(data: ReportData, dataset: str, table: pd.DataFrame, rank_metric: str | None) -> list[str]:
-    """Generators sorted by rank on ``rank_metric`` (then run order); the reference first."""
+    """Generators sorted by rank on ``rank_metric`` (then run order), those that fail the privacy gate
+    after those that pass; the reference first."""
     gens = data.generators(dataset, reference=True)
     refs = [g for g in gens if is_reference(g, data.runs)]
+    leaks = data.leakers(dataset)
     others = [g for g in gens if g not in refs]
-    if rank_metric is not None:
-        sub = table[(table["dataset"] == dataset) & (table["metric"] == rank_metric)].set_index("generator")
-        higher = bool(sub["higher_is_better"].iloc[0]) if len(sub) else True
-        def key(g: str) -> float:
-            v = sub["mean"].get(g, np.nan)
-            return np.inf if pd.isna(v) else (-v if higher else v)
-        others = sorted(others, key=key)
-    return refs + others
+    sub = table[(table["dataset"] == dataset) & (table["metric"] == rank_metric)].set_index("generator")
+    higher = bool(sub["higher_is_better"].iloc[0]) if len(sub) else True
+
+    def key(g: str) -> tuple[bool, bool, float]:  # ranked rows first, passing before leaking, best first
+        v = sub["mean"].get(g, np.nan) if rank_metric is not None else np.nan
+        return bool(pd.isna(v)), g in leaks, (np.inf if pd.isna(v) else (-v if higher else v))
+
+    return refs + sorted(others, key=key)
 
 
 def ranks(table: pd.DataFrame, data: ReportData, dataset: str, metric: str) -> dict[str, int]:
-    """Competition ranks (1 = best, ties share) of non-reference generators on one metric."""
+    """Competition ranks (1 = best, ties share) of non-reference generators on one metric; a generator
+    that fails the privacy gate ranks after every generator that passes."""
     sub = table[(table["dataset"] == dataset) & (table["metric"] == metric)]
     sub = sub[[not is_reference(g, data.runs) for g in sub["generator"]]].dropna(subset=["mean"])
     if sub.empty:
         return {}
-    higher = bool(sub["higher_is_better"].iloc[0])
-    key = -sub["mean"] if higher else sub["mean"]
-    return dict(zip(sub["generator"], key.rank(method="min").astype(int)))
+    failed = sub["generator"].isin(data.leakers(dataset))
+    out = gated_ranks(sub.assign(is_reference=False), failed)
+    return dict(zip(sub["generator"], out.astype(int)))
 
 
 def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame) -> tuple[Table, str | None]:
@@ -150,9 +167,14 @@ def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame) -> tuple[Ta
     rk = ranks(table, data, dataset, rank_metric) if rank_metric else {}
     headers = [Header("Rank", f"rank on {rank_metric}" if rank_metric else ""), Header("Generator")]
     headers += [Header(label, _direction(sub, m), f"{m} {_arrow(sub, m)}") for label, m in chosen]
+    headers += [Header("Privacy gate", "measured leakage of training rows against the real holdout's own "
+                                       "(benchkit.verdict.gate); a generator that fails ranks last")]
     headers += [Header("Seeds", "successful jobs / all jobs")]
     rows, classes = [], []
     runs = data.runs[data.runs["dataset"] == dataset]
+    gates = data.gates()
+    gates = gates[gates["dataset"] == dataset].set_index("generator")
+    leaks = data.leakers(dataset)
     for g in order:
         ref = is_reference(g, data.runs)
         cells = [Cell("ref" if ref else str(rk.get(g, "–")), "reference: not ranked" if ref else ""),
@@ -161,17 +183,32 @@ def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame) -> tuple[Ta
             hit = sub[(sub["generator"] == g) & (sub["metric"] == m)]
             row = hit.iloc[0] if len(hit) else None
             best = False
-            if row is not None and not ref:
+            if row is not None and not ref and g not in leaks:
                 mm = sub[sub["metric"] == m]
-                mask = _best_mask(mm, pd.Series([is_reference(x, data.runs) for x in mm["generator"]], index=mm.index))
-                best = bool(mask.get(hit.index[0], False))
+                excluded = pd.Series([is_reference(x, data.runs) or x in leaks for x in mm["generator"]], index=mm.index)
+                best = bool(_best_mask(mm, excluded).get(hit.index[0], False))
             cells.append(value_cell(row, best))
+        cells.append(_gate_cell(gates.loc[g] if g in gates.index else None, ref))
         gr = runs[runs["generator"] == g]
         cells.append(Cell(f"{int((gr['status'] == 'ok').sum())}/{len(gr)}"))
         rows.append(cells)
-        classes.append("reference" if ref else "")
-    caption = "Mean across seeds ± half-width of the 95% confidence interval; best generator in bold."
+        classes.append("reference" if ref else ("leak" if g in leaks else ""))
+    caption = ("Mean across seeds ± half-width of the 95% confidence interval; best generator in bold. "
+               "A generator that fails the privacy gate is ranked after every generator that passes, "
+               "whatever its scores.")
     return Table(headers, rows, classes, caption), rank_metric
+
+
+def _gate_cell(gate: pd.Series | None, ref: bool) -> Cell:
+    """The privacy gate's verdict for one leaderboard row, its reasons in the tooltip."""
+    if ref:
+        return Cell("–", "the reference is real data: it sets the level the gate compares with")
+    if gate is None or gate["passed"] is None:
+        why = "; ".join(gate["result"].skipped) if gate is not None else "no privacy score"
+        return Cell("not judged", why)
+    if gate["passed"]:
+        return Cell("passed", gate["result"].sentence(), "gate-pass")
+    return Cell(GATE_FAILED, "; ".join(gate["reasons"]), "gate-fail")
 
 
 def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: str) -> Table:
@@ -184,9 +221,10 @@ def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: st
     headers = [Header("Generator")]
     for m in metrics:
         tip = _direction(sub, m) + ("; mean over columns" if m in per_column else "")
-        headers.append(Header(m.split(".", 1)[1], tip, ""))
+        headers.append(Header(m.split(".", 1)[-1], tip, _arrow(sub, m)))
     order = generator_order(data, dataset, table, pick_metric(sorted(set(table["metric"])), ("aggregate.overall",)))
-    refmask = pd.Series([is_reference(g, data.runs) for g in sub["generator"]], index=sub.index)
+    leaks = data.leakers(dataset)
+    refmask = pd.Series([is_reference(g, data.runs) or g in leaks for g in sub["generator"]], index=sub.index)
     rows, classes = [], []
     for g in order:
         gsub = sub[sub["generator"] == g]
@@ -198,9 +236,9 @@ def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: st
             hit = gsub[gsub["metric"] == m]
             mm = sub["metric"] == m
             best = bool(_best_mask(sub[mm], refmask[mm]).get(hit.index[0], False)) if len(hit) else False
-            cells.append(value_cell(hit.iloc[0] if len(hit) else None, best and not ref))
+            cells.append(value_cell(hit.iloc[0] if len(hit) else None, best and not ref and g not in leaks))
         rows.append(cells)
-        classes.append("reference" if ref else "")
+        classes.append("reference" if ref else ("leak" if g in leaks else ""))
     return Table(headers, rows, classes)
 
 
@@ -284,4 +322,4 @@ def _direction(sub: pd.DataFrame, metric: str | None) -> str:
 
 
 __all__ = ["Cell", "Header", "Table", "leaderboard", "family_table", "column_table", "resources_table",
-           "failures", "cross_dataset", "FAMILIES", "FAMILY_TITLES"]
+           "failures", "cross_dataset", "families_of", "family_title", "FAMILIES", "FAMILY_TITLES"]

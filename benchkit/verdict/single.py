@@ -15,10 +15,7 @@ import pandas as pd
 
 from .references import REFERENCES, placement, value
 
-try:  # the lead's gate; the stand-in has the same signature until it is merged
-    from .gate import gate_scores
-except ImportError:  # pragma: no cover - removed once gate.py is on this branch
-    from ._gate_stub import gate_scores
+from .gate import GateResult, gate_scores
 
 FIDELITY = (("Column shapes", "aggregate.column_shapes"), ("Column pair trends", "aggregate.column_pair_trends"),
             ("Overall fidelity", "aggregate.overall"))
@@ -44,7 +41,7 @@ class Comparison:
 
 @dataclass
 class Verdict:
-    gate: Any  # GateResult: passed (bool | None), reasons, checks
+    gate: GateResult
     comparisons: list[Comparison] = field(default_factory=list)
     trtr: tuple[str, float] | None = None  # (metric, value): the real training rows' own utility
     has_references: bool = False
@@ -52,18 +49,12 @@ class Verdict:
     @property
     def gate_headline(self) -> str:
         if self.gate.passed is None:
-            return "Privacy gate: not judged (no privacy score was computed; pass a holdout)"
-        return "Privacy gate: passed" if self.gate.passed else "Privacy gate: FAILED"
+            return self.gate.sentence()
+        return "Privacy gate: passed" if self.gate.passed else "Privacy gate: FAILED, the data leaks training rows"
 
     def gate_sentences(self) -> list[str]:
-        """Every check in words with its measured number, reference and limit."""
-        out = []
-        for c in self.gate.checks:
-            ok = "within" if c.get("passed") else "above"
-            ref = c.get("reference")
-            ref_txt = "" if ref is None or _nan(ref) else f" (reference {_f(ref)})"
-            out.append(f"{c['name']}: {_f(c['value'])}{ref_txt}, {ok} the limit {_f(c['limit'])}")
-        return out
+        """Every check the gate made, in words with its measured number, reference and limit."""
+        return [f"{'passed' if c['passed'] else 'FAILED'}: {c['reason']}" for c in self.gate.checks]
 
     def sentences(self) -> list[str]:
         """``Fidelity (overall) is between the independent baseline and the real holdout's level``, ..."""
@@ -73,14 +64,17 @@ class Verdict:
 
     def line(self) -> str:
         """The one-line verdict for a terminal."""
-        parts = [self.gate_headline + ("" if self.gate.passed is not False else f": {'; '.join(self.gate.reasons)}")]
+        failed = [c["name"].replace("_", " ") for c in self.gate.checks if not c["passed"]]
+        gate = {True: "privacy gate passed", None: "privacy gate not judged (no privacy score)",
+                False: f"privacy gate FAILED ({', '.join(failed)})"}[self.gate.passed]
+        parts = [gate]
         overall = next((c for c in self.comparisons if c.metric == "aggregate.overall"), None)
         utility = next((c for c in self.comparisons if c.metric.startswith("utility.")), None)
         for what, c in (("fidelity", overall), ("utility", utility)):
             if c is None or _nan(c.synthetic):
                 continue
-            where = (f" is {c.place} (independent baseline {_f(c.independent)}, real holdout {_f(c.holdout)})"
-                     if self.has_references else "")
+            where = (f", {c.place.removeprefix('at ')} (independent baseline {_f(c.independent)}, "
+                     f"real holdout {_f(c.holdout)})" if self.has_references else "")
             parts.append(f"{what} {_f(c.synthetic)}{where}")
         return "Verdict: " + "; ".join(parts)
 
