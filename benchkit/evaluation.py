@@ -279,7 +279,7 @@ def evaluate(
     metrics: Iterable[str] | None = None,
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
-    references: bool = True,
+    references: bool | Iterable[str] = True,
 ) -> EvaluationResult:
     """Score ``synthetic`` against ``real`` with every registered metric whose needs are met.
 
@@ -287,7 +287,8 @@ def evaluate(
     (e.g. ``["marginal", "pairwise"]``) or ``metrics`` (names) limit what runs. ``options`` go to the
     metrics through ``ctx.options`` (e.g. ``pair_binning``, ``correlation_threshold``). With a
     holdout, ``references`` also scores the real holdout's own level and an independent-columns
-    baseline (:mod:`benchkit.verdict.references`) into ``result.references``.
+    baseline (:mod:`benchkit.verdict.references`) into ``result.references``: with the same metrics
+    (True), none (False), or only the families named (e.g. ``["marginal", "pairwise", "aggregate", "utility"]``).
     """
     real_df = _load(real, "real table")
     syn_df = _load(synthetic, "synthetic table")

@@ -13,6 +13,7 @@ from benchkit import evaluate
 from benchkit.job import split_train_holdout
 from benchkit.report import write_evaluation_report
 from benchkit.report.methods import family_notes, method_rows
+from benchkit.verdict.references import HEADLINE_FAMILIES
 
 from chromium import Chromium, find_chromium
 from report_data import EVIL, make_frame, sample_noisy
@@ -60,6 +61,10 @@ def test_references_can_be_turned_off_and_need_a_holdout(case):
     assert off.references == {} and "references=False" in off.notes[0]
     none = evaluate(real, syn, families=["marginal"])
     assert none.references == {} and "no holdout was given" in none.notes[0]
+    headline = evaluate(real, syn, target="rich", holdout=holdout, families=["marginal", "utility", "privacy"],
+                        references=HEADLINE_FAMILIES)
+    assert set(headline.references["holdout"]["family"]) == {"marginal", "utility", "aggregate"}
+    assert "privacy" in set(headline.scores["family"])
 
 
 def test_the_report_opens_with_the_verdict_and_has_no_benchmark_sections(case, report):

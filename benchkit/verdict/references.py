@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -48,18 +48,40 @@ def independent_sample(real: pd.DataFrame, schema: Schema, n: int, seed: int) ->
     return gen.sample(n)
 
 
-def references_for(score: Callable[..., Any], enabled: bool, real: pd.DataFrame, holdout: pd.DataFrame | None,
-                   schema: Schema, n_synthetic: int, *, seed: int, options: Any = None,
+HEADLINE_FAMILIES = ("marginal", "pairwise", "aggregate", "utility")
+"""The families the verdict compares (``references=HEADLINE_FAMILIES`` scores only these: faster)."""
+
+
+def references_for(score: Callable[..., Any], enabled: bool | Iterable[str], real: pd.DataFrame,
+                   holdout: pd.DataFrame | None, schema: Schema, n_synthetic: int, *, seed: int, options: Any = None,
+                   families: Iterable[str] | None = None, metrics: Iterable[str] | None = None,
                    **kwargs: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The references :func:`benchkit.evaluate` attaches to its result, and a note when there are none."""
-    if not enabled:
+    """The references :func:`benchkit.evaluate` attaches to its result, and a note when there are none.
+
+    ``enabled`` is True (the synthetic table's own metrics), False, or family names that limit them.
+    """
+    if enabled is False:
         return {}, ["references were turned off (references=False)"]
     if holdout is None:
         return {}, ["no holdout was given: the real holdout and independent-baseline references were not computed"]
+    if enabled is not True:
+        families, metrics = _limit(list(enabled), families, metrics)
     options = {**dict(options or {}), "progress": False}
+    kwargs.update(families=families, metrics=metrics)
     refs = compute_references(score, real, holdout, schema, n_synthetic, seed=seed, options=options, **kwargs)
     missing = [n for n in REFERENCES if n not in refs]
     return refs, [f"the {n} reference could not be scored (see the log)" for n in missing]
+
+
+def _limit(keep: list[str], families: Iterable[str] | None,
+           metrics: Iterable[str] | None) -> tuple[list[str] | None, list[str] | None]:
+    """The caller's families or metrics, limited to the families in ``keep``."""
+    from .. import plugins
+
+    if metrics is not None:
+        regs = plugins.list_metrics()
+        return None, [m for m in metrics if m in regs and regs[m].info.get("family", m.split(".")[0]) in keep]
+    return [f for f in (keep if families is None else families) if f in keep], None
 
 
 def compute_references(score: Callable[..., Any], real: pd.DataFrame, holdout: pd.DataFrame, schema: Schema,
