@@ -64,14 +64,17 @@ def compute_scores(real: pd.DataFrame, syn: pd.DataFrame, holdout: pd.DataFrame,
 
 
 def build_results(folder, *, n: int = 2000, seeds=(0, 1), evil: bool = False, failure: bool = True,
-                  families: list[str] | None = None) -> ResultStore:
-    """A results folder: three generators x ``seeds``, the holdout reference, one failed job."""
+                  families: list[str] | None = None, dataset: str | None = None, data_seed: int = 1) -> ResultStore:
+    """A results folder: three generators x ``seeds``, the holdout reference, one failed job.
+
+    Called again on the same folder with another ``dataset`` name (and ``data_seed``), it adds a dataset.
+    """
     names = {"amount": f"amount {EVIL}", "k_symbol": f'k_symbol "quoted" ünïcødé {EVIL}'} if evil else None
-    real = make_frame(n, 1, names, evil_values=evil)
-    holdout = make_frame(n // 2, 2, names, evil_values=evil)
+    real = make_frame(n, data_seed, names, evil_values=evil)
+    holdout = make_frame(n // 2, data_seed + 1, names, evil_values=evil)
     target = "rich"
     schema = Schema.infer(real, target=target)
-    dataset = "bank <i>mini</i>" if evil else "bank-mini"
+    dataset = dataset or ("bank <i>mini</i>" if evil else "bank-mini")
     store = ResultStore(folder)
     store.write_manifest({
         "spec": {"datasets": [dataset], "generators": ["independent", "bootstrap", "noisy"], "seeds": list(seeds)},

@@ -23,6 +23,7 @@ from benchkit.results import REFERENCE_GENERATOR, ResultStore, aggregate
 from chromium import Chromium, find_chromium
 from report_data import EVIL, build_results, compute_scores, make_frame, sample_noisy
 
+FAST = ["marginal", "pairwise", "aggregate", "utility", "privacy"]
 URI = re.compile(r'src="data:(image/svg\+xml|image/png);base64,([A-Za-z0-9+/=]+)"')
 
 
@@ -38,6 +39,20 @@ def results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("plain")
     build_results(folder, n=1000, seeds=(0, 1, 2))
     return folder
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory):
+    """Two datasets, three generators, three seeds: enough for the rank tests across datasets."""
+    folder = tmp_path_factory.mktemp("multi")
+    build_results(folder, n=500, seeds=(0, 1, 2), dataset="bank-a", data_seed=1, families=FAST)
+    build_results(folder, n=500, seeds=(0, 1, 2), dataset="bank-b", data_seed=11, failure=False, families=FAST)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def multi_rendered(multi, tmp_path_factory):
+    return write_report(multi, tmp_path_factory.mktemp("multi-rendered") / "r.html", max_rows=300)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +74,7 @@ def test_untrusted_names_are_escaped_in_html_and_svg(evil_results):
     assert "<i>mini</i>" not in html and "bank &lt;i&gt;mini&lt;/i&gt;" in html  # the dataset name
     assert "k_symbol &#34;quoted&#34; ünïcødé &lt;script&gt;" in html  # quotes escaped, non-ASCII kept
     assert "column &lt;script&gt;alert(1)&lt;/script&gt; exploded" in html  # the failed job's error
+    assert "one seed: not tested against the best" in html  # one seed: only the best is bold
     svgs = [data.decode("utf-8") for mime, data in images(html) if mime == "image/svg+xml"]
     assert svgs, "the report embeds SVG figures"
     for svg in svgs:
@@ -89,7 +105,7 @@ def test_leaderboard_ranks_follow_the_aggregated_scores(results):
     top = overall.set_index("generator").loc[expected[0]]
     cell = board.rows[1][2]
     assert cell.text == f"{top['mean']:.3f} ± {(top['ci_high'] - top['ci_low']) / 2:.3f}"
-    assert cell.cls == "best"
+    assert cell.cls == "best" and cell.title.endswith("the best mean")
     # the failed job's generator is listed with 0 successful seeds
     assert board.rows[-1][1].text == "broken" and board.rows[-1][-1].text == "0/1"
 
@@ -102,8 +118,8 @@ def test_report_sections_figures_methods_and_footer(results, rendered):
                     "Two columns jointly", "Machine-learning utility", "Detection", "Privacy"):
         assert f"<h3>{heading}</h3>" in html, heading
     imgs = images(html)
-    # 5 scored non-datetime columns + datetime + correlation + combos + density + utility + resources
-    assert len(imgs) == 5 + 1 + 1 + 1 + 1 + 1 + 1
+    # 5 scored non-datetime columns + datetime + correlation + combos + density + utility + 2 fronts + resources
+    assert len(imgs) == 5 + 1 + 1 + 1 + 1 + 1 + 2 + 1
     assert all(data[:8] == b"\x89PNG\r\n\x1a\n" for mime, data in imgs if mime == "image/png")
     assert "amount against balance" in html
     # every metric in the results is defined in the methods section
@@ -200,6 +216,89 @@ def test_report_renders_in_headless_chromium(rendered, tmp_path):
     for png in (shot, lb):
         data = png.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+VERDICT_FIGS = """JSON.stringify(Array.from(document.querySelectorAll('figure.cd img, figure.front img')).map(i => ({
+  ok: i.complete && i.naturalWidth > 0 && i.naturalHeight > 0, alt: i.alt,
+  shown: i.getBoundingClientRect().width > 100})))"""
+
+
+def test_verdict_figures_render_in_headless_chromium(multi_rendered, tmp_path):
+    """The CD diagram and both fronts of each dataset decode and lay out, with no console error."""
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium binary on PATH (Debian: apt-get install -y chromium; .ci/run installs it)")
+    with Chromium(binary, width=1400, height=1000) as browser:
+        browser.open(multi_rendered)
+        state = json.loads(browser.evaluate(VERDICT_FIGS))
+        assert len(state) == 1 + 2 * 2
+        assert all(s["ok"] and s["shown"] for s in state), state
+        assert browser.console_errors() == []
+        cd = browser.screenshot(tmp_path / "cd.png", selector="figure.cd")
+    assert cd.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bold_marks_the_group_tied_with_the_best(results, rendered):
+    from benchkit.report.tables import tie_table
+
+    data = from_results(results)
+    ties = tie_table(data)
+    board, _ = leaderboard(data, "bank-mini", data.table_level(), ties)
+    labels = [h.sub.split()[0] if h.sub else h.text for h in board.headers]
+    for row in board.rows:
+        gen = row[1].text
+        for cell, metric in zip(row, labels):
+            key = ("bank-mini", metric, gen)
+            if key in ties.index:  # bold exactly when the test says tied with the best
+                assert (cell.cls == "best") == bool(ties.loc[key, "tied"]), (gen, metric)
+            elif gen.startswith(REFERENCE_GENERATOR) and metric.count("."):
+                assert cell.cls == ""  # the reference is never marked
+    # on the overall score the copying baseline is best and the independent sampler clearly worse
+    overall = ties.loc[("bank-mini", "aggregate.overall")]
+    assert overall.loc["bootstrap", "best"] and not overall.loc["independent", "tied"]
+    assert overall.loc["independent", "p_value"] < 0.05 and overall.loc["independent", "test"] == "Welch t-test, Holm"
+    cell = next(r[2] for r in board.rows if r[1].text == "independent")
+    assert cell.cls == "" and "worse than the best (Welch t-test, Holm, p" in cell.title
+    html = rendered.read_text(encoding="utf-8")
+    assert "Bold: the best mean and every generator not significantly worse than it" in html
+    assert re.search(r'<td class="best" title="mean of 3 seeds; [^"]*; the best mean">', html)
+    assert re.search(r'<td class="" title="mean of 3 seeds; [^"]*; worse than the best \(Welch t-test, Holm, p', html)
+    methods = html.split('id="methods"', 1)[1]
+    assert "Welch t-test" in methods and "Holm" in methods and "Nemenyi" in methods
+
+
+def test_cd_diagram_and_fronts_for_several_datasets(multi_rendered):
+    html = multi_rendered.read_text(encoding="utf-8")
+    lead = html.split('id="leaderboard"', 1)[1].split("</section>", 1)[0]
+    assert "<h3>Across datasets</h3>" in lead and "<h4>Ranks across datasets</h4>" in lead
+    assert "Friedman test on the ranks of aggregate.overall over 2 datasets and 3 generators: χ² = " in lead
+    assert re.search(r'<figure class="cd"><img src="data:image/svg\+xml;base64,[^"]+" alt="Critical-difference diagram: ', lead)
+    assert "the red segment is the critical difference CD = " in lead
+    assert "the chi-square and F approximations are rough" in lead  # 2 datasets: said so
+    for name in ("bank-a", "bank-b"):
+        assert f'alt="Fidelity against privacy risk for {name}"' in html
+        assert f'alt="Utility against fit time for {name}"' in html
+    assert html.count("<h3>Trade-offs</h3>") == 2
+    captions = re.findall(r"<figcaption>([^<]*Pareto front[^<]*)</figcaption>", html)
+    assert len(captions) == 4 and all("holdout" in c for c in captions)
+    assert "privacy.dcr_below_holdout_p5 (lower is better)" in captions[0]
+
+
+def test_no_cd_diagram_with_one_dataset(rendered):
+    html = rendered.read_text(encoding="utf-8")
+    assert "Critical-difference" not in html and 'class="cd"' not in html and "Ranks across datasets" not in html
+    assert html.count('<figure class="front">') == 2  # the fronts are per dataset
+
+
+def test_pareto_front_and_risk_axis():
+    import numpy as np
+
+    from benchkit.report.fig_fronts import pareto_mask
+
+    risk = np.array([0.05, 0.1, 0.9, 0.5, 0.1])
+    fidelity = np.array([0.80, 0.88, 0.97, 0.85, 0.88])  # (0.5, 0.85) is dominated by (0.1, 0.88)
+    assert pareto_mask(risk, fidelity).tolist() == [True, True, True, False, True]  # equal points both stay
+    assert pareto_mask(fidelity, risk, x_higher=True, y_higher=False).tolist() == [True, True, True, False, True]
 
 
 def test_text_leaderboard_matches_the_html_one(results):

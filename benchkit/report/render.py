@@ -14,8 +14,8 @@ import jinja2
 from .. import __version__
 from ..metrics import FAMILIES
 from ..resources import resource_dir
-from . import (fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_marginals, fig_resources,
-               fig_utility, methods, tables)
+from . import (fig_cd, fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_fronts, fig_marginals,
+               fig_resources, fig_utility, methods, tables)
 from .model import ReportData
 from .style import palette
 
@@ -63,13 +63,14 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
     table = data.table_level()
     all_gens = data.generators(reference=False)
     colors = palette(all_gens)
+    ties = _attempt("tie test", [], lambda: tables.tie_table(data), tables.NO_TIES)
     datasets = []
     rank_metric = None
     for name in data.datasets:
         notes: list[str] = []
-        board, rm = tables.leaderboard(data, name, table)
+        board, rm = tables.leaderboard(data, name, table, ties)
         rank_metric = rank_metric or rm
-        fams = [(tables.FAMILY_TITLES[f], tables.family_table(data, name, table, f)) for f in FAMILIES]
+        fams = [(tables.FAMILY_TITLES[f], tables.family_table(data, name, table, f, ties)) for f in FAMILIES]
         view = data.load_view(name)
         if view.real is None:
             notes.append("No sample of the real data was saved with these results: figures comparing "
@@ -86,6 +87,7 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
                                      lambda: fig_combinations.render(view, colors)),
             "datetime": _attempt("datetime distribution", notes, lambda: fig_datetime.render(view, colors), []),
             "utility": _attempt("utility bars", notes, lambda: fig_utility.render(data, name, table, colors)),
+            "fronts": _attempt("trade-off fronts", notes, lambda: fig_fronts.render(data, name, table, colors), []),
         }
         datasets.append({
             "name": name,
@@ -97,8 +99,8 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
             "sample_seeds": view.sample_seeds,
             "leaderboard": board,
             "families": [(t, tb) for t, tb in fams if not tb.empty],
-            "detection": tables.family_table(data, name, table, "detection"),
-            "privacy": tables.family_table(data, name, table, "privacy"),
+            "detection": tables.family_table(data, name, table, "detection", ties),
+            "privacy": tables.family_table(data, name, table, "privacy", ties),
             "columns": tables.column_table(data, name),
             "figures": figures,
             "notes": notes,
@@ -122,16 +124,31 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
         "generators": all_gens,
         "colors": colors,
         "cross": tables.cross_dataset(data, table, rank_metric),
+        "cd": critical_difference(data, table, rank_metric, colors),
         "datasets": datasets,
         "resources": tables.resources_table(data),
         "resources_figure": _attempt("resources chart", [], lambda: fig_resources.render(data, colors)),
         "failures": tables.failures(data),
         "methods": methods.method_rows(shown, directions),
         "family_notes": methods.family_notes(shown),
+        "verdict_methods": methods.VERDICT_TEXTS,
         "footer": footer(data),
     }
     log.info("report: built %d dataset section(s) in %.1f s", len(datasets), time.perf_counter() - started)
     return ctx
+
+
+def critical_difference(data: ReportData, table: Any, metric: str | None, colors: dict[str, str]) -> dict[str, Any] | None:
+    """The rank tests across datasets and their CD diagram; None with one dataset (nothing to compare)."""
+    if len(data.datasets) < 2:
+        return None
+    notes: list[str] = []
+    result, why = _attempt("rank tests across datasets", notes, lambda: fig_cd.rank_test(data, table, metric), (None, ""))
+    if result is None:
+        return {"figure": None, "text": "", "note": why or " ".join(notes)}
+    figure = _attempt("critical-difference diagram", notes, lambda: fig_cd.render(result, str(metric), colors))
+    return {"figure": figure, "text": fig_cd.summary(result, str(metric)),
+            "note": "; ".join([result.note] + notes if result.note else notes)}
 
 
 def _int_or_none(v: Any) -> int | None:

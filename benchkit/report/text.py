@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .model import from_results
-from .tables import Table, leaderboard
+from .tables import Table, leaderboard, tie_table
 
 
 def format_table(table: Table) -> str:
@@ -26,9 +26,10 @@ def leaderboard_text(results_dir: str | Path) -> str:
     """Every dataset's leaderboard from a results folder, as the report shows it."""
     data = from_results(results_dir, max_rows=1)
     table = data.table_level()
+    ties = tie_table(data)
     parts = []
     for name in data.datasets:
-        board, _ = leaderboard(data, name, table)
+        board, _ = leaderboard(data, name, table, ties)
         legend = ", ".join(f"{h.text} = {h.sub}" for h in board.headers if h.sub)
         parts.append(f"{name}\n{format_table(board)}\n({legend}; ↑ higher / ↓ lower is better; mean ± 95% CI half-width over seeds)")
     return "\n\n".join(parts) if parts else "no results"
