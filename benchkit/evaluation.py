@@ -249,11 +249,21 @@ def _select(
     if families is None:
         return regs
     families = list(families)
-    known = set(FAMILIES) | {r.info.get("family", r.name.split(".")[0]) for r in regs}
+    known = set(FAMILIES) | {metric_family(r) for r in regs}
     bad = [f for f in families if f not in known]
     if bad:
         raise UnknownNameError(f"unknown metric family {bad}; families are: {', '.join(sorted(known))}")
-    return [r for r in regs if r.info.get("family", r.name.split(".")[0]) in families]
+    return [r for r in regs if metric_family(r) in families]
+
+
+def metric_family(reg: plugins.Registration) -> str:
+    """The family a metric registered (``family=``); a registration without one belongs to its name's prefix."""
+    return str(reg.info.get("family") or reg.name.split(".", 1)[0])
+
+
+def metric_direction(reg: plugins.Registration) -> bool:
+    """The direction a metric registered (``higher_is_better=``, default True)."""
+    return bool(reg.info.get("higher_is_better", True))
 
 
 def evaluate(
@@ -293,7 +303,7 @@ def evaluate(
 
     chosen = _select(plugins.list_metrics(), families, metrics)
     rank = {f: i for i, f in enumerate(FAMILIES)}
-    chosen.sort(key=lambda r: rank.get(r.info.get("family", r.name.split(".")[0]), len(rank)))
+    chosen.sort(key=lambda r: rank.get(metric_family(r), len(rank)))
     rows: list[Score] = []
     skipped: list[Skipped] = []
     timings: dict[str, float] = {}
@@ -329,8 +339,7 @@ def evaluate(
             timings["encodings"] = time.perf_counter() - start
         if pool is not None and len(side_by_side) > 1:
             # the one-piece metrics first, then the pair metrics (the larger work), so none starts last
-            queued = sorted(side_by_side, key=lambda r: (r.name not in _ONE_PIECE,
-                                                         r.info.get("family", r.name.split(".")[0]) != "pairwise"))
+            queued = sorted(side_by_side, key=lambda r: (r.name not in _ONE_PIECE, metric_family(r) != "pairwise"))
             futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
             for reg in side_by_side:
                 outcomes[reg.name] = futures[reg.name].result()
@@ -374,7 +383,8 @@ def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial:
         timings[reg.name] = time.perf_counter() - start
     if not produced:
         return [], Skipped(reg.name, "no applicable columns in this table")
-    return produced, None
+    family, higher = metric_family(reg), metric_direction(reg)
+    return [s.stamped(family, higher) for s in produced], None
 
 
 class _NoProgress:
@@ -402,7 +412,7 @@ def _aggregates(rows: list[Score], options: Mapping[str, Any]) -> list[Score]:
     has_shapes = any(s.metric in SHAPE_METRICS for s in rows)
     if has_shapes:
         value = _nanmean(shapes)
-        out.append(Score("aggregate.column_shapes", value, details={
+        out.append(Score("aggregate.column_shapes", value, higher_is_better=True, family="aggregate", details={
             "n_columns": len(shapes), "n_scored": sum(1 for v in shapes if not math.isnan(v))}))
     trends = [s for s in rows if s.metric in TREND_METRICS]
     if trends:
@@ -410,7 +420,7 @@ def _aggregates(rows: list[Score], options: Mapping[str, Any]) -> list[Score]:
         assoc_t = float(options.get("association_threshold", DEFAULT_ASSOCIATION_THRESHOLD))
         counted = [s.value for s in trends if s.details.get("meets_threshold", True)]
         value = _nanmean(counted)
-        out.append(Score("aggregate.column_pair_trends", value, details={
+        out.append(Score("aggregate.column_pair_trends", value, higher_is_better=True, family="aggregate", details={
             "n_pairs": len(trends), "n_counted": len(counted),
             "correlation_threshold": corr_t, "association_threshold": assoc_t,
             "mean_all_pairs": _nanmean([s.value for s in trends]),
@@ -418,5 +428,6 @@ def _aggregates(rows: list[Score], options: Mapping[str, Any]) -> list[Score]:
         }))
     parts = [s.value for s in out]
     if parts:
-        out.append(Score("aggregate.overall", _nanmean(parts), details={"of": [s.metric for s in out]}))
+        out.append(Score("aggregate.overall", _nanmean(parts), higher_is_better=True, family="aggregate",
+                         details={"of": [s.metric for s in out]}))
     return out

@@ -343,7 +343,7 @@ def scores_of(result: Any) -> list[Score]:
     if hasattr(result, "scores") and not isinstance(result, pd.DataFrame):
         result = result.scores
     if isinstance(result, pd.DataFrame):
-        fields = ("metric", "value", "column", "column_2", "higher_is_better", "details")
+        fields = ("metric", "value", "column", "column_2", "higher_is_better", "details", "family")
         rows = result.to_dict("records")
         return [Score(**{k: _none_if_nan(r.get(k)) if k in ("column", "column_2") else r.get(k)
                          for k in fields if k in r}) for r in rows]

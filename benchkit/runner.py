@@ -29,6 +29,7 @@ from .job import SAMPLE_CAP, Job, JobResult, PreparedDataset, failed_result, now
 from .results import REFERENCE_GENERATOR, ResultStore, RunRecord, run_id_for
 from .spec import BenchmarkSpec, load_spec, spec_from_dict
 from .summary import summarise
+from .verdict.gate import thresholds_of
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,8 @@ def load_result(folder: str | Path, run_ids: set[str] | None = None) -> Benchmar
     if run_ids is not None:
         runs = runs[runs["run_id"].isin(run_ids)].reset_index(drop=True)
         scores = scores[scores["run_id"].isin(run_ids)].reset_index(drop=True)
-    return BenchmarkResult(store.folder, runs, scores, summarise(runs, scores))
+    return BenchmarkResult(store.folder, runs, scores,
+                           summarise(runs, scores, thresholds=thresholds_of(store.read_manifest())))
 
 
 def _prepare_all(spec: BenchmarkSpec, store: ResultStore) -> tuple[dict[str, PreparedDataset], dict[str, str]]:

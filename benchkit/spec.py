@@ -13,6 +13,12 @@ both build the same :class:`BenchmarkSpec`. Example::
     memory_limit = 4096         # MB of resident memory per job
     threads_per_job = 1
 
+    [privacy_gate]              # how much more leakage than fresh real data gates a generator
+    exact_copies_excess = 0.01  # (defaults shown; see benchkit.verdict.gate)
+    dcr_below_p5_excess = 0.10
+    dcr_share_excess = 0.10
+    mia_advantage = 0.10
+
     [[datasets]]
     name = "bank_transactions"
     n_rows = 20000
@@ -106,6 +112,7 @@ class BenchmarkSpec:
     memory_limit: float | None = None  # MB of resident memory per job; None: no limit
     threads_per_job: int = 1
     out: str = DEFAULT_OUT
+    privacy_gate: dict[str, float] | None = None  # GateThresholds' fields; None: the documented defaults
 
     def __post_init__(self) -> None:
         self.validate()
@@ -138,9 +145,9 @@ class BenchmarkSpec:
                 raise SpecError(f"seeds must be non-negative integers, got {s!r}")
         _unique([str(s) for s in self.seeds], "seed", "list each seed once")
         if self.families is not None:
-            bad = [f for f in self.families if f not in FAMILIES]
+            bad = [f for f in self.families if not isinstance(f, str) or not f]
             if bad:
-                raise SpecError(f"unknown metric families {bad}; use some of: {', '.join(FAMILIES)}")
+                raise SpecError(f"metric families must be names (strings), got {bad}")
             if not self.families:
                 raise SpecError("families is empty; leave it out to score every family")
         _positive(self.sample_size, "sample_size", allow_none=True, integer=True)
@@ -153,7 +160,20 @@ class BenchmarkSpec:
         _positive(self.threads_per_job, "threads_per_job", integer=True)
         if not isinstance(self.out, (str, os.PathLike)) or not str(self.out):
             raise SpecError("out must be a folder path")
+        if self.privacy_gate is not None:
+            self.gate_thresholds()  # a wrong key or value is named now, not when the report is drawn
         return self
+
+    def gate_thresholds(self):
+        """The privacy gate's thresholds (:class:`benchkit.verdict.gate.GateThresholds`) this spec sets."""
+        from .verdict.gate import GateThresholds
+
+        if self.privacy_gate is not None and not isinstance(self.privacy_gate, Mapping):
+            raise SpecError(f"privacy_gate must be a table of thresholds, got {self.privacy_gate!r}")
+        try:
+            return GateThresholds.from_mapping(self.privacy_gate)
+        except BenchkitError as exc:
+            raise SpecError(str(exc)) from None
 
     def check_names(self) -> None:
         """Check that every generator is installed and every dataset is registered or exists on disk."""
@@ -161,6 +181,14 @@ class BenchmarkSpec:
 
         for g in self.generators:
             plugins.get_generator(g.name)  # UnknownNameError with suggestions
+        if self.families is not None:  # any family a registered metric belongs to, a plugin's too
+            from .evaluation import metric_family
+
+            known = set(FAMILIES) | {metric_family(r) for r in plugins.list_metrics().values()}
+            bad = [f for f in self.families if f not in known]
+            if bad:
+                raise SpecError(f"unknown metric families {bad}; the installed metrics' families are: "
+                                f"{', '.join(sorted(known))}")
         known = set(plugins.list_datasets())
         for d in self.datasets:
             if d.path is not None:
@@ -221,7 +249,7 @@ def _positive(value: Any, what: str, *, allow_none: bool = False, integer: bool 
 
 # ===================================================================== parsing
 _TOP_KEYS = {"datasets", "generators", "seeds", "families", "sample_size", "holdout", "split_seed",
-             "time_limit", "memory_limit", "threads_per_job", "out"}
+             "time_limit", "memory_limit", "threads_per_job", "out", "privacy_gate"}
 _DATASET_KEYS = {"name", "path", "n_rows", "target", "schema"}
 _GENERATOR_KEYS = {"name", "params", "label", "time_limit", "memory_limit"}
 
@@ -254,7 +282,8 @@ def spec_from_dict(data: Mapping[str, Any], base: str | Path | None = None, wher
     if "families" in data:
         fam = data["families"]
         kwargs["families"] = [fam] if isinstance(fam, str) else list(fam)
-    for key in ("sample_size", "holdout", "split_seed", "time_limit", "memory_limit", "threads_per_job"):
+    for key in ("sample_size", "holdout", "split_seed", "time_limit", "memory_limit", "threads_per_job",
+                "privacy_gate"):
         if key in data:
             kwargs[key] = data[key]
     if "out" in data:

@@ -1,8 +1,10 @@
 """The end-of-benchmark summary: table-level metrics aggregated across seeds, ranked per dataset.
 
 :func:`summarise` is long (one row per dataset x generator x metric) with mean, std, n, a 95% t
-confidence interval and the generator's rank among the generators on that dataset (1 = best; the
-``holdout`` reference is not ranked). :func:`format_summary` renders it for a terminal.
+confidence interval, the generator's privacy gate and its rank among the generators on that dataset
+(1 = best; the ``holdout`` reference is not ranked). A generator that fails the privacy gate
+(:mod:`benchkit.verdict.gate`) is ranked below every generator that passes, whatever its scores.
+:func:`format_summary` renders it for a terminal.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ import numpy as np
 import pandas as pd
 
 from .results import REFERENCE_GENERATOR, aggregate
+from .verdict.gate import GATE_FAILED, GateThresholds, gate_table
 
 COLUMNS = ["dataset", "generator", "metric", "family", "higher_is_better", "mean", "std", "n",
-           "ci_low", "ci_high", "rank", "is_reference"]
+           "ci_low", "ci_high", "rank", "gate", "is_reference"]
 
 
-def summarise(runs: pd.DataFrame, scores: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Aggregate the table-level scores (those without a column) across seeds and rank generators."""
+def summarise(runs: pd.DataFrame, scores: pd.DataFrame, confidence: float = 0.95,
+              thresholds: GateThresholds | None = None) -> pd.DataFrame:
+    """Aggregate the table-level scores (those without a column) across seeds and rank generators,
+    generators that fail the privacy gate after those that pass."""
     if scores.empty:
         return pd.DataFrame(columns=COLUMNS)
     table_level = scores[scores["column"].isna() & scores["column_2"].isna()]
@@ -25,13 +30,27 @@ def summarise(runs: pd.DataFrame, scores: pd.DataFrame, confidence: float = 0.95
     if agg.empty:
         return pd.DataFrame(columns=COLUMNS)
     agg["is_reference"] = agg["generator"] == REFERENCE_GENERATOR
-    higher = agg["higher_is_better"].astype(bool)
-    key = pd.Series(np.where(higher, -agg["mean"], agg["mean"]), index=agg.index)
-    key[agg["is_reference"]] = np.nan
-    agg["rank"] = key.groupby([agg["dataset"], agg["metric"]]).rank(method="min")
+    gates = gate_table(scores, thresholds, exclude=[REFERENCE_GENERATOR])
+    label = {(d, g): lab for d, g, lab in zip(gates["dataset"], gates["generator"], gates["label"])}
+    agg["gate"] = [None if ref else label.get((d, g), "not judged")
+                   for d, g, ref in zip(agg["dataset"], agg["generator"], agg["is_reference"])]
+    agg["rank"] = gated_ranks(agg, agg["gate"] == GATE_FAILED)
     out = agg[COLUMNS].sort_values(["dataset", "metric", "is_reference", "rank", "generator"],
                                    na_position="last").reset_index(drop=True)
     return out
+
+
+def gated_ranks(agg: pd.DataFrame, failed: pd.Series) -> pd.Series:
+    """Competition ranks (1 = best, ties share) per dataset and metric from ``mean`` and
+    ``higher_is_better``, with every generator in ``failed`` placed after every other one; reference
+    rows (``is_reference``) get no rank."""
+    higher = agg["higher_is_better"].astype(bool)
+    key = pd.Series(np.where(higher, -agg["mean"], agg["mean"]), index=agg.index, dtype=float)
+    key[agg["is_reference"].astype(bool)] = np.nan
+    groups = [agg["dataset"], agg["metric"]]
+    within = key.groupby(groups).rank(method="min")
+    shifted = within + failed.astype(bool).to_numpy() * (len(agg) + 1)
+    return shifted.groupby(groups).rank(method="min")
 
 
 def status_counts(runs: pd.DataFrame) -> pd.DataFrame:
@@ -86,4 +105,6 @@ def _cell(row: pd.Series) -> str:
         text += f" ±{half:.3f}"
     if pd.notna(row["rank"]):
         text += f" (#{int(row['rank'])})"
+    if row.get("gate") == GATE_FAILED:
+        text += " [leaks]"
     return text

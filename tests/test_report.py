@@ -43,10 +43,12 @@ def results(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def multi(tmp_path_factory):
-    """Two datasets, three generators, three seeds: enough for the rank tests across datasets."""
+    """Two datasets, four generators (one, bootstrap, fails the privacy gate), three seeds: enough for the
+    rank tests across datasets."""
     folder = tmp_path_factory.mktemp("multi")
-    build_results(folder, n=500, seeds=(0, 1, 2), dataset="bank-a", data_seed=1, families=FAST)
-    build_results(folder, n=500, seeds=(0, 1, 2), dataset="bank-b", data_seed=11, failure=False, families=FAST)
+    build_results(folder, n=500, seeds=(0, 1, 2), dataset="bank-a", data_seed=1, families=FAST, extra=True)
+    build_results(folder, n=500, seeds=(0, 1, 2), dataset="bank-b", data_seed=11, failure=False, families=FAST,
+                  extra=True)
     return folder
 
 
@@ -74,7 +76,6 @@ def test_untrusted_names_are_escaped_in_html_and_svg(evil_results):
     assert "<i>mini</i>" not in html and "bank &lt;i&gt;mini&lt;/i&gt;" in html  # the dataset name
     assert "k_symbol &#34;quoted&#34; ünïcødé &lt;script&gt;" in html  # quotes escaped, non-ASCII kept
     assert "column &lt;script&gt;alert(1)&lt;/script&gt; exploded" in html  # the failed job's error
-    assert "one seed: not tested against the best" in html  # one seed: only the best is bold
     svgs = [data.decode("utf-8") for mime, data in images(html) if mime == "image/svg+xml"]
     assert svgs, "the report embeds SVG figures"
     for svg in svgs:
@@ -97,9 +98,15 @@ def test_leaderboard_ranks_follow_the_aggregated_scores(results):
     store = ResultStore(results)
     agg = aggregate(store.load_scores())
     overall = agg[(agg["metric"] == "aggregate.overall") & (agg["generator"] != REFERENCE_GENERATOR)]
-    expected = overall.sort_values("mean", ascending=False)["generator"].tolist()
+    # generators that pass the privacy gate by decreasing mean, then those that fail it (the row copier)
+    leaks = data.leakers("bank-mini")
+    assert "bootstrap" in leaks and "independent" not in leaks
+    overall = overall.assign(leaks=overall["generator"].isin(leaks))
+    expected = overall.sort_values(["leaks", "mean"], ascending=[True, False])["generator"].tolist()
     ranked = [r[1].text for r in board.rows[1:] if r[0].text not in ("–",)]
     assert ranked == expected
+    gate_col = [h.text for h in board.headers].index("Privacy gate")
+    assert {r[1].text: r[gate_col].text for r in board.rows[1:4]}["bootstrap"] == "leaks training rows"
     assert [r[0].text for r in board.rows[1:4]] == ["1", "2", "3"]
     # the cell shows mean ± half the t-interval, computed over the 3 seeds
     top = overall.set_index("generator").loc[expected[0]]
@@ -238,33 +245,48 @@ def test_verdict_figures_render_in_headless_chromium(multi_rendered, tmp_path):
     assert cd.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_bold_marks_the_group_tied_with_the_best(results, rendered):
-    from benchkit.report.tables import tie_table
+def test_bold_marks_the_group_tied_with_the_best(multi, multi_rendered):
+    from benchkit.report.tables import family_table, tie_table
 
-    data = from_results(results)
+    data = from_results(multi)
     ties = tie_table(data)
-    board, _ = leaderboard(data, "bank-mini", data.table_level(), ties)
+    table = data.table_level()
+    board, _ = leaderboard(data, "bank-a", table, ties)
     labels = [h.sub.split()[0] if h.sub else h.text for h in board.headers]
+    leaks = data.leakers("bank-a")
+    assert leaks == {"bootstrap", "noisy"}  # the copiers fail the privacy gate: never compared, never bold
     for row in board.rows:
         gen = row[1].text
         for cell, metric in zip(row, labels):
-            key = ("bank-mini", metric, gen)
+            key = ("bank-a", metric, gen)
             if key in ties.index:  # bold exactly when the test says tied with the best
                 assert (cell.cls == "best") == bool(ties.loc[key, "tied"]), (gen, metric)
-            elif gen.startswith(REFERENCE_GENERATOR) and metric.count("."):
-                assert cell.cls == ""  # the reference is never marked
-    # on the overall score the copying baseline is best and the independent sampler clearly worse
-    overall = ties.loc[("bank-mini", "aggregate.overall")]
-    assert overall.loc["bootstrap", "best"] and not overall.loc["independent", "tied"]
-    assert overall.loc["independent", "p_value"] < 0.05 and overall.loc["independent", "test"] == "Welch t-test, Holm"
-    cell = next(r[2] for r in board.rows if r[1].text == "independent")
-    assert cell.cls == "" and "worse than the best (Welch t-test, Holm, p" in cell.title
-    html = rendered.read_text(encoding="utf-8")
+            else:
+                assert cell.cls != "best", (gen, metric)  # the reference, the leakers, the failed job
+    cells = {r[1].text: r for r in board.rows}
+    # overall: fresh draws are best, the column-wise sampler clearly worse
+    assert cells["fresh"][2].cls == "best" and cells["fresh"][2].title.endswith("the best mean")
+    assert cells["independent"][2].cls == "" and "worse than the best (Welch t-test, Holm, p" in cells["independent"][2].title
+    # column shapes: the independent sampler is best and fresh draws are tied with it, both bold
+    shapes = ties.loc[("bank-a", "aggregate.column_shapes")]
+    assert shapes.loc["independent", "best"] and shapes.loc["fresh", "tied"] and not shapes.loc["fresh", "best"]
+    assert cells["fresh"][3].cls == "best" and cells["independent"][3].cls == "best"
+    assert re.search(r"tied with the best \(Welch t-test, Holm, p=0\.\d\d\)$", cells["fresh"][3].title)
+    assert "fails the privacy gate" in board.caption and "not significantly worse" in board.caption
+    privacy = family_table(data, "bank-a", table, "privacy", ties)
+    assert any(c.cls == "best" for r in privacy.rows for c in r) and "Welch" in privacy.caption
+    # with one seed nothing is tested: only the best is bold
+    one = from_results(multi)
+    one.runs, one.scores = one.runs[one.runs["seed"] == 0], one.scores[one.scores["seed"] == 0]
+    single, _ = leaderboard(one, "bank-a", one.table_level())
+    titles = [c.title for r in single.rows for c in r[2:] if c.cls == "best"]
+    assert titles and all(t.endswith("the best mean") for t in titles)
+    assert any("one seed: not tested against the best" in c.title for r in single.rows for c in r)
+    html = multi_rendered.read_text(encoding="utf-8")
     assert "Bold: the best mean and every generator not significantly worse than it" in html
-    assert re.search(r'<td class="best" title="mean of 3 seeds; [^"]*; the best mean">', html)
-    assert re.search(r'<td class="" title="mean of 3 seeds; [^"]*; worse than the best \(Welch t-test, Holm, p', html)
+    assert re.search(r'<td class="best" title="mean of 3 seeds; [^"]*; tied with the best \(Welch t-test, Holm, p=', html)
     methods = html.split('id="methods"', 1)[1]
-    assert "Welch t-test" in methods and "Holm" in methods and "Nemenyi" in methods
+    assert "Welch t-test" in methods and "Holm" in methods and "Nemenyi" in methods and "Friedman" in methods
 
 
 def test_cd_diagram_and_fronts_for_several_datasets(multi_rendered):
@@ -272,6 +294,7 @@ def test_cd_diagram_and_fronts_for_several_datasets(multi_rendered):
     lead = html.split('id="leaderboard"', 1)[1].split("</section>", 1)[0]
     assert "<h3>Across datasets</h3>" in lead and "<h4>Ranks across datasets</h4>" in lead
     assert "Friedman test on the ranks of aggregate.overall over 2 datasets and 3 generators: χ² = " in lead
+    assert "left out, failed the privacy gate on some dataset: bootstrap, noisy" in lead
     assert re.search(r'<figure class="cd"><img src="data:image/svg\+xml;base64,[^"]+" alt="Critical-difference diagram: ', lead)
     assert "the red segment is the critical difference CD = " in lead
     assert "the chi-square and F approximations are rough" in lead  # 2 datasets: said so
@@ -281,6 +304,7 @@ def test_cd_diagram_and_fronts_for_several_datasets(multi_rendered):
     assert html.count("<h3>Trade-offs</h3>") == 2
     captions = re.findall(r"<figcaption>([^<]*Pareto front[^<]*)</figcaption>", html)
     assert len(captions) == 4 and all("holdout" in c for c in captions)
+    assert all("Hollow: failed the privacy gate (bootstrap, noisy), never on the front." in c for c in captions)
     assert "privacy.dcr_below_holdout_p5 (lower is better)" in captions[0]
 
 

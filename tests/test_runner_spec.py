@@ -101,7 +101,7 @@ def test_flag_parsers():
         ({"seeds": [0, 0]}, "seed '0' appears twice"),
         ({"seeds": [-1]}, "non-negative"),
         ({"holdout": 1.0}, "strictly between 0 and 1"),
-        ({"families": ["marginal", "vibes"]}, "unknown metric families \\['vibes'\\]"),
+        ({"families": ["marginal", 3]}, "families must be names"),
         ({"sample_size": 0}, "sample_size must be a positive integer"),
         ({"time_limit": -5}, "time_limit must be a positive number"),
         ({"generators": [GeneratorSpec("g"), GeneratorSpec("g", {"a": 1})]}, "give each entry .* distinct `label`"),

@@ -5,6 +5,15 @@ A metric is a function ``fn(ctx: MetricContext) -> list[Score]`` registered by n
 description=..., requires=(...))``. Names are dotted, family first (``marginal.ks_complement``).
 ``requires`` lists what the metric needs beyond real and synthetic: ``"target"`` and/or ``"holdout"``;
 :func:`benchkit.evaluate` skips a metric whose needs are not met, and says so.
+
+**The metric contract: the registration is the one source of truth.** :func:`benchkit.evaluate`
+*stamps* every row a metric returns with the ``family`` the metric registered (rows may be named as
+the metric likes: ``utility.tstr`` writes ``utility.tstr_roc_auc`` and ``utility.ratio_roc_auc``;
+the family never comes from the name's prefix) and, unless the metric set ``higher_is_better`` on
+the row itself, with the registered ``higher_is_better``. A metric whose rows differ in direction
+(an AUC where lower is better beside a score where higher is) sets it per row; every other metric
+leaves it unset and inherits the registration. Any family name is allowed; :data:`FAMILIES` lists
+the built-in ones in the order reports show them.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import pandas as pd
 from ..schema import Schema
 
 FAMILIES = ("marginal", "pairwise", "aggregate", "utility", "detection", "privacy")
+"""The built-in families, in report order; plugins may register metrics in families of their own."""
 
 
 @dataclass
@@ -26,22 +36,31 @@ class Score:
 
     ``column`` names the column a per-column metric looked at; pair metrics also set ``column_2``
     (a separate field, so that column names containing any character stay unambiguous).
+    ``higher_is_better`` and ``family`` are normally left unset by the metric: :func:`benchkit.evaluate`
+    fills them in from the metric's registration (see the module docstring).
     """
 
     metric: str
     value: float
     column: str | None = None
     column_2: str | None = None
-    higher_is_better: bool = True
+    higher_is_better: bool | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    family: str | None = None
 
-    @property
-    def family(self) -> str:
-        return self.metric.split(".", 1)[0]
+    def stamped(self, family: str, higher_is_better: bool) -> "Score":
+        """This row with the registration's family, and its direction unless the row set its own."""
+        self.family = family
+        if self.higher_is_better is None:
+            self.higher_is_better = bool(higher_is_better)
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["family"] = self.family
+        if d["family"] is None:  # a row built outside evaluate (tests, old callers): its name's prefix
+            d["family"] = self.metric.split(".", 1)[0]
+        if d["higher_is_better"] is None:
+            d["higher_is_better"] = True
         v = d["value"]
         d["value"] = None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
         return d

@@ -13,17 +13,24 @@ from .tables import ALPHA, fmt
 
 
 def rank_test(data: ReportData, table: pd.DataFrame, metric: str | None) -> tuple[RankTest | None, str]:
-    """Friedman + Nemenyi on ``metric``'s means (datasets × non-reference generators), or None and why not."""
+    """Friedman + Nemenyi on ``metric``'s means (datasets × generators, the reference and any generator that
+    fails the privacy gate on some dataset left out), or None and why not."""
     if metric is None:
         return None, "no headline metric to rank on"
     sub = table[(table["metric"] == metric) & table["column"].isna()]
     sub = sub[[not is_reference(str(g), data.runs) for g in sub["generator"]]]
+    leaking = sorted({g for d in data.datasets for g in data.leakers(d)})
+    sub = sub[~sub["generator"].astype(str).isin(leaking)]
     if sub.empty:
         return None, f"no generator was scored on {metric}"
     scores = sub.pivot_table(index="dataset", columns="generator", values="mean", aggfunc="first")
     higher = bool(sub["higher_is_better"].iloc[0])
     result = friedman_nemenyi(scores, higher_is_better=higher, alpha=ALPHA)
-    return result, "" if result is not None else str(rank_design(scores)[2])
+    gated = f"left out, failed the privacy gate on some dataset: {', '.join(leaking)}" if leaking else ""
+    if result is None:
+        return None, "; ".join(filter(None, [str(rank_design(scores)[2]), gated]))
+    result.note = "; ".join(filter(None, [gated, result.note]))
+    return result, ""
 
 
 def summary(result: RankTest, metric: str) -> str:

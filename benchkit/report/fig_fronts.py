@@ -84,8 +84,10 @@ def _errors(stats: pd.DataFrame, floor: float | None = None) -> np.ndarray | Non
     return err if err.any() else None
 
 
-def _draw(ax, x: Axis, y: Axis, gens: list[str], colors: dict[str, str], *, log_x: bool = False) -> list[str]:
-    """Points, error bars and the step-line front of the generators on both axes; returns the front."""
+def _draw(ax, x: Axis, y: Axis, gens: list[str], colors: dict[str, str], leaks: set[str], *,
+          log_x: bool = False) -> list[str]:
+    """Points, error bars and the step-line front of the generators on both axes; returns the front.
+    Generators in ``leaks`` (failed the privacy gate) are drawn hollow and take no part in the front."""
     gens = [g for g in gens if g in x.stats.index and g in y.stats.index]
     xs, ys = x.stats.loc[gens], y.stats.loc[gens]
     floor = None
@@ -97,9 +99,12 @@ def _draw(ax, x: Axis, y: Axis, gens: list[str], colors: dict[str, str], *, log_
     for i, g in enumerate(gens):
         c = colors.get(g, "#666")
         ax.errorbar(xm[i], ym[i], xerr=None if xerr is None else xerr[:, i:i + 1],
-                    yerr=None if yerr is None else yerr[:, i:i + 1], fmt="o", color=c, ms=6, capsize=2, lw=1, zorder=3)
+                    yerr=None if yerr is None else yerr[:, i:i + 1], fmt="o", color=c, ms=6, capsize=2, lw=1, zorder=3,
+                    mfc="white" if g in leaks else c)
         ax.annotate(label(g, 20), (xm[i], ym[i]), textcoords="offset points", xytext=(5, 4), fontsize=8)
-    front = pareto_mask(xm, ym, x_higher=x.higher, y_higher=y.higher)
+    ok = np.array([g not in leaks for g in gens], dtype=bool)
+    front = np.zeros(len(gens), dtype=bool)
+    front[ok] = pareto_mask(xm[ok], ym[ok], x_higher=x.higher, y_higher=y.higher)
     order = np.argsort(xm[front], kind="mergesort")
     fx, fy = xm[front][order], ym[front][order]
     if len(fx) > 1:
@@ -123,27 +128,33 @@ def render(data: ReportData, dataset: str, table: pd.DataFrame, colors: dict[str
     sub = table[(table["dataset"] == dataset) & table["column"].isna()]
     refs = [g for g in data.generators(dataset, reference=True) if is_reference(g, data.runs)]
     gens = data.generators(dataset)
+    leaks = data.leakers(dataset)
     out = []
     fid = _metric_axis(sub, [FIDELITY]) if FIDELITY in set(sub["metric"]) else None
     risk = risk_axis(sub)
     if fid is not None and risk is not None:
-        out.append(_fidelity_front(fid, risk, gens, refs, colors, dataset))
+        out.append(_fidelity_front(fid, risk, gens, refs, colors, dataset, leaks))
     util_metric = pick_metric(sorted(set(sub["metric"])), dict(HEADLINES)["Utility"])
     util = _metric_axis(sub, [util_metric]) if util_metric else None
     fit = fit_axis(data, dataset)
     if util is not None and fit is not None:
-        out.append(_utility_front(util, fit, gens, refs, colors, dataset))
+        out.append(_utility_front(util, fit, gens, refs, colors, dataset, leaks))
     return [f for f in out if f is not None]
 
 
+def _hollow(leaks: set[str]) -> str:
+    return (f" Hollow: failed the privacy gate ({', '.join(sorted(leaks))}), never on the front."
+            if leaks else "")
+
+
 def _fidelity_front(fid: Axis, risk: Axis, gens: list[str], refs: list[str], colors: dict[str, str],
-                    dataset: str) -> Figure | None:
+                    dataset: str, leaks: set[str]) -> Figure | None:
     if sum(g in fid.stats.index and g in risk.stats.index for g in gens) < 1:
         return None
     with style():
         fig, axes = new_figure(5.6, 4.0)
         ax = axes[0, 0]
-        front = _draw(ax, risk, fid, gens, colors)
+        front = _draw(ax, risk, fid, gens, colors, leaks)
         for g in refs:
             if g in fid.stats.index and g in risk.stats.index:
                 ax.plot(risk.stats.loc[g, "mean"], fid.stats.loc[g, "mean"], "*", color="#555", ms=13, zorder=4,
@@ -152,18 +163,18 @@ def _fidelity_front(fid: Axis, risk: Axis, gens: list[str], refs: list[str], col
         ax.set_title(label(f"{dataset}: fidelity against privacy risk", 70))
         caption = (f"{fid.name} (higher is better) against privacy risk, {risk.name} (lower is better): mean over "
                    f"seeds with 95% intervals. The Pareto front (no generator has both higher fidelity and lower "
-                   f"risk): {', '.join(front)}. The star is the real holdout, scored like a generator.")
+                   f"risk): {', '.join(front)}. The star is the real holdout, scored like a generator." + _hollow(leaks))
         return export(fig, alt=f"Fidelity against privacy risk for {dataset}", caption=caption)
 
 
 def _utility_front(util: Axis, fit: Axis, gens: list[str], refs: list[str], colors: dict[str, str],
-                   dataset: str) -> Figure | None:
+                   dataset: str, leaks: set[str]) -> Figure | None:
     if sum(g in util.stats.index and g in fit.stats.index for g in gens) < 1:
         return None
     with style():
         fig, axes = new_figure(5.6, 4.0)
         ax = axes[0, 0]
-        front = _draw(ax, fit, util, gens, colors, log_x=True)
+        front = _draw(ax, fit, util, gens, colors, leaks, log_x=True)
         for g in refs:
             if g in util.stats.index:
                 ax.axhline(util.stats.loc[g, "mean"], color="#555", ls="--", lw=1, label=f"{label(g, 20)} (reference)")
@@ -172,5 +183,5 @@ def _utility_front(util: Axis, fit: Axis, gens: list[str], refs: list[str], colo
         caption = (f"{util.name} ({'higher' if util.higher else 'lower'} is better) against mean fit time over "
                    f"successful seeds (log scale), with 95% intervals. The Pareto front (no generator is both "
                    f"more useful and faster): {', '.join(front)}. The dashed line is the real holdout's level; "
-                   f"it has no fit time.")
+                   f"it has no fit time." + _hollow(leaks))
         return export(fig, alt=f"Utility against fit time for {dataset}", caption=caption)

@@ -154,12 +154,15 @@ def _registered_prefix(name: str, info: dict[str, dict]) -> dict:
     return info[max(hits, key=len)] if hits else {}
 
 
-def method_rows(metrics: list[str], directions: dict[str, bool]) -> list[dict[str, str]]:
-    """One row per shown metric: name, family, direction, registry description and the longer text."""
+def method_rows(metrics: list[str], directions: dict[str, bool],
+                families: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """One row per shown metric: name, family (as its rows record it), direction, registry description
+    and the longer text."""
     info = _registry_info()
+    families = families or {}
     rows = []
     for name in sorted(set(metrics)):
-        family = name.split(".", 1)[0]
+        family = families.get(name) or name.split(".", 1)[0]
         reg = info.get(name) or _registered_prefix(name, info)
         text = TEXTS.get(name) or next((t for pat, t in TEXTS.items() if fnmatch(name, pat)), "")
         rows.append({
@@ -172,7 +175,8 @@ def method_rows(metrics: list[str], directions: dict[str, bool]) -> list[dict[st
     return rows
 
 
-def family_notes(metrics: list[str]) -> list[dict[str, str]]:
+def family_notes(metrics: list[str], families: dict[str, str] | None = None) -> list[dict[str, str]]:
     """The family texts for the families present."""
-    fams = list(dict.fromkeys(m.split(".", 1)[0] for m in sorted(metrics)))
+    families = families or {}
+    fams = list(dict.fromkeys(families.get(m) or m.split(".", 1)[0] for m in sorted(metrics)))
     return [{"family": f, "text": FAMILY_TEXTS[f]} for f in fams if f in FAMILY_TEXTS]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..results import REFERENCE_GENERATOR, RunRecord, aggregate, open_results
 from ..schema import Schema
+from ..verdict.gate import gate_table, leakers, thresholds_of
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class ReportData:
     manifest: dict[str, Any]
     load_view: Callable[[str], DatasetView]
     source: str = ""
+    _gates: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def datasets(self) -> list[str]:
@@ -71,6 +73,18 @@ class ReportData:
     def table_level(self) -> pd.DataFrame:
         """Mean, std and 95% CI across seeds of :meth:`seed_level` values."""
         return aggregate(self.seed_level())
+
+    def gates(self) -> pd.DataFrame:
+        """The privacy gate of every (dataset, generator) (:func:`benchkit.verdict.gate.gate_table`),
+        with the thresholds the results' spec set; computed once."""
+        if self._gates is None:
+            refs = [g for g in self.generators(reference=True) if is_reference(g, self.runs)]
+            self._gates = gate_table(self.scores, thresholds_of(self.manifest), exclude=refs)
+        return self._gates
+
+    def leakers(self, dataset: str) -> set[str]:
+        """Generators that failed the privacy gate on ``dataset``."""
+        return leakers(self.gates(), dataset)
 
 
 def is_reference(generator: str, runs: pd.DataFrame) -> bool:

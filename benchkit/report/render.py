@@ -12,7 +12,6 @@ from typing import Any, Callable
 import jinja2
 
 from .. import __version__
-from ..metrics import FAMILIES
 from ..resources import resource_dir
 from . import (fig_cd, fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_fronts, fig_marginals,
                fig_resources, fig_utility, methods, tables)
@@ -70,7 +69,7 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
         notes: list[str] = []
         board, rm = tables.leaderboard(data, name, table, ties)
         rank_metric = rank_metric or rm
-        fams = [(tables.FAMILY_TITLES[f], tables.family_table(data, name, table, f, ties)) for f in FAMILIES]
+        fams = [(tables.family_title(f), tables.family_table(data, name, table, f, ties)) for f in tables.families_of(table)]
         view = data.load_view(name)
         if view.real is None:
             notes.append("No sample of the real data was saved with these results: figures comparing "
@@ -98,6 +97,8 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
             "n_train": _int_or_none((view.card or {}).get("n_train")),
             "sample_seeds": view.sample_seeds,
             "leaderboard": board,
+            "leaks": [{"generator": str(r.generator), "reasons": list(r.reasons)}
+                      for r in data.gates().itertuples() if r.dataset == name and r.passed is False],
             "families": [(t, tb) for t, tb in fams if not tb.empty],
             "detection": tables.family_table(data, name, table, "detection", ties),
             "privacy": tables.family_table(data, name, table, "privacy", ties),
@@ -107,6 +108,7 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
         })
     shown = sorted(set(data.scores["metric"].dropna())) if not data.scores.empty else []
     directions = dict(zip(data.scores["metric"], data.scores["higher_is_better"].fillna(True).astype(bool)))
+    families = dict(zip(data.scores["metric"], data.scores["family"].astype(str))) if not data.scores.empty else {}
     runs = data.runs
     ctx = {
         "title": data.title,
@@ -129,8 +131,8 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
         "resources": tables.resources_table(data),
         "resources_figure": _attempt("resources chart", [], lambda: fig_resources.render(data, colors)),
         "failures": tables.failures(data),
-        "methods": methods.method_rows(shown, directions),
-        "family_notes": methods.family_notes(shown),
+        "methods": methods.method_rows(shown, directions, families),
+        "family_notes": methods.family_notes(shown, families),
         "verdict_methods": methods.VERDICT_TEXTS,
         "footer": footer(data),
     }

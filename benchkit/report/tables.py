@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import FAMILIES
+from ..summary import gated_ranks
+from ..verdict.gate import GATE_FAILED
 from ..verdict.significance import tie_groups
 from .model import ReportData, is_reference
 
@@ -46,6 +48,18 @@ FAMILY_TITLES = {
     "detection": "Detection",
     "privacy": "Privacy",
 }
+
+
+def families_of(table: pd.DataFrame) -> list[str]:
+    """The families present in the scores (as their rows record them): built-in ones first, in
+    report order, then any plugin's, alphabetically."""
+    present = set(table["family"].dropna().astype(str)) if "family" in table else set()
+    return [f for f in FAMILIES if f in present] + sorted(present - set(FAMILIES))
+
+
+def family_title(family: str) -> str:
+    """A section title for a family; a plugin's family is titled by its name."""
+    return FAMILY_TITLES.get(family, f"{family.replace('_', ' ').capitalize()} metrics")
 
 
 @dataclass
@@ -115,10 +129,14 @@ NO_TIES = pd.DataFrame(columns=["best", "tied", "tested", "p_value", "test"],
 
 
 def tie_table(data: ReportData, alpha: float = ALPHA) -> pd.DataFrame:
-    """The tie groups of every (dataset, metric), reference rows excluded, indexed by (dataset, metric, generator)."""
+    """The tie groups of every (dataset, metric), indexed by (dataset, metric, generator); the reference and
+    the generators that fail the privacy gate on a dataset take no part (they are never bold)."""
     values = data.seed_level()
-    refs = [g for g in values["generator"].astype(str).unique() if is_reference(g, data.runs)]
-    values = values[~values["generator"].astype(str).isin(refs)]
+    gens = values["generator"].astype(str)
+    refs = [g for g in gens.unique() if is_reference(g, data.runs)]
+    leaking = {(d, g) for d in data.datasets for g in data.leakers(d)}
+    pairs = pd.MultiIndex.from_arrays([values["dataset"].astype(str), gens])
+    values = values[~gens.isin(refs).to_numpy() & ~pairs.isin(leaking)]
     return tie_groups(values, alpha=alpha, ideal=IDEAL).set_index(["dataset", "metric", "generator"]).sort_index()
 
 
@@ -142,29 +160,32 @@ def tie_note(tie: pd.Series | None) -> str:
 
 
 def generator_order(data: ReportData, dataset: str, table: pd.DataFrame, rank_metric: str | None) -> list[str]:
-    """Generators sorted by rank on ``rank_metric`` (then run order); the reference first."""
+    """Generators sorted by rank on ``rank_metric`` (then run order), those that fail the privacy gate
+    after those that pass; the reference first."""
     gens = data.generators(dataset, reference=True)
     refs = [g for g in gens if is_reference(g, data.runs)]
+    leaks = data.leakers(dataset)
     others = [g for g in gens if g not in refs]
-    if rank_metric is not None:
-        sub = table[(table["dataset"] == dataset) & (table["metric"] == rank_metric)].set_index("generator")
-        higher = bool(sub["higher_is_better"].iloc[0]) if len(sub) else True
-        def key(g: str) -> float:
-            v = sub["mean"].get(g, np.nan)
-            return np.inf if pd.isna(v) else (-v if higher else v)
-        others = sorted(others, key=key)
-    return refs + others
+    sub = table[(table["dataset"] == dataset) & (table["metric"] == rank_metric)].set_index("generator")
+    higher = bool(sub["higher_is_better"].iloc[0]) if len(sub) else True
+
+    def key(g: str) -> tuple[bool, bool, float]:  # ranked rows first, passing before leaking, best first
+        v = sub["mean"].get(g, np.nan) if rank_metric is not None else np.nan
+        return bool(pd.isna(v)), g in leaks, (np.inf if pd.isna(v) else (-v if higher else v))
+
+    return refs + sorted(others, key=key)
 
 
 def ranks(table: pd.DataFrame, data: ReportData, dataset: str, metric: str) -> dict[str, int]:
-    """Competition ranks (1 = best, ties share) of non-reference generators on one metric."""
+    """Competition ranks (1 = best, ties share) of non-reference generators on one metric; a generator
+    that fails the privacy gate ranks after every generator that passes."""
     sub = table[(table["dataset"] == dataset) & (table["metric"] == metric)]
     sub = sub[[not is_reference(g, data.runs) for g in sub["generator"]]].dropna(subset=["mean"])
     if sub.empty:
         return {}
-    higher = bool(sub["higher_is_better"].iloc[0])
-    key = -sub["mean"] if higher else sub["mean"]
-    return dict(zip(sub["generator"], key.rank(method="min").astype(int)))
+    failed = sub["generator"].isin(data.leakers(dataset))
+    out = gated_ranks(sub.assign(is_reference=False), failed)
+    return dict(zip(sub["generator"], out.astype(int)))
 
 
 def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame,
@@ -183,9 +204,14 @@ def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame,
     rk = ranks(table, data, dataset, rank_metric) if rank_metric else {}
     headers = [Header("Rank", f"rank on {rank_metric}" if rank_metric else ""), Header("Generator")]
     headers += [Header(label, _direction(sub, m), f"{m} {_arrow(sub, m)}") for label, m in chosen]
+    headers += [Header("Privacy gate", "measured leakage of training rows against the real holdout's own "
+                                       "(benchkit.verdict.gate); a generator that fails ranks last")]
     headers += [Header("Seeds", "successful jobs / all jobs")]
     rows, classes = [], []
     runs = data.runs[data.runs["dataset"] == dataset]
+    gates = data.gates()
+    gates = gates[gates["dataset"] == dataset].set_index("generator")
+    leaks = data.leakers(dataset)
     for g in order:
         ref = is_reference(g, data.runs)
         cells = [Cell("ref" if ref else str(rk.get(g, "–")), "reference: not ranked" if ref else ""),
@@ -194,12 +220,27 @@ def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame,
             hit = sub[(sub["generator"] == g) & (sub["metric"] == m)]
             row = hit.iloc[0] if len(hit) else None
             cells.append(value_cell(row, None if ref or row is None else _tie(ties, dataset, m, g)))
+        cells.append(_gate_cell(gates.loc[g] if g in gates.index else None, ref))
         gr = runs[runs["generator"] == g]
         cells.append(Cell(f"{int((gr['status'] == 'ok').sum())}/{len(gr)}"))
         rows.append(cells)
-        classes.append("reference" if ref else "")
-    caption = "Mean across seeds ± half-width of the 95% confidence interval. " + BOLD
+        classes.append("reference" if ref else ("leak" if g in leaks else ""))
+    caption = ("Mean across seeds ± half-width of the 95% confidence interval. " + BOLD + " A generator that "
+               "fails the privacy gate is ranked after every generator that passes, whatever its scores, "
+               "and is never bold.")
     return Table(headers, rows, classes, caption), rank_metric
+
+
+def _gate_cell(gate: pd.Series | None, ref: bool) -> Cell:
+    """The privacy gate's verdict for one leaderboard row, its reasons in the tooltip."""
+    if ref:
+        return Cell("–", "the reference is real data: it sets the level the gate compares with")
+    if gate is None or gate["passed"] is None:
+        why = "; ".join(gate["result"].skipped) if gate is not None else "no privacy score"
+        return Cell("not judged", why)
+    if gate["passed"]:
+        return Cell("passed", gate["result"].sentence(), "gate-pass")
+    return Cell(GATE_FAILED, "; ".join(gate["reasons"]), "gate-fail")
 
 
 def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: str,
@@ -213,9 +254,10 @@ def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: st
     headers = [Header("Generator")]
     for m in metrics:
         tip = _direction(sub, m) + ("; mean over columns" if m in per_column else "")
-        headers.append(Header(m.split(".", 1)[1], tip, ""))
+        headers.append(Header(m.split(".", 1)[-1], tip, _arrow(sub, m)))
     order = generator_order(data, dataset, table, pick_metric(sorted(set(table["metric"])), ("aggregate.overall",)))
     ties = tie_table(data) if ties is None else ties
+    leaks = data.leakers(dataset)
     rows, classes = [], []
     for g in order:
         gsub = sub[sub["generator"] == g]
@@ -228,7 +270,7 @@ def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: st
             tie = None if ref or hit.empty else _tie(ties, dataset, m, g)
             cells.append(value_cell(hit.iloc[0] if len(hit) else None, tie))
         rows.append(cells)
-        classes.append("reference" if ref else "")
+        classes.append("reference" if ref else ("leak" if g in leaks else ""))
     return Table(headers, rows, classes, caption=BOLD)
 
 
@@ -312,4 +354,4 @@ def _direction(sub: pd.DataFrame, metric: str | None) -> str:
 
 
 __all__ = ["Cell", "Header", "Table", "leaderboard", "family_table", "column_table", "resources_table",
-           "failures", "cross_dataset", "FAMILIES", "FAMILY_TITLES"]
+           "failures", "cross_dataset", "families_of", "family_title", "FAMILIES", "FAMILY_TITLES"]
