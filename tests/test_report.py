@@ -297,7 +297,8 @@ def test_cd_diagram_and_fronts_for_several_datasets(multi_rendered):
     assert "left out, failed the privacy gate on some dataset: bootstrap, noisy" in lead
     assert re.search(r'<figure class="cd"><img src="data:image/svg\+xml;base64,[^"]+" alt="Critical-difference diagram: ', lead)
     assert "the red segment is the critical difference CD = " in lead
-    assert "the chi-square and F approximations are rough" in lead  # 2 datasets: said so
+    assert "with 2 datasets the chi-square and F approximations are poor, so the permutation p-value decides" in lead
+    assert "permutation p = " in lead
     for name in ("bank-a", "bank-b"):
         assert f'alt="Fidelity against privacy risk for {name}"' in html
         assert f'alt="Utility against fit time for {name}"' in html

@@ -117,6 +117,12 @@ def test_friedman_by_hand():
     assert res.f_statistic == pytest.approx(1.6)
     assert res.f_p_value == pytest.approx(stats.f.sf(1.6, 2, 4))
     assert res.cd == pytest.approx(2.343 * math.sqrt(12 / 18), abs=1e-3)
+    # 3 datasets: the permutation p-value decides; exactly, P(chi2 >= 8/3) over the 6^3 equally likely rankings
+    ranks = np.array(list(__import__("itertools").permutations([1, 2, 3])))
+    all_tables = ranks[np.stack(np.meshgrid(*[np.arange(6)] * 3, indexing="ij"), -1).reshape(-1, 3)]
+    null = 1.0 * ((all_tables.mean(axis=1) ** 2).sum(axis=1) * 3 - 36)
+    assert res.p_permutation == pytest.approx(np.mean(null >= 8 / 3 - 1e-9), abs=0.01)
+    assert res.decision_p == res.p_permutation
     assert not res.rejected and not res.pairs["significant"].any() and "does not reject" in res.note
     assert res.groups() == [["A", "B", "C"]]
     assert res.tests == ("Friedman", "Iman–Davenport", "Nemenyi")
@@ -133,6 +139,7 @@ def test_nemenyi_pairs_and_cd_groups():
                            "bad": np.where(flip, 2.0, 1.0), "bad2": np.where(flip, 1.0, 2.0)})
     res = friedman_nemenyi(scores)
     assert res.k == 4 and res.n_datasets == 14 and res.rejected
+    assert np.isnan(res.p_permutation) and res.decision_p == res.f_p_value  # 14 datasets: Iman–Davenport decides
     assert res.cd == pytest.approx(critical_difference(4, 14))
     assert res.mean_ranks.tolist() == [1.5, 1.5, 3.5, 3.5]
     called = {frozenset((a, b)) for a, b, s in res.pairs[["a", "b", "significant"]].itertuples(index=False) if s}
@@ -148,6 +155,18 @@ def test_cd_groups_by_hand():
     assert res.groups() == [["A", "B"], ["C", "D"]]
     res.cd = 1.5  # A..B, B..D (1.4), C..D: B..D contains C..D, so two bars
     assert res.groups() == [["A", "B"], ["B", "C", "D"]]
+
+
+def test_perfect_agreement_on_two_datasets_is_not_significant():
+    # both datasets rank A > B > C: chi2 = N(k-1) = 4 and Iman–Davenport's F is infinite (p = 0), yet
+    # one ranking in 6 repeats by chance; the permutation p-value (exactly 1/6) decides
+    scores = pd.DataFrame({"A": [3.0, 3.0], "B": [2.0, 2.0], "C": [1.0, 1.0]})
+    res = friedman_nemenyi(scores)
+    assert res.statistic == pytest.approx(4.0) and math.isinf(res.f_statistic) and res.f_p_value == 0
+    assert res.p_permutation == pytest.approx(1 / 6, abs=0.01)
+    assert not res.rejected and res.groups() == [["A", "B", "C"]]
+    three = friedman_nemenyi(pd.DataFrame({"A": [3.0] * 4, "B": [2.0] * 4, "C": [1.0] * 4}))
+    assert three.p_permutation == pytest.approx(1 / 6 ** 3, abs=0.002) and three.rejected  # 1/216
 
 
 def test_design_too_small_or_incomplete():

@@ -38,7 +38,9 @@ def summary(result: RankTest, metric: str) -> str:
     return (f"Friedman test on the ranks of {metric} over {result.n_datasets} datasets and {result.k} generators: "
             f"χ² = {fmt(result.statistic, 2)}, p = {_p(result.p_value)}; Iman–Davenport F = "
             f"{fmt(result.f_statistic, 2) if np.isfinite(result.f_statistic) else '∞ (the same ranks on every dataset)'}"
-            f", p = {_p(result.f_p_value)}. Nemenyi critical difference "
+            f", p = {_p(result.f_p_value)}"
+            + (f"; permutation p = {_p(result.p_permutation)}" if np.isfinite(result.p_permutation) else "")
+            + f". Nemenyi critical difference "
             f"CD = {fmt(result.cd, 2)} at alpha = {result.alpha:g}.")
 
 
@@ -85,7 +87,7 @@ def render(result: RankTest, metric: str, colors: dict[str, str]) -> Figure:
         for y, members in zip(bar_y, groups):
             xs = ranks[members].to_numpy(float)
             ax.plot([xs.min() - 0.03, xs.max() + 0.03], [y, y], color="#111", lw=4, solid_capstyle="round")
-        ax.set_xlim(left_x - 0.02 * (k - 1), right_x + 0.02 * (k - 1))
+        ax.set_xlim(left_x - 0.02 * (k - 1), max(right_x, 1 + result.cd) + 0.04 * (k - 1))
         ax.set_ylim(first_row - 0.3 * rows, 1.0)
         joined = "; ".join(", ".join(g) for g in groups) if groups else "none"
         caption = (f"Average rank on {metric} across {result.n_datasets} datasets (1 = best; ties share the mean "

@@ -116,8 +116,9 @@ VERDICT_TEXTS: list[tuple[str, str]] = [
     ("Across datasets", (
         "Generators are ranked on the headline metric within each dataset (1 = best, ties share the mean rank) "
         "and the average ranks are compared by the Friedman test (chi-square, and the Iman–Davenport F, which "
-        "is less conservative and decides); only generators scored on every dataset take part. When it "
-        "rejects, the Nemenyi post-hoc test calls two generators different when their average ranks differ by "
+        "is less conservative and decides; with fewer than 10 datasets, where both approximations fail, a "
+        "permutation p-value of the statistic from 20,000 seeded random rankings decides). Only generators "
+        "scored on every dataset and passing the privacy gate on all of them take part. When it rejects, the Nemenyi post-hoc test calls two generators different when their average ranks differ by "
         "more than the critical difference CD = q_alpha·√(k(k+1)/(6N)), q_alpha the studentized range quantile "
         "over √2 (Demšar 2006, JMLR 7). The critical-difference diagram draws the average ranks on an axis and "
         "joins by a thick bar the generators that are not significantly different.")),

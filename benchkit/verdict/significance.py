@@ -125,11 +125,17 @@ class RankTest:
     dropped: list[str] = field(default_factory=list)
     tests: tuple[str, ...] = RANK_TESTS
     note: str = ""
+    p_permutation: float = float("nan")  # Friedman statistic against random rankings (small N only)
+
+    @property
+    def decision_p(self) -> float:
+        """The omnibus p-value that decides: the permutation one for few datasets, else Iman–Davenport's."""
+        return self.p_permutation if np.isfinite(self.p_permutation) else self.f_p_value
 
     @property
     def rejected(self) -> bool:
-        """Whether the omnibus test (Iman–Davenport's F) rejects equal average ranks at ``alpha``."""
-        return bool(self.f_p_value <= self.alpha)
+        """Whether the omnibus test rejects equal average ranks at ``alpha``."""
+        return bool(self.decision_p <= self.alpha)
 
     def groups(self) -> list[list[str]]:
         """Maximal runs of generators (in rank order) not significantly different: a CD diagram's bars."""
@@ -139,6 +145,21 @@ class RankTest:
         last = np.searchsorted(r, r + reach + 1e-12, side="right") - 1
         keep = (last > np.arange(len(r))) & np.r_[True, last[1:] != last[:-1]]
         return [names[i:j + 1] for i, j in zip(np.flatnonzero(keep), last[keep])]
+
+
+SMALL_N = 10
+"""Below this many datasets the chi-square and F approximations are poor (Iman–Davenport's F is infinite
+whenever every dataset ranks the generators alike): the decision uses a permutation p-value instead."""
+PERMUTATIONS = 20_000
+
+
+def friedman_permutation_p(statistic: float, n: int, k: int, *, draws: int = PERMUTATIONS, seed: int = 0) -> float:
+    """P(Friedman chi-square ≥ ``statistic``) when every dataset ranks the k generators uniformly at random,
+    estimated from ``draws`` seeded random rankings ((hits + 1) / (draws + 1), never 0)."""
+    rng = np.random.default_rng(seed)
+    mean_ranks = (rng.random((draws, n, k)).argsort(axis=2) + 1).mean(axis=1)
+    null = 12.0 * n / (k * (k + 1)) * ((mean_ranks ** 2).sum(axis=1) - k * (k + 1) ** 2 / 4.0)
+    return float((1 + np.count_nonzero(null >= statistic - 1e-9)) / (draws + 1))
 
 
 def nemenyi_q(k: int, alpha: float = 0.05) -> float:
@@ -168,7 +189,8 @@ def friedman_nemenyi(scores: pd.DataFrame, *, higher_is_better: bool = True, alp
 
     Generators missing on some dataset are dropped (named in ``note`` and ``dropped``). Returns None
     when fewer than 2 datasets or 3 generators remain (:func:`rank_design` says why). Pairs are called
-    different only when the omnibus test rejects (Demšar's order: no post-hoc without it).
+    different only when the omnibus test rejects (Demšar's order: no post-hoc without it); it decides by
+    Iman–Davenport's F, or with fewer than 10 datasets by a permutation p-value of the Friedman statistic.
     """
     full, dropped, reason = rank_design(scores)
     if reason is not None:
@@ -193,20 +215,22 @@ def friedman_nemenyi(scores: pd.DataFrame, *, higher_is_better: bool = True, alp
     gap = np.abs(mean_ranks.to_numpy()[j] - mean_ranks.to_numpy()[i])
     pairs = pd.DataFrame({"a": names[i], "b": names[j], "rank_diff": gap,
                           "p_value": stats.studentized_range.sf(gap * np.sqrt(2) / se, k, np.inf)})
+    p_perm = friedman_permutation_p(float(stat), n, k) if n < SMALL_N else float("nan")
     result = RankTest(float(stat), float(p), float(f_stat), f_p, mean_ranks, float(cd), q, alpha, n, k, pairs,
-                      dropped)
+                      dropped, p_permutation=p_perm)
     pairs["significant"] = (gap > cd) & result.rejected
     notes = []
     if dropped:
         notes.append(f"left out, not scored on every dataset: {', '.join(dropped)}")
+    if n < SMALL_N:
+        notes.append(f"with {n} datasets the chi-square and F approximations are poor, so the permutation p-value "
+                     f"decides ({PERMUTATIONS:,} random rankings per dataset)")
     if not result.rejected:
-        notes.append(f"the Friedman test (Iman–Davenport F) does not reject equal ranks at alpha={alpha:g}, "
+        notes.append(f"the Friedman test does not reject equal ranks at alpha={alpha:g}, "
                      "so no pair is called different")
-    if n < 10:
-        notes.append(f"with {n} datasets the chi-square and F approximations are rough; read the p-values as indicative")
     result.note = "; ".join(notes)
     return result
 
 
-__all__ = ["tie_groups", "friedman_nemenyi", "rank_design", "critical_difference", "nemenyi_q", "RankTest",
+__all__ = ["tie_groups", "friedman_nemenyi", "friedman_permutation_p", "rank_design", "critical_difference", "nemenyi_q", "RankTest",
            "TIE_TEST", "NOT_TESTED", "ZERO_VARIANCE_TEST"]
