@@ -15,7 +15,7 @@ from .. import __version__
 from ..resources import resource_dir
 from . import (fig_cd, fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_fronts, fig_marginals,
                fig_resources, fig_utility, methods, tables)
-from .model import ReportData
+from .model import ReportData, recommendations
 from .style import palette
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,7 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
         },
         "generators": all_gens,
         "colors": colors,
+        "verdicts": _attempt("recommendation", [], lambda: [v.to_dict() for v in recommendations(data)], []),
         "cross": tables.cross_dataset(data, table, rank_metric),
         "cd": critical_difference(data, table, rank_metric, colors),
         "datasets": datasets,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
-from .model import from_results
+from .model import from_results, recommendations
 from .tables import Table, leaderboard, tie_table
 
 
@@ -33,3 +34,10 @@ def leaderboard_text(results_dir: str | Path) -> str:
         legend = ", ".join(f"{h.text} = {h.sub}" for h in board.headers if h.sub)
         parts.append(f"{name}\n{format_table(board)}\n({legend}; ↑ higher / ↓ lower is better; mean ± 95% CI half-width over seeds)")
     return "\n\n".join(parts) if parts else "no results"
+
+
+def verdict_text(results_dir: str | Path) -> str:
+    """The recommendation paragraph of every dataset in a results folder (as the report opens with)."""
+    data = from_results(results_dir, max_rows=1)
+    paragraphs = [textwrap.fill(v.paragraph(), width=100) for v in recommendations(data)]
+    return "\n\n".join(paragraphs) if paragraphs else "no results to recommend from"
