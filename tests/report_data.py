@@ -64,14 +64,20 @@ def compute_scores(real: pd.DataFrame, syn: pd.DataFrame, holdout: pd.DataFrame,
 
 
 def build_results(folder, *, n: int = 2000, seeds=(0, 1), evil: bool = False, failure: bool = True,
-                  families: list[str] | None = None) -> ResultStore:
-    """A results folder: three generators x ``seeds``, the holdout reference, one failed job."""
+                  families: list[str] | None = None, dataset: str | None = None, data_seed: int = 1,
+                  extra: bool = False) -> ResultStore:
+    """A results folder: three generators x ``seeds``, the holdout reference, one failed job.
+
+    Called again on the same folder with another ``dataset`` name (and ``data_seed``), it adds a dataset;
+    ``extra`` adds two generators that never see the training rows and so pass the privacy gate: ``fresh``
+    (new draws from the process that made the real data) and ``fresh_noisy`` (the same with noisy numbers).
+    """
     names = {"amount": f"amount {EVIL}", "k_symbol": f'k_symbol "quoted" ünïcødé {EVIL}'} if evil else None
-    real = make_frame(n, 1, names, evil_values=evil)
-    holdout = make_frame(n // 2, 2, names, evil_values=evil)
+    real = make_frame(n, data_seed, names, evil_values=evil)
+    holdout = make_frame(n // 2, data_seed + 1, names, evil_values=evil)
     target = "rich"
     schema = Schema.infer(real, target=target)
-    dataset = "bank <i>mini</i>" if evil else "bank-mini"
+    dataset = dataset or ("bank <i>mini</i>" if evil else "bank-mini")
     store = ResultStore(folder)
     store.write_manifest({
         "spec": {"datasets": [dataset], "generators": ["independent", "bootstrap", "noisy"], "seeds": list(seeds)},
@@ -85,6 +91,13 @@ def build_results(folder, *, n: int = 2000, seeds=(0, 1), evil: bool = False, fa
         "bootstrap": lambda s: sample_bootstrap(real, n, s),
         "noisy": lambda s: sample_noisy(real, n, s, numeric),
     }
+    if extra:
+        def fresh(s: int, sigma: float) -> pd.DataFrame:
+            out = make_frame(n, 1000 + 7 * s + data_seed, names, evil_values=evil)
+            noise = np.exp(np.random.default_rng(s).normal(0, sigma, (n, len(numeric))))
+            return out.assign(**{c: out[c] * noise[:, i] for i, c in enumerate(numeric)})
+        samplers["fresh"] = lambda s: fresh(s, 0.0)
+        samplers["fresh_noisy"] = lambda s: fresh(s, 0.5)
     for seed in seeds:
         for gen, sampler in samplers.items():
             syn = sampler(seed)

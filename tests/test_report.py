@@ -23,6 +23,7 @@ from benchkit.results import REFERENCE_GENERATOR, ResultStore, aggregate
 from chromium import Chromium, find_chromium
 from report_data import EVIL, build_results, compute_scores, make_frame, sample_noisy
 
+FAST = ["marginal", "pairwise", "aggregate", "utility", "privacy"]
 URI = re.compile(r'src="data:(image/svg\+xml|image/png);base64,([A-Za-z0-9+/=]+)"')
 
 
@@ -38,6 +39,22 @@ def results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("plain")
     build_results(folder, n=1000, seeds=(0, 1, 2))
     return folder
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory):
+    """Two datasets, four generators (one, bootstrap, fails the privacy gate), three seeds: enough for the
+    rank tests across datasets."""
+    folder = tmp_path_factory.mktemp("multi")
+    build_results(folder, n=500, seeds=(0, 1, 2), dataset="bank-a", data_seed=1, families=FAST, extra=True)
+    build_results(folder, n=500, seeds=(0, 1, 2), dataset="bank-b", data_seed=11, failure=False, families=FAST,
+                  extra=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def multi_rendered(multi, tmp_path_factory):
+    return write_report(multi, tmp_path_factory.mktemp("multi-rendered") / "r.html", max_rows=300)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +112,7 @@ def test_leaderboard_ranks_follow_the_aggregated_scores(results):
     top = overall.set_index("generator").loc[expected[0]]
     cell = board.rows[1][2]
     assert cell.text == f"{top['mean']:.3f} ± {(top['ci_high'] - top['ci_low']) / 2:.3f}"
-    assert cell.cls == "best"
+    assert cell.cls == "best" and cell.title.endswith("the best mean")
     # the failed job's generator is listed with 0 successful seeds
     assert board.rows[-1][1].text == "broken" and board.rows[-1][-1].text == "0/1"
 
@@ -108,8 +125,8 @@ def test_report_sections_figures_methods_and_footer(results, rendered):
                     "Two columns jointly", "Machine-learning utility", "Detection", "Privacy"):
         assert f"<h3>{heading}</h3>" in html, heading
     imgs = images(html)
-    # 5 scored non-datetime columns + datetime + correlation + combos + density + utility + resources
-    assert len(imgs) == 5 + 1 + 1 + 1 + 1 + 1 + 1
+    # 5 scored non-datetime columns + datetime + correlation + combos + density + utility + 2 fronts + resources
+    assert len(imgs) == 5 + 1 + 1 + 1 + 1 + 1 + 2 + 1
     assert all(data[:8] == b"\x89PNG\r\n\x1a\n" for mime, data in imgs if mime == "image/png")
     assert "amount against balance" in html
     # every metric in the results is defined in the methods section
@@ -206,6 +223,107 @@ def test_report_renders_in_headless_chromium(rendered, tmp_path):
     for png in (shot, lb):
         data = png.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+VERDICT_FIGS = """JSON.stringify(Array.from(document.querySelectorAll('figure.cd img, figure.front img')).map(i => ({
+  ok: i.complete && i.naturalWidth > 0 && i.naturalHeight > 0, alt: i.alt,
+  shown: i.getBoundingClientRect().width > 100})))"""
+
+
+def test_verdict_figures_render_in_headless_chromium(multi_rendered, tmp_path):
+    """The CD diagram and both fronts of each dataset decode and lay out, with no console error."""
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium binary on PATH (Debian: apt-get install -y chromium; .ci/run installs it)")
+    with Chromium(binary, width=1400, height=1000) as browser:
+        browser.open(multi_rendered)
+        state = json.loads(browser.evaluate(VERDICT_FIGS))
+        assert len(state) == 1 + 2 * 2
+        assert all(s["ok"] and s["shown"] for s in state), state
+        assert browser.console_errors() == []
+        cd = browser.screenshot(tmp_path / "cd.png", selector="figure.cd")
+    assert cd.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bold_marks_the_group_tied_with_the_best(multi, multi_rendered):
+    from benchkit.report.tables import family_table, tie_table
+
+    data = from_results(multi)
+    ties = tie_table(data)
+    table = data.table_level()
+    board, _ = leaderboard(data, "bank-a", table, ties)
+    labels = [h.sub.split()[0] if h.sub else h.text for h in board.headers]
+    leaks = data.leakers("bank-a")
+    assert leaks == {"bootstrap", "noisy"}  # the copiers fail the privacy gate: never compared, never bold
+    for row in board.rows:
+        gen = row[1].text
+        for cell, metric in zip(row, labels):
+            key = ("bank-a", metric, gen)
+            if key in ties.index:  # bold exactly when the test says tied with the best
+                assert (cell.cls == "best") == bool(ties.loc[key, "tied"]), (gen, metric)
+            else:
+                assert cell.cls != "best", (gen, metric)  # the reference, the leakers, the failed job
+    cells = {r[1].text: r for r in board.rows}
+    # overall: fresh draws are best, the column-wise sampler clearly worse
+    assert cells["fresh"][2].cls == "best" and cells["fresh"][2].title.endswith("the best mean")
+    assert cells["independent"][2].cls == "" and "worse than the best (Welch t-test, Holm, p" in cells["independent"][2].title
+    # column shapes: the independent sampler is best and fresh draws are tied with it, both bold
+    shapes = ties.loc[("bank-a", "aggregate.column_shapes")]
+    assert shapes.loc["independent", "best"] and shapes.loc["fresh", "tied"] and not shapes.loc["fresh", "best"]
+    assert cells["fresh"][3].cls == "best" and cells["independent"][3].cls == "best"
+    assert re.search(r"tied with the best \(Welch t-test, Holm, p=0\.\d\d\)$", cells["fresh"][3].title)
+    assert "fails the privacy gate" in board.caption and "not significantly worse" in board.caption
+    privacy = family_table(data, "bank-a", table, "privacy", ties)
+    assert any(c.cls == "best" for r in privacy.rows for c in r) and "Welch" in privacy.caption
+    # with one seed nothing is tested: only the best is bold
+    one = from_results(multi)
+    one.runs, one.scores = one.runs[one.runs["seed"] == 0], one.scores[one.scores["seed"] == 0]
+    single, _ = leaderboard(one, "bank-a", one.table_level())
+    titles = [c.title for r in single.rows for c in r[2:] if c.cls == "best"]
+    assert titles and all(t.endswith("the best mean") for t in titles)
+    assert any("one seed: not tested against the best" in c.title for r in single.rows for c in r)
+    html = multi_rendered.read_text(encoding="utf-8")
+    assert "Bold: the best mean and every generator not significantly worse than it" in html
+    assert re.search(r'<td class="best" title="mean of 3 seeds; [^"]*; tied with the best \(Welch t-test, Holm, p=', html)
+    methods = html.split('id="methods"', 1)[1]
+    assert "Welch t-test" in methods and "Holm" in methods and "Nemenyi" in methods and "Friedman" in methods
+
+
+def test_cd_diagram_and_fronts_for_several_datasets(multi_rendered):
+    html = multi_rendered.read_text(encoding="utf-8")
+    lead = html.split('id="leaderboard"', 1)[1].split("</section>", 1)[0]
+    assert "<h3>Across datasets</h3>" in lead and "<h4>Ranks across datasets</h4>" in lead
+    assert "Friedman test on the ranks of aggregate.overall over 2 datasets and 3 generators: χ² = " in lead
+    assert "left out, failed the privacy gate on some dataset: bootstrap, noisy" in lead
+    assert re.search(r'<figure class="cd"><img src="data:image/svg\+xml;base64,[^"]+" alt="Critical-difference diagram: ', lead)
+    assert "the red segment is the critical difference CD = " in lead
+    assert "with 2 datasets the chi-square and F approximations are poor, so the permutation p-value decides" in lead
+    assert "permutation p = " in lead
+    for name in ("bank-a", "bank-b"):
+        assert f'alt="Fidelity against privacy risk for {name}"' in html
+        assert f'alt="Utility against fit time for {name}"' in html
+    assert html.count("<h3>Trade-offs</h3>") == 2
+    captions = re.findall(r"<figcaption>([^<]*Pareto front[^<]*)</figcaption>", html)
+    assert len(captions) == 4 and all("holdout" in c for c in captions)
+    assert all("Hollow: failed the privacy gate (bootstrap, noisy), never on the front." in c for c in captions)
+    assert "privacy.dcr_below_holdout_p5 (lower is better)" in captions[0]
+
+
+def test_no_cd_diagram_with_one_dataset(rendered):
+    html = rendered.read_text(encoding="utf-8")
+    assert "Critical-difference" not in html and 'class="cd"' not in html and "Ranks across datasets" not in html
+    assert html.count('<figure class="front">') == 2  # the fronts are per dataset
+
+
+def test_pareto_front_and_risk_axis():
+    import numpy as np
+
+    from benchkit.report.fig_fronts import pareto_mask
+
+    risk = np.array([0.05, 0.1, 0.9, 0.5, 0.1])
+    fidelity = np.array([0.80, 0.88, 0.97, 0.85, 0.88])  # (0.5, 0.85) is dominated by (0.1, 0.88)
+    assert pareto_mask(risk, fidelity).tolist() == [True, True, True, False, True]  # equal points both stay
+    assert pareto_mask(fidelity, risk, x_higher=True, y_higher=False).tolist() == [True, True, True, False, True]
 
 
 def test_text_leaderboard_matches_the_html_one(results):

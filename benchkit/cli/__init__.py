@@ -11,7 +11,7 @@ from typing import Sequence
 
 from ..errors import BenchkitError
 
-COMMANDS: tuple[str, ...] = ("evaluate", "run", "report", "demo", "datasets", "list", "check")
+COMMANDS: tuple[str, ...] = ("evaluate", "run", "recommend", "report", "demo", "datasets", "list", "check")
 """Sub-command modules, in the order ``benchkit --help`` lists them."""
 
 

@@ -139,6 +139,33 @@ FAMILY_TEXTS: dict[str, str] = {
 }
 
 
+VERDICT_TEXTS: list[tuple[str, str]] = [
+    ("Ties with the best", (
+        "Within a dataset and metric, the generator with the best mean over seeds is compared with every other "
+        "generator by a one-sided Welch t-test (unequal variances) of \"worse than the best\" on the seed-level "
+        "values, and the p-values of these comparisons are Holm-corrected. A generator whose adjusted p-value "
+        "exceeds alpha = 0.05 is tied with the best and shown in bold with it. For a metric with an ideal value "
+        "(0.5 for the DCR share and the membership-attack AUCs) the distance to it is tested. With one seed on "
+        "either side nothing can be tested and only the best is bold; with no variance on either side the "
+        "decision is exact (equal means tie). The reference row is never tested. A t-test is used because with "
+        "1 to 5 seeds rank tests cannot reach significance at all.")),
+    ("Across datasets", (
+        "Generators are ranked on the headline metric within each dataset (1 = best, ties share the mean rank) "
+        "and the average ranks are compared by the Friedman test (chi-square, and the Iman–Davenport F, which "
+        "is less conservative and decides; with fewer than 10 datasets, where both approximations fail, a "
+        "permutation p-value of the statistic from 20,000 seeded random rankings decides). Only generators "
+        "scored on every dataset and passing the privacy gate on all of them take part. When it rejects, the Nemenyi post-hoc test calls two generators different when their average ranks differ by "
+        "more than the critical difference CD = q_alpha·√(k(k+1)/(6N)), q_alpha the studentized range quantile "
+        "over √2 (Demšar 2006, JMLR 7). The critical-difference diagram draws the average ranks on an axis and "
+        "joins by a thick bar the generators that are not significantly different.")),
+    ("Trade-off fronts", (
+        "Per dataset, fidelity against privacy risk and utility against fit time, one point per generator with "
+        "95% intervals over seeds. The Pareto front holds the generators that no other one beats on both axes: "
+        "any other choice gives something up for nothing.")),
+]
+"""How the verdict marks are computed: (title, text) paragraphs for the methods section."""
+
+
 def _registry_info() -> dict[str, dict]:
     try:
         from ..plugins import list_metrics

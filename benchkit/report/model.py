@@ -17,6 +17,7 @@ import pandas as pd
 from ..results import REFERENCE_GENERATOR, RunRecord, aggregate, open_results
 from ..schema import Schema
 from ..verdict.gate import gate_table, leakers, thresholds_of
+from ..verdict.recommend import Recommendation, recommend
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,13 @@ class ReportData:
     def leakers(self, dataset: str) -> set[str]:
         """Generators that failed the privacy gate on ``dataset``."""
         return leakers(self.gates(), dataset)
+
+
+def recommendations(data: ReportData) -> list[Recommendation]:
+    """The recommendation for every dataset (:func:`benchkit.verdict.recommend.recommend`)."""
+    refs = {g for g in data.generators(reference=True) if is_reference(g, data.runs)}
+    levels = data.seed_level()
+    return [recommend(levels, data.runs, data.gates(), name, references=refs) for name in data.datasets]
 
 
 def is_reference(generator: str, runs: pd.DataFrame) -> bool:

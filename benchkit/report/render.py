@@ -13,9 +13,9 @@ import jinja2
 
 from .. import __version__
 from ..resources import resource_dir
-from . import (fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_marginals, fig_resources,
-               fig_utility, methods, tables)
-from .model import ReportData
+from . import (fig_cd, fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_fronts, fig_marginals,
+               fig_resources, fig_utility, methods, tables)
+from .model import ReportData, recommendations
 from .style import palette
 
 log = logging.getLogger(__name__)
@@ -62,19 +62,22 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
     table = data.table_level()
     all_gens = data.generators(reference=False)
     colors = palette(all_gens)
+    ties = _attempt("tie test", [], lambda: tables.tie_table(data), tables.NO_TIES)
     datasets = []
     rank_metric = None
     for name in data.datasets:
-        board, rm = tables.leaderboard(data, name, table)
+        board, rm = tables.leaderboard(data, name, table, ties)
         rank_metric = rank_metric or rm
-        fams = [(tables.family_title(f), tables.family_table(data, name, table, f)) for f in tables.families_of(table)]
+        fams = [(tables.family_title(f), tables.family_table(data, name, table, f, ties)) for f in tables.families_of(table)]
         section = dataset_section(data, name, table, colors, pair)
+        section["figures"]["fronts"] = _attempt("trade-off fronts", section["notes"],
+                                                lambda: fig_fronts.render(data, name, table, colors), [])
         section.update(anchor=f"dataset-{len(datasets) + 1}", leaderboard=board,
                        leaks=[{"generator": str(r.generator), "reasons": list(r.reasons)}
                               for r in data.gates().itertuples() if r.dataset == name and r.passed is False],
                        families=[(t, tb) for t, tb in fams if not tb.empty],
-                       detection=tables.family_table(data, name, table, "detection"),
-                       privacy=tables.family_table(data, name, table, "privacy"))
+                       detection=tables.family_table(data, name, table, "detection", ties),
+                       privacy=tables.family_table(data, name, table, "privacy", ties))
         datasets.append(section)
     shown = sorted(set(data.scores["metric"].dropna())) if not data.scores.empty else []
     directions = dict(zip(data.scores["metric"], data.scores["higher_is_better"].fillna(True).astype(bool)))
@@ -95,13 +98,16 @@ def build_context(data: ReportData, *, pair: Pair = None) -> dict[str, Any]:
         },
         "generators": all_gens,
         "colors": colors,
+        "verdicts": _attempt("recommendation", [], lambda: [v.to_dict() for v in recommendations(data)], []),
         "cross": tables.cross_dataset(data, table, rank_metric),
+        "cd": critical_difference(data, table, rank_metric, colors),
         "datasets": datasets,
         "resources": tables.resources_table(data),
         "resources_figure": _attempt("resources chart", [], lambda: fig_resources.render(data, colors)),
         "failures": tables.failures(data),
         "methods": methods.method_rows(shown, directions, families),
         "family_notes": methods.family_notes(shown, families, generators=tuple(all_gens)),
+        "verdict_methods": methods.VERDICT_TEXTS,
         "footer": footer(data),
     }
     log.info("report: built %d dataset section(s) in %.1f s", len(datasets), time.perf_counter() - started)
@@ -139,6 +145,19 @@ def dataset_section(data: ReportData, name: str, table: Any, colors: dict[str, s
         "figures": figures,
         "notes": notes,
     }
+
+
+def critical_difference(data: ReportData, table: Any, metric: str | None, colors: dict[str, str]) -> dict[str, Any] | None:
+    """The rank tests across datasets and their CD diagram; None with one dataset (nothing to compare)."""
+    if len(data.datasets) < 2:
+        return None
+    notes: list[str] = []
+    result, why = _attempt("rank tests across datasets", notes, lambda: fig_cd.rank_test(data, table, metric), (None, ""))
+    if result is None:
+        return {"figure": None, "text": "", "note": why or " ".join(notes)}
+    figure = _attempt("critical-difference diagram", notes, lambda: fig_cd.render(result, str(metric), colors))
+    return {"figure": figure, "text": fig_cd.summary(result, str(metric)),
+            "note": "; ".join([result.note] + notes if result.note else notes)}
 
 
 def _int_or_none(v: Any) -> int | None:

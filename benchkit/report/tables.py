@@ -15,6 +15,7 @@ import pandas as pd
 from ..metrics import FAMILIES
 from ..summary import gated_ranks
 from ..verdict.gate import GATE_FAILED
+from ..verdict.significance import tie_groups
 from .model import ReportData, is_reference
 
 HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -31,6 +32,13 @@ HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
 IDEAL = {"privacy.dcr_share": 0.5, "privacy.mia_distance_auc": 0.5, "privacy.mia_domias_auc": 0.5}
 """Metrics whose best value is neither end of the range (documented by the metric's author): the
 cell closest to it is marked best."""
+
+ALPHA = 0.05
+"""Significance level of the tie test (and of the rank tests across datasets)."""
+
+BOLD = (f"Bold: the best mean and every generator not significantly worse than it over seeds "
+        f"(one-sided Welch t-test, Holm-corrected, alpha = {ALPHA:g}); with one seed only the best is bold. "
+        "Hover a cell for its p-value.")
 
 FAMILY_TITLES = {
     "marginal": "Column shapes (marginal metrics)",
@@ -88,8 +96,8 @@ def fmt(v: float | None, digits: int = 3) -> str:
     return f"{v:.{digits}f}"
 
 
-def value_cell(row: pd.Series | None, best: bool = False) -> Cell:
-    """``mean ± half-width`` with the interval and seed count in the tooltip."""
+def value_cell(row: pd.Series | None, tie: pd.Series | None = None) -> Cell:
+    """``mean ± half-width`` with the interval, the seed count and the tie verdict in the tooltip; bold when tied."""
     if row is None or row is np.nan or not math.isfinite(float(row["mean"])):
         return Cell("–", "not measured")
     n = int(row["n"])
@@ -101,7 +109,9 @@ def value_cell(row: pd.Series | None, best: bool = False) -> Cell:
     else:
         text = fmt(mean)
         title = "one seed: no interval can be estimated"
-    return Cell(text, title, "best" if best else "")
+    note = tie_note(tie)
+    tied = tie is not None and bool(tie["tied"])
+    return Cell(text, f"{title}; {note}" if note else title, "best" if tied else "")
 
 
 def pick_metric(available: list[str], patterns: tuple[str, ...]) -> str | None:
@@ -113,18 +123,40 @@ def pick_metric(available: list[str], patterns: tuple[str, ...]) -> str | None:
     return None
 
 
-def _best_mask(sub: pd.DataFrame, ref: pd.Series) -> pd.Series:
-    """Rows holding the best mean among non-reference generators."""
-    cand = sub[~ref]
-    if cand.empty or cand["mean"].isna().all():
-        return pd.Series(False, index=sub.index)
-    metric = str(cand["metric"].iloc[0]) if "metric" in cand else ""
-    if metric in IDEAL:
-        gap = (sub["mean"] - IDEAL[metric]).abs()
-        return (gap == gap[~ref].min()) & ~ref
-    higher = bool(cand["higher_is_better"].iloc[0])
-    best = cand["mean"].max() if higher else cand["mean"].min()
-    return (sub["mean"] == best) & ~ref
+NO_TIES = pd.DataFrame(columns=["best", "tied", "tested", "p_value", "test"],
+                       index=pd.MultiIndex.from_tuples([], names=["dataset", "metric", "generator"]))
+"""No verdicts (the tie test could not run): nothing is bold."""
+
+
+def tie_table(data: ReportData, alpha: float = ALPHA) -> pd.DataFrame:
+    """The tie groups of every (dataset, metric), indexed by (dataset, metric, generator); the reference and
+    the generators that fail the privacy gate on a dataset take no part (they are never bold)."""
+    values = data.seed_level()
+    gens = values["generator"].astype(str)
+    refs = [g for g in gens.unique() if is_reference(g, data.runs)]
+    leaking = {(d, g) for d in data.datasets for g in data.leakers(d)}
+    pairs = pd.MultiIndex.from_arrays([values["dataset"].astype(str), gens])
+    values = values[~gens.isin(refs).to_numpy() & ~pairs.isin(leaking)]
+    return tie_groups(values, alpha=alpha, ideal=IDEAL).set_index(["dataset", "metric", "generator"]).sort_index()
+
+
+def _tie(ties: pd.DataFrame, dataset: str, metric: str, generator: str) -> pd.Series | None:
+    key = (dataset, metric, generator)
+    return ties.loc[key] if key in ties.index else None
+
+
+def tie_note(tie: pd.Series | None) -> str:
+    """What the bold mark means for one cell: best, tied with it, worse than it, or not tested."""
+    if tie is None:
+        return ""
+    if bool(tie["best"]):
+        return "the best mean"
+    if not bool(tie["tested"]):
+        return "one seed: not tested against the best"
+    p = float(tie["p_value"])
+    ptext = "p<0.001" if p < 0.001 else f"p={p:.2g}" if p < 0.1 else f"p={p:.2f}"
+    verdict = "tied with the best" if bool(tie["tied"]) else "worse than the best"
+    return f"{verdict} ({tie['test']}, {ptext})"
 
 
 def generator_order(data: ReportData, dataset: str, table: pd.DataFrame, rank_metric: str | None) -> list[str]:
@@ -156,8 +188,13 @@ def ranks(table: pd.DataFrame, data: ReportData, dataset: str, metric: str) -> d
     return dict(zip(sub["generator"], out.astype(int)))
 
 
-def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame) -> tuple[Table, str | None]:
-    """The headline table of one dataset: overall and per-family scores, rank by the overall score."""
+def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame,
+                ties: pd.DataFrame | None = None) -> tuple[Table, str | None]:
+    """The headline table of one dataset: overall and per-family scores, rank by the overall score.
+
+    ``ties`` is :func:`tie_table` (computed here when not given): cells tied with the best are bold.
+    """
+    ties = tie_table(data) if ties is None else ties
     sub = table[table["dataset"] == dataset]
     available = sorted(set(sub["metric"]))
     chosen = [(label, pick_metric(available, pats)) for label, pats in HEADLINES]
@@ -182,20 +219,15 @@ def leaderboard(data: ReportData, dataset: str, table: pd.DataFrame) -> tuple[Ta
         for _, m in chosen:
             hit = sub[(sub["generator"] == g) & (sub["metric"] == m)]
             row = hit.iloc[0] if len(hit) else None
-            best = False
-            if row is not None and not ref and g not in leaks:
-                mm = sub[sub["metric"] == m]
-                excluded = pd.Series([is_reference(x, data.runs) or x in leaks for x in mm["generator"]], index=mm.index)
-                best = bool(_best_mask(mm, excluded).get(hit.index[0], False))
-            cells.append(value_cell(row, best))
+            cells.append(value_cell(row, None if ref or row is None else _tie(ties, dataset, m, g)))
         cells.append(_gate_cell(gates.loc[g] if g in gates.index else None, ref))
         gr = runs[runs["generator"] == g]
         cells.append(Cell(f"{int((gr['status'] == 'ok').sum())}/{len(gr)}"))
         rows.append(cells)
         classes.append("reference" if ref else ("leak" if g in leaks else ""))
-    caption = ("Mean across seeds ± half-width of the 95% confidence interval; best generator in bold. "
-               "A generator that fails the privacy gate is ranked after every generator that passes, "
-               "whatever its scores.")
+    caption = ("Mean across seeds ± half-width of the 95% confidence interval. " + BOLD + " A generator that "
+               "fails the privacy gate is ranked after every generator that passes, whatever its scores, "
+               "and is never bold.")
     return Table(headers, rows, classes, caption), rank_metric
 
 
@@ -211,8 +243,9 @@ def _gate_cell(gate: pd.Series | None, ref: bool) -> Cell:
     return Cell(GATE_FAILED, "; ".join(gate["reasons"]), "gate-fail")
 
 
-def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: str) -> Table:
-    """Every metric of one family for one dataset: a column per metric, a row per generator."""
+def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: str,
+                 ties: pd.DataFrame | None = None) -> Table:
+    """Every metric of one family for one dataset: a column per metric, a row per generator (bold: tied with the best)."""
     sub = table[(table["dataset"] == dataset) & (table["family"] == family)]
     metrics = sorted(set(sub["metric"]))
     if not metrics:
@@ -223,8 +256,8 @@ def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: st
         tip = _direction(sub, m) + ("; mean over columns" if m in per_column else "")
         headers.append(Header(m.split(".", 1)[-1], tip, _arrow(sub, m)))
     order = generator_order(data, dataset, table, pick_metric(sorted(set(table["metric"])), ("aggregate.overall",)))
+    ties = tie_table(data) if ties is None else ties
     leaks = data.leakers(dataset)
-    refmask = pd.Series([is_reference(g, data.runs) or g in leaks for g in sub["generator"]], index=sub.index)
     rows, classes = [], []
     for g in order:
         gsub = sub[sub["generator"] == g]
@@ -234,12 +267,11 @@ def family_table(data: ReportData, dataset: str, table: pd.DataFrame, family: st
         cells = [Cell(f"{g} (reference)" if ref else g)]
         for m in metrics:
             hit = gsub[gsub["metric"] == m]
-            mm = sub["metric"] == m
-            best = bool(_best_mask(sub[mm], refmask[mm]).get(hit.index[0], False)) if len(hit) else False
-            cells.append(value_cell(hit.iloc[0] if len(hit) else None, best and not ref and g not in leaks))
+            tie = None if ref or hit.empty else _tie(ties, dataset, m, g)
+            cells.append(value_cell(hit.iloc[0] if len(hit) else None, tie))
         rows.append(cells)
         classes.append("reference" if ref else ("leak" if g in leaks else ""))
-    return Table(headers, rows, classes)
+    return Table(headers, rows, classes, caption=BOLD)
 
 
 def column_table(data: ReportData, dataset: str, family: str = "marginal") -> Table:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
-from .model import from_results
-from .tables import Table, leaderboard
+from .model import from_results, recommendations
+from .tables import Table, leaderboard, tie_table
 
 
 def format_table(table: Table) -> str:
@@ -26,9 +27,17 @@ def leaderboard_text(results_dir: str | Path) -> str:
     """Every dataset's leaderboard from a results folder, as the report shows it."""
     data = from_results(results_dir, max_rows=1)
     table = data.table_level()
+    ties = tie_table(data)
     parts = []
     for name in data.datasets:
-        board, _ = leaderboard(data, name, table)
+        board, _ = leaderboard(data, name, table, ties)
         legend = ", ".join(f"{h.text} = {h.sub}" for h in board.headers if h.sub)
         parts.append(f"{name}\n{format_table(board)}\n({legend}; ↑ higher / ↓ lower is better; mean ± 95% CI half-width over seeds)")
     return "\n\n".join(parts) if parts else "no results"
+
+
+def verdict_text(results_dir: str | Path) -> str:
+    """The recommendation paragraph of every dataset in a results folder (as the report opens with)."""
+    data = from_results(results_dir, max_rows=1)
+    paragraphs = [textwrap.fill(v.paragraph(), width=100) for v in recommendations(data)]
+    return "\n\n".join(paragraphs) if paragraphs else "no results to recommend from"

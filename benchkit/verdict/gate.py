@@ -96,6 +96,11 @@ class GateResult:
     skipped: list[str] = field(default_factory=list)
 
     @property
+    def short_reasons(self) -> list[str]:
+        """The failed checks in a few words each."""
+        return [c["short"] for c in self.checks if not c["passed"]]
+
+    @property
     def label(self) -> str:
         return {True: "passed", False: GATE_FAILED, None: "not judged"}[self.passed]
 
@@ -138,6 +143,7 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
         ref = 0.0 if not math.isfinite(ref) else ref
         checks.append({"name": "exact_copies", "value": copies, "reference": ref,
                        "limit": ref + t.exact_copies_excess, "passed": copies - ref <= t.exact_copies_excess,
+                       "short": f"exact copies {copies:.1%} (holdout {ref:.1%})",
                        "reason": f"{copies:.1%} of synthetic rows are exact copies of training rows, against "
                                  f"{ref:.1%} for real holdout rows (limit: {t.exact_copies_excess:.0%} more)"})
     else:
@@ -151,6 +157,7 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
         limit = DCR_EXPECTED + max(t.dcr_below_p5_excess, 3 * se)
         checks.append({"name": "dcr_below_holdout_p5", "value": below, "reference": DCR_EXPECTED, "limit": limit,
                        "passed": below <= limit,
+                       "short": f"{below:.0%} of rows closer to training data than 95% of fresh rows",
                        "reason": f"{below:.1%} of synthetic rows are closer to a training row than 95% of real "
                                  f"holdout rows are (fresh data: {DCR_EXPECTED:.0%}; limit {limit:.1%})"})
     else:
@@ -163,6 +170,7 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
         limit = 0.5 + max(t.dcr_share_excess, 3 * se)
         checks.append({"name": "dcr_share", "value": share, "reference": 0.5, "limit": limit,
                        "passed": share <= limit,
+                       "short": f"DCR share {share:.0%} (fresh data 50%)",
                        "reason": f"{share:.1%} of synthetic rows are nearer to a training row than to any unseen "
                                  f"real row, size-adjusted (fresh data: 50%; limit {limit:.1%})"})
 
@@ -176,6 +184,7 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
         attack = "distance" if "distance" in worst else "DOMIAS"
         checks.append({"name": "membership_advantage", "value": advs[worst], "reference": 0.0, "limit": limit,
                        "passed": advs[worst] <= limit,
+                       "short": f"membership advantage {advs[worst]:.2f}",
                        "reason": f"a membership-inference attack ({attack}) tells training rows from unseen ones "
                                  f"with advantage {advs[worst]:.2f} (0 = no better than chance; limit {limit:.2f})"})
     else:
