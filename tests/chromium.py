@@ -229,3 +229,16 @@ class Chromium:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def page_state(path: Path, script: str, *, width: int = 1400, height: int = 1000) -> tuple[Any, list[str]]:
+    """Open ``path`` in a fresh headless Chromium; the value of ``script`` (JSON text, parsed) and the
+    console errors. Skips the calling test when no Chromium is installed."""
+    import pytest
+
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium binary on PATH (Debian: apt-get install -y chromium)")
+    with Chromium(binary, width=width, height=height) as browser:
+        browser.open(path)
+        return json.loads(browser.evaluate(script)), browser.console_errors()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ from benchkit.report import write_evaluation_report, write_report
 from benchkit.report.methods import family_notes, method_rows
 from benchkit.verdict.references import HEADLINE_FAMILIES
 
-from chromium import Chromium, find_chromium
+from chromium import page_state
 from report_data import EVIL, build_results, make_frame, sample_noisy
 
 NAMES = {"amount": f"amount {EVIL}", "k_symbol": f'k_symbol "quoted" {EVIL}'}
@@ -116,13 +115,8 @@ WIDTH_STATE = """JSON.stringify((() => {
 
 
 def _width_state(path):
-    binary = find_chromium()
-    if binary is None:
-        pytest.skip("no chromium binary on PATH (Debian: apt-get install -y chromium)")
-    with Chromium(binary, width=1280, height=900) as browser:
-        browser.open(path)
-        state = json.loads(browser.evaluate(WIDTH_STATE))
-        assert browser.console_errors() == []
+    state, errors = page_state(path, WIDTH_STATE, width=1280, height=900)
+    assert errors == []
     assert state["width"] == 1280 and state["page"] <= 1280  # nothing pushes the page wider than the window
     return state
 
