@@ -79,6 +79,13 @@ def test_the_report_opens_with_the_verdict_and_has_no_benchmark_sections(case, r
     assert "<script" not in html.lower() and "amount &lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_without_references_the_verdict_shows_the_synthetic_column_and_says_why(case, tmp_path):
+    real, syn, _, result = case
+    html = write_evaluation_report(result.scores, real, syn, None, tmp_path / "n.html").read_text(encoding="utf-8")
+    verdict = html[html.index('id="verdict"'):html.index('id="distributions"')]
+    assert "independent baseline</th>" not in verdict and "No references were computed" in verdict
+
+
 def test_every_row_a_full_evaluation_writes_has_a_description(case):
     result = case[3]
     names = sorted(set(result.scores["metric"]))

@@ -48,13 +48,16 @@ def source_table(sources: Mapping[str, pd.DataFrame], family: str) -> Table:
 
 def verdict_table(verdict: Verdict) -> Table:
     """The headline comparison: a row per measure, synthetic | independent baseline | real holdout."""
-    headers = [Header("Measure")] + [Header(TITLES[k]) for k in ("synthetic", "independent", "holdout")]
-    rows = [[Cell(c.label, c.metric), Cell(fmt(c.synthetic), "this synthetic table", "best"),
-             Cell(fmt(c.independent), "each column sampled on its own from the real training rows"),
-             Cell(fmt(c.holdout), "half the real holdout scored like a synthetic table")]
-            for c in verdict.comparisons]
-    return Table(headers, rows, caption="Higher is better; the real holdout column is the level real data the "
-                 "generator never saw reaches, the independent baseline the level of columns without relationships.")
+    sources = ("synthetic", "independent", "holdout") if verdict.has_references else ("synthetic",)
+    tips = {"synthetic": "this synthetic table", "independent": "each column sampled on its own from the real "
+            "training rows", "holdout": "half the real holdout scored like a synthetic table"}
+    headers = [Header("Measure")] + [Header(TITLES[k]) for k in sources]
+    rows = [[Cell(c.label, c.metric)] + [Cell(fmt(getattr(c, k)), tips[k], "best" if k == "synthetic" else "")
+                                         for k in sources] for c in verdict.comparisons]
+    caption = "Higher is better." + (" The real holdout column is the level real data the generator never saw "
+                                     "reaches, the independent baseline the level of columns without relationships."
+                                     if verdict.has_references else "")
+    return Table(headers, rows, caption=caption)
 
 
 def build_evaluation_context(data: ReportData, references: Mapping[str, pd.DataFrame], verdict: Verdict, *,
@@ -81,7 +84,9 @@ def build_evaluation_context(data: ReportData, references: Mapping[str, pd.DataF
         "colors": colors, "generators": gens,
         "dataset": section,
         "families": [(f, t, tb) for f, t, tb in families if not tb.empty],
-        "notes": list(notes or []),
+        "notes": list(notes or []) or ([] if references else [
+            "No references were computed: pass a holdout to benchkit evaluate to see the real holdout's level "
+            "and an independent baseline next to these scores."]),
         "methods": methods.method_rows(shown, directions),
         "family_notes": methods.family_notes(shown, baselines=tuple(k for k in ("independent", "holdout") if k in references)),
         "footer": footer(data),
