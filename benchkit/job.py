@@ -334,7 +334,9 @@ def score(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, *, target
     """Score one sample with :func:`benchkit.evaluate` and return its Score rows."""
     from .evaluation import evaluate
 
-    result = evaluate(real, synthetic, schema, target=target, holdout=holdout, families=families, seed=seed)
+    # no references: the runner scores the holdout reference and the independent baseline as jobs of their own
+    result = evaluate(real, synthetic, schema, target=target, holdout=holdout, families=families, seed=seed,
+                      references=False)
     return scores_of(result)
 
 

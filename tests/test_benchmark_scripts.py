@@ -40,6 +40,8 @@ CASES = [
     ("wgan_quality.py", ["--budget-seconds", "2", "--rows", "1000", "--datasets", "adult",
                          "--generators", "wgan,ctgan"], ["adult"], "ctgan", True),
     ("detection_vs_sdmetrics.py", ["--rows", "800"], ["adult"], "LogisticDetection", True),
+    ("recommend_adult.py", ["--data", "bank_transactions:n_rows=800", "--target", "customer_class", "--budget", "40s",
+                            "--runs", "1", "--generators", "gaussian_copula"], [], "same recommendation in every run", False),
 ]
 
 

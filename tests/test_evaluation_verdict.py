@@ -24,7 +24,7 @@ NAMES = {"amount": f"amount {EVIL}", "k_symbol": f'k_symbol "quoted" {EVIL}'}
 def case():
     real, holdout = make_frame(500, 1, NAMES, evil_values=True), make_frame(300, 2, NAMES, evil_values=True)
     syn = sample_noisy(real, 450, 0, [NAMES["amount"], "balance"])
-    return real, syn, holdout, evaluate(real, syn, target="rich", holdout=holdout, seed=3)
+    return real, syn, holdout, evaluate(real, syn, target="rich", holdout=holdout, seed=3, references=True)
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,16 @@ def test_references_are_the_runners_holdout_reference_and_an_independent_baselin
     assert result.references["independent"].pipe(lambda d: d[d.metric == "aggregate.column_shapes"].value.iloc[0]) > 0.9
     pearson = indep[indep["metric"] == "pairwise.correlation_pearson"]["details"].iloc[0]
     assert abs(pearson["synthetic"]) < 0.2 < abs(pearson["real"])
+
+
+def test_references_default_to_the_families_the_verdict_compares(case):
+    real, syn, holdout, full = case
+    default = evaluate(real, syn, target="rich", holdout=holdout, seed=3)
+    for name in ("holdout", "independent"):
+        fams = set(default.references[name]["family"])
+        assert fams == {"marginal", "pairwise", "aggregate", "utility"}
+        same = full.references[name][full.references[name]["family"].isin(fams)]
+        pd.testing.assert_frame_equal(_tidy(default.references[name]), _tidy(same))
 
 
 def test_references_can_be_turned_off_and_need_a_holdout(case):
