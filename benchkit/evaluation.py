@@ -19,7 +19,6 @@ Aggregates, following SDMetrics' QualityReport:
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import time
@@ -31,7 +30,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import plugins
+from . import jsonsafe, plugins
 from .data import align_frames, read_table
 from .errors import BenchkitError, SchemaError, UnknownNameError
 from .metrics import FAMILIES, MetricContext, Score, encoding
@@ -188,42 +187,23 @@ class EvaluationResult:
         return str(self.summary)
 
     def to_file(self, path: str | Path) -> Path:
-        """Write the tidy scores as JSON (records, with ``skipped``) or CSV (details as JSON text)."""
+        """Write the tidy scores as strict JSON (records, with ``skipped``) or CSV (details as JSON text).
+
+        Non-finite numbers (a NaN or infinite value or detail) are written as ``null``: see
+        :mod:`benchkit.jsonsafe`.
+        """
         path = Path(path)
-        records = [_json_ready(r) for r in self.scores.to_dict(orient="records")]
         if path.suffix.lower() == ".json":
-            doc = {"n_real": self.n_real, "n_synthetic": self.n_synthetic, "scores": records,
-                   "skipped": [vars(s) for s in self.skipped]}
-            path.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n", encoding="utf-8")
+            doc = {"n_real": self.n_real, "n_synthetic": self.n_synthetic,
+                   "scores": self.scores.to_dict(orient="records"), "skipped": [vars(s) for s in self.skipped]}
+            path.write_text(jsonsafe.dumps(doc, indent=1) + "\n", encoding="utf-8")
         elif path.suffix.lower() == ".csv":
             df = self.scores.copy()
-            df["details"] = [json.dumps(_json_ready(d), default=_json_default) for d in df["details"]]
+            df["details"] = [jsonsafe.dumps(d) for d in df["details"]]
             df.to_csv(path, index=False)
         else:
             raise BenchkitError(f"cannot write results to {path}: use a .json or .csv file name")
         return path
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return None if np.isnan(o) else float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
-
-
-def _json_ready(obj: Any) -> Any:
-    if isinstance(obj, float) and math.isnan(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_ready(v) for v in obj]
-    return obj
 
 
 # ------------------------------------------------------------------------------------ evaluate
