@@ -153,10 +153,14 @@ def run_benchmark(
         raise BenchkitError(f"run_benchmark needs a BenchmarkSpec, a TOML path or a dict, not {type(spec).__name__}")
     spec.validate()
     spec.check_names()
-    exe = make_executor(executor, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
     store = ResultStore(spec.out)
-    store.folder.mkdir(parents=True, exist_ok=True)
+    with store.lock():  # a second run on this folder fails here instead of running every job twice
+        exe = make_executor(executor, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
+        return _run_locked(spec, exe, store, rerun_failed=rerun_failed, progress=progress, report=report)
 
+
+def _run_locked(spec: BenchmarkSpec, exe: Any, store: ResultStore, *, rerun_failed: bool, progress: bool,
+                report: bool) -> BenchmarkResult:
     datasets, broken = _prepare_all(spec, store)
     all_jobs = plan_jobs(spec, datasets)
     done = store.runs()
