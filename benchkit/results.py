@@ -186,7 +186,7 @@ class ResultStore:
 
     def _report(self, key: str, message: str) -> None:
         self._problems.setdefault(key, []).append(message)
-        warnings.warn(message, ResultsWarning, stacklevel=3)
+        warnings.warn(message, ResultsWarning, stacklevel=1)  # one place: each message is shown once
 
     # ----------------------------------------------------------------- write
     def _append_lines(self, name: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -338,28 +338,24 @@ class ResultStore:
         """
         latest: dict[str, RunRecord] = {}
         fields = set(RunRecord.__dataclass_fields__)
-        run_rows = self._read_lines(RUNS)
-        counts: dict[str, int] | None = None
-        self._problems["incomplete"] = []
-        for row in run_rows:
+        for row in self._read_lines(RUNS):
             try:
                 rec = RunRecord(**{k: v for k, v in row.items() if k in fields})
             except (TypeError, ValueError):
                 continue
-            if rec.n_scores:
-                if counts is None:
-                    counts = {}
-                    for s in self._read_lines(SCORES):
-                        a = s.get("attempt_id")
-                        counts[a] = counts.get(a, 0) + 1
+            latest[rec.run_id] = rec
+        self._problems["incomplete"] = []
+        if any(r.n_scores for r in latest.values()):
+            counts: dict[str, int] = {}
+            for s in self._read_lines(SCORES):
+                counts[s.get("attempt_id")] = counts.get(s.get("attempt_id"), 0) + 1
+            for rec in list(latest.values()):
                 found = counts.get(rec.attempt_id, 0)
-                if found != rec.n_scores:
-                    latest.pop(rec.run_id, None)
+                if rec.n_scores is not None and found != rec.n_scores:
+                    del latest[rec.run_id]
                     self._report("incomplete", f"{self.folder / SCORES}: job {rec.run_id} ({rec.generator} on "
                                                f"{rec.dataset}, seed {rec.seed}) has {found} of its {rec.n_scores} "
                                                "score rows; it counts as not done and runs again")
-                    continue
-            latest[rec.run_id] = rec
         return latest
 
     def load_runs(self) -> pd.DataFrame:
