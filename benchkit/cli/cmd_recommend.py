@@ -7,6 +7,10 @@ import time
 from pathlib import Path
 
 
+SHORT_TRAINING = 30.0
+"""Training seconds per job under which the verdict warns that budgeted candidates were barely trained."""
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "recommend",
@@ -57,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
     bad = int((result.runs["status"] != "ok").sum()) if not result.runs.empty else 0
     if bad:
         print(f"\n{bad} job(s) did not finish ok; the report lists them.")
+    if plan.budgeted and (plan.train_s or 0) < SHORT_TRAINING:
+        print(f"\nCaution: each budgeted candidate ({', '.join(plan.budgeted)}) trained only {plan.train_s:.0f} s per "
+              "seed after scoring took its share; a larger --budget (or fewer --seeds or candidates) may change "
+              "the verdict for them.")
     print(f"\nfinished in {time.perf_counter() - started:.0f} s of a {budget:.0f} s budget "
           f"({plan.train_s or 0:.0f} s of training per budgeted job)")
     print(f"report: {report.resolve()}")
