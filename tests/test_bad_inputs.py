@@ -84,8 +84,10 @@ def disk_full(tmp: Path) -> None:
 
 
 def far_synthetic(tmp: Path) -> None:
+    """A synthetic table far off and constant, so that log-likelihoods and ratios hit their extremes."""
     tables(tmp)
-    frame(seed=1).assign(income=1e12).to_csv(tmp / "syn.csv", index=False)
+    frame(seed=2).to_csv(tmp / "hold.csv", index=False)
+    frame(seed=1).assign(income=1e12, age=18, city="Oslo").to_csv(tmp / "syn.csv", index=False)
 
 
 # -------------------------------------------------------------- after-checks
@@ -165,7 +167,8 @@ CASES = [
     Case("evaluate-latin1-with-encoding", lambda t: EVAL + ["--encoding", "latin-1"], latin1, 0, ""),
     Case("evaluate-duplicate-header", lambda t: ["evaluate", "real.csv", "dup.csv"], duplicate_header, 2,
          "dup.csv has duplicate column names ['age'] in its header; rename them"),
-    Case("evaluate-json-has-no-infinity", lambda t: EVAL[:-1] + ["--out", "scores.json"], far_synthetic, 0, "",
+    Case("evaluate-json-has-no-infinity", lambda t: EVAL[:3] + ["--holdout", "hold.csv", "--target", "city",
+                                                                "--out", "scores.json"], far_synthetic, 0, "",
          strict_json),
 ]
 
@@ -195,6 +198,32 @@ def test_traceback_only_when_asked(tmp_path: Path, how: list[str]) -> None:
     assert "benchkit: error: cannot write afile/res" in proc.stderr
     # a BenchkitError raised on purpose also shows where it came from
     assert "Traceback" in proc.stderr and "check_output_folder" in proc.stderr
+
+
+class Kw:
+    def __init__(self, **params):
+        self.params = params
+
+
+class Strict:
+    def __init__(self, *, depth: int = 3, seed: int = 0):
+        self.depth = depth
+
+    def _check_params(self) -> None:
+        if not isinstance(self.depth, int) or self.depth < 1:
+            raise ValueError(f"depth must be a positive integer, got {self.depth!r}")
+
+
+def test_check_generator_params_names_and_values() -> None:
+    from benchkit.spec import SpecError, accepted_params, check_generator_params, parse_generator_flag
+
+    assert accepted_params(Kw) is None and accepted_params(Strict) == ["depth"]
+    check_generator_params(parse_generator_flag("kw:anything=1"), Kw)  # **params: any name may be valid
+    check_generator_params(parse_generator_flag("s:depth=2"), Strict)
+    with pytest.raises(SpecError, match=r"unknown parameter 'dept' \(did you mean depth\?\); s accepts: depth"):
+        check_generator_params(parse_generator_flag("s:dept=2"), Strict)
+    with pytest.raises(SpecError, match="generator 'deep' \\(s\\): .*depth must be a positive integer, got 0"):
+        check_generator_params(parse_generator_flag("deep=s:depth=0"), Strict)
 
 
 def test_an_unexpected_error_is_one_line_naming_the_bug() -> None:
