@@ -76,6 +76,11 @@ def duplicate_header(tmp: Path) -> None:
     (tmp / "dup.csv").write_text("age,income,age\n" + "\n".join(f"{a},{i},{a}" for a, i in zip(df.age, df.income)))
 
 
+def corrupt_parquet(tmp: Path) -> None:
+    tables(tmp)
+    (tmp / "syn.parquet").write_bytes(b"PAR1 cut short by a crash")
+
+
 def disk_full(tmp: Path) -> None:
     tables(tmp)
     if not Path("/dev/full").exists():
@@ -165,6 +170,8 @@ CASES = [
     Case("evaluate-semicolon-gz-sniffed", lambda t: EVAL[:2] + ["syn.csv.gz"] + EVAL[3:], semicolon_gz, 0, ""),
     Case("evaluate-latin1", lambda t: EVAL, latin1, 2, "syn.csv is not UTF-8 text"),
     Case("evaluate-latin1-with-encoding", lambda t: EVAL + ["--encoding", "latin-1"], latin1, 0, ""),
+    Case("evaluate-corrupt-parquet", lambda t: EVAL[:2] + ["syn.parquet"], corrupt_parquet, 2,
+         "cannot read syn.parquet as Parquet"),
     Case("evaluate-duplicate-header", lambda t: ["evaluate", "real.csv", "dup.csv"], duplicate_header, 2,
          "dup.csv has duplicate column names ['age'] in its header; rename them"),
     Case("evaluate-json-has-no-infinity", lambda t: EVAL[:3] + ["--holdout", "hold.csv", "--target", "city",
