@@ -6,9 +6,15 @@ that names the file or column and says what to do.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import io
 import logging
+import lzma
+import zipfile
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -20,6 +26,49 @@ log = logging.getLogger(__name__)
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SEPARATORS = (",", ";", "\t", "|")
+_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _open_text(path: Path, encoding: str = "utf-8") -> IO[str]:
+    """The file as text, decompressed when its suffix says so (as pandas infers it), for sniffing."""
+    opener = _COMPRESSED.get(path.suffix.lower())
+    if opener is not None:
+        return opener(path, "rt", encoding=encoding, errors="replace", newline="")
+    if path.suffix.lower() == ".zip":
+        archive = zipfile.ZipFile(path)
+        names = archive.namelist()
+        if not names:
+            raise DataError(f"{path} is an empty zip archive; expected one CSV file inside")
+        return io.TextIOWrapper(archive.open(names[0]), encoding=encoding, errors="replace", newline="")
+    return open(path, encoding=encoding, errors="replace", newline="")
+
+
+def _first_lines(path: Path, n_lines: int, encoding: str = "utf-8") -> list[str]:
+    """The first ``n_lines`` non-blank lines of a (possibly compressed) text file."""
+    try:
+        with _open_text(path, encoding) as fh:
+            return [line for _, line in zip(range(n_lines), fh) if line.strip()]
+    except LookupError as exc:
+        raise DataError(f"cannot read {path}: {exc}; give a known encoding, e.g. utf-8 or latin-1") from None
+    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as exc:
+        raise DataError(f"cannot read {path}: {exc}; is it a {path.suffix or 'text'} file?") from None
+
+
+def check_header(path: Path, sep: str, encoding: str = "utf-8") -> list[str]:
+    """The header's column names; a :class:`DataError` naming the file for duplicated names (pandas
+    would silently rename them ``age.1``) or for a one-column header that another separator splits."""
+    lines = _first_lines(path, 1, encoding)
+    names = [c.strip() for c in next(csv.reader(lines, delimiter=sep), [])] if lines else []
+    dup = sorted({c for c in names if names.count(c) > 1})
+    if dup:
+        raise DataError(f"{path} has duplicate column names {dup} in its header; rename them so every "
+                        "column is unique")
+    if len(names) == 1:
+        other = [s for s in SEPARATORS if s != sep and s in names[0]]
+        if other:
+            raise DataError(f"{path}: separator {sep!r} leaves one column {names[0][:60]!r}; the file looks "
+                            f"separated by {other[0]!r}: pass --sep {other[0]!r} (sep= in Python)")
+    return names
 
 
 def sniff_separator(path: Path, n_lines: int = 50) -> str:
@@ -29,11 +78,7 @@ def sniff_separator(path: Path, n_lines: int = 50) -> str:
     header line and every sampled line holds the same number of fields. Among qualifiers the one
     giving the most fields wins; ``,`` when none qualifies (a one-column file).
     """
-    try:
-        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
-            lines = [line for _, line in zip(range(n_lines), fh) if line.strip()]
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc}") from None
+    lines = _first_lines(path, n_lines)
     if not lines:
         raise DataError(f"{path} is empty; expected a header line and rows")
     best, best_fields = ",", 1
@@ -68,11 +113,13 @@ def read_table(path: str | Path, schema: Schema | None = None, *, sep: str | Non
         if path.stat().st_size == 0:
             raise DataError(f"{path} is empty; expected a header line and rows")
         sep = sep or sniff_separator(path)
+        if read_kwargs.get("header", "infer") in ("infer", 0) and "names" not in read_kwargs:
+            check_header(path, sep, read_kwargs.get("encoding") or "utf-8")
         kwargs = {"skipinitialspace": True, **read_kwargs}
         try:
             df = pd.read_csv(path, sep=sep, **kwargs, **csv_float_options({**kwargs, "sep": sep}))
         except UnicodeDecodeError as exc:
-            raise DataError(f"{path} is not UTF-8 text ({exc.reason}); is it a CSV file? pass encoding=... if it is") from None
+            raise DataError(f"{path} is not UTF-8 text ({exc.reason}); is it a CSV file? if it is, give its encoding: --encoding latin-1 (encoding= in Python)") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
             raise DataError(f"cannot parse {path} as CSV with separator {sep!r}: {exc}") from None
         log.debug("read %s with separator %r: %d rows x %d columns", path, sep, *df.shape)

@@ -153,6 +153,7 @@ def run_benchmark(
         raise BenchkitError(f"run_benchmark needs a BenchmarkSpec, a TOML path or a dict, not {type(spec).__name__}")
     spec.validate()
     spec.check_names()
+    spec.check_params()  # a misspelt or bad generator parameter stops the run before any job starts
     store = ResultStore(spec.out)
     with store.lock():  # a second run on this folder fails here instead of running every job twice
         exe = make_executor(executor, jobs=jobs, scheduler=scheduler, dask_local=dask_local)

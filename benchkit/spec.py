@@ -44,6 +44,8 @@ Short forms: ``datasets = ["bank_transactions", "data/adult.csv"]`` and
 from __future__ import annotations
 
 import difflib
+import inspect
+import logging
 import math
 import os
 import tomllib
@@ -53,6 +55,8 @@ from typing import Any, Iterable, Mapping
 
 from .errors import BenchkitError
 from .metrics import FAMILIES
+
+log = logging.getLogger(__name__)
 
 DEFAULT_OUT = "benchkit-results"
 _DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".txt", ".gz", ".zip")
@@ -204,6 +208,15 @@ class BenchmarkSpec:
             if d.schema is not None and not Path(d.schema).exists():
                 raise SpecError(f"dataset {d.name!r}: schema file {d.schema} does not exist")
 
+    def check_params(self) -> None:
+        """Check every generator's parameters before any job starts: names against the constructor's
+        signature (with suggestions), values by building the generator once and calling its
+        ``_check_params()`` hook when it has one. Raise :class:`SpecError` naming generator and parameter."""
+        from . import plugins
+
+        for g in self.generators:
+            check_generator_params(g, plugins.get_generator(g.name).obj)
+
     # --------------------------------------------------------------- helpers
     def limits_for(self, gen: GeneratorSpec) -> tuple[float | None, float | None]:
         """(time limit in s, memory limit in MB) for one generator: its override, else the spec's."""
@@ -222,6 +235,46 @@ class BenchmarkSpec:
     def with_overrides(self, **changes: Any) -> "BenchmarkSpec":
         """A copy with some fields replaced (``None`` values are ignored), validated again."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_NOT_PARAMS = {"self", "seed", "progress"}
+
+
+def accepted_params(factory: Any) -> list[str] | None:
+    """The keyword parameters ``factory`` accepts besides ``seed``; None when it takes ``**kwargs`` or
+    its signature cannot be read (then any name may be valid)."""
+    try:
+        sig = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return None
+    params = sig.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in params if p.kind in kinds and p.name not in _NOT_PARAMS]
+
+
+def check_generator_params(gen: GeneratorSpec, factory: Any) -> None:
+    """Raise :class:`SpecError` for a parameter ``factory`` does not take or a value it rejects."""
+    who = f"generator {gen.key!r}" + (f" ({gen.name})" if gen.key != gen.name else "")
+    accepted = accepted_params(factory)
+    if accepted is not None:
+        for key in gen.params:
+            if key not in accepted:
+                close = difflib.get_close_matches(key, accepted, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise SpecError(f"{who}: unknown parameter {key!r}{hint}; {gen.name} accepts: "
+                                f"{', '.join(accepted) or 'no parameters'}")
+    try:
+        instance = factory(**gen.params, seed=0)  # constructors only store their parameters
+        hook = getattr(instance, "_check_params", None)
+        if callable(hook):
+            hook()
+    except (BenchkitError, TypeError, ValueError) as exc:
+        raise SpecError(f"{who}: a parameter value is not accepted: {exc}; fix it in the spec or the "
+                        f"--generators flag (given: {gen.params})") from None
+    except Exception:  # a plugin's own bug: the job reports it, as before this check
+        log.debug("building %s to check its parameters failed", who, exc_info=True)
 
 
 def _reference_name() -> str:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import IO, Any
+
+DEFAULT_TIME_LIMIT = 300.0
 
 
 def add_parser(subparsers: Any) -> None:
@@ -22,6 +29,9 @@ def add_parser(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="hyper-parameter for the generator (VALUE read as JSON when it parses, else a string); repeatable",
     )
+    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
+                   help=f"stop the suite after this many seconds; it runs in a child process that is killed then "
+                   f"(default {DEFAULT_TIME_LIMIT:g}; 0: no limit, in this process)")
     p.set_defaults(func=run)
 
 
@@ -41,16 +51,74 @@ def _parse_params(items: list[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..testing import run_checks
+    from ..errors import BenchkitError
+    from ..testing import resolve
 
-    results = run_checks(args.name, params=_parse_params(args.param))
-    width = max(len(r.check) for r in results)
-    for r in results:
-        status = "PASS" if r.passed else "FAIL"
-        line = f"{status}  {r.check.ljust(width)}  {r.seconds:6.2f}s"
+    params = _parse_params(args.param)
+    resolve(args.name)  # an unknown name fails here, with suggestions
+    if args.time_limit < 0:
+        raise BenchkitError(f"--time-limit must be 0 (no limit) or a number of seconds, got {args.time_limit:g}")
+    if args.time_limit == 0:
+        return _run_here(args.name, params)
+    return _run_in_child(args, args.time_limit)
+
+
+def _run_here(name: str, params: dict[str, Any]) -> int:
+    """Run the checks one by one, printing each result as it comes (so a hang shows where it is)."""
+    from ..testing import CHECKS, run_checks
+
+    width = max(len(c.__name__) for c in CHECKS)
+    failed = 0
+    for check in CHECKS:
+        r = run_checks(name, params=params, checks=[check])[0]
+        failed += not r.passed
+        line = f"{'PASS' if r.passed else 'FAIL'}  {r.check.ljust(width)}  {r.seconds:6.2f}s"
         if not r.passed:
             line += f"\n      {r.message}"
-        print(line)
-    failed = sum(not r.passed for r in results)
-    print(f"\n{args.name}: {len(results) - failed} passed, {failed} failed")
+        print(line, flush=True)
+    print(f"\n{name}: {len(CHECKS) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _pump(src: IO[str], dst: IO[str], lines: list[str]) -> None:
+    for line in src:
+        lines.append(line)
+        dst.write(line)
+        dst.flush()
+
+
+def _run_in_child(args: argparse.Namespace, limit: float) -> int:
+    """``benchkit check NAME --time-limit 0`` in a child process of its own group, killed past ``limit``."""
+    from ..errors import BenchkitError
+    from ..testing import CHECKS
+
+    env = dict(os.environ)  # the parent's sys.path (e.g. a source checkout) must reach the child too
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in [*sys.path, *env.get("PYTHONPATH", "").split(os.pathsep)] if p))
+    cmd = [sys.executable, "-m", "benchkit", "check", args.name, "--time-limit", "0",
+           *(f"--param={item}" for item in args.param)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    out: list[str] = []
+    pumps = [threading.Thread(target=_pump, args=(src, dst, lines), daemon=True)
+             for src, dst, lines in ((proc.stdout, sys.stdout, out), (proc.stderr, sys.stderr, []))]
+    for t in pumps:
+        t.start()
+    try:
+        code = proc.wait(timeout=limit)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt) as exc:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        for t in pumps:
+            t.join(timeout=2)
+        done = {line.split()[1] for line in out if line.startswith(("PASS  ", "FAIL  "))}
+        running = next((c.__name__ for c in CHECKS if c.__name__ not in done), "the set-up")
+        raise BenchkitError(
+            f"check {args.name}: the conformance suite did not finish within --time-limit {limit:g} s and was "
+            f"stopped; {running} was running ({len(done)} of {len(CHECKS)} checks done). A generator must not "
+            "hang: fix it, or raise --time-limit if it is only slow (its test_params() should make it fast)"
+        ) from None
+    for t in pumps:
+        t.join()
+    return code

@@ -54,11 +54,14 @@ def run(args: argparse.Namespace) -> int:
     from .. import run_benchmark
     from ..report import REPORT_NAME, write_report
     from ..report.text import leaderboard_text, verdict_text
+    from .failures import check_manifest, check_output_folder, report_unfinished
 
     if args.jobs is not None and args.jobs < 1:
         raise BenchkitError(f"--jobs must be at least 1, got {args.jobs}")
     jobs = args.jobs or max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2))
     spec = demo_spec(args.out, quick=args.quick, seed=args.seed)
+    check_output_folder(args.out)
+    check_manifest(args.out)
     started = time.perf_counter()
     result = run_benchmark(spec, executor="process", jobs=jobs, progress=True, report=False)
     report = write_report(result.folder, Path(result.folder) / REPORT_NAME)
@@ -69,4 +72,5 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(f"demo finished in {time.perf_counter() - started:.0f} s")
     print(f"report: {report.resolve()}")
-    return 0
+    bad = report_unfinished(result.runs, result.folder, "the report lists them; run the demo again to retry")
+    return 1 if bad else 0

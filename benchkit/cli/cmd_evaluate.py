@@ -30,6 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--reference-families", nargs="+", metavar="FAMILY",
                    help="score the references with these families (default: marginal pairwise aggregate utility, "
                    "what the verdict compares; `all`: every family the synthetic table ran, about 2x slower)")
+    p.add_argument("--sep", metavar="SEP", help="the CSV files' separator, e.g. ';' or tab (default: sniffed "
+                   "among , ; tab |)")
+    p.add_argument("--encoding", metavar="NAME", help="the CSV files' text encoding, e.g. latin-1 (default utf-8)")
     p.add_argument("--out", metavar="FILE", help="write the tidy scores to FILE.json or FILE.csv")
     p.add_argument("--report", metavar="FILE", help="also write a self-contained HTML report of the comparison")
     p.set_defaults(func=run)
@@ -39,13 +42,20 @@ def run(args: argparse.Namespace) -> int:
     from ..data import read_table
     from ..evaluation import evaluate
     from ..schema import Schema
+    from .failures import check_output_file, writing
 
     if args.out and Path(args.out).suffix.lower() not in (".json", ".csv"):
         raise BenchkitError(f"--out {args.out}: use a file name ending in .json or .csv")
+    for flag, file in (("--out", args.out), ("--report", args.report)):
+        if file:
+            check_output_file(file, flag)
+    options = {"sep": {"tab": "\t", "\\t": "\t"}.get(args.sep, args.sep)} if args.sep else {}
+    if args.encoding:
+        options["encoding"] = args.encoding
     schema = Schema.from_json(Path(args.schema)) if args.schema else None
-    real = read_table(args.real)
-    synthetic = read_table(args.synthetic)
-    holdout = read_table(args.holdout) if args.holdout else None
+    real = read_table(args.real, **options)
+    synthetic = read_table(args.synthetic, **options)
+    holdout = read_table(args.holdout, **options) if args.holdout else None
     result = evaluate(
         real,
         synthetic,
@@ -70,11 +80,13 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"  ({note})")
     if args.out:
-        path = result.to_file(args.out)
+        with writing(args.out):
+            path = result.to_file(args.out)
         print(f"\nscores written to {path}")
     if args.report:
         from ..report import write_evaluation_report
 
-        report = write_evaluation_report(result, real, synthetic, result.schema, args.report, seed=args.seed)
+        with writing(args.report):
+            report = write_evaluation_report(result, real, synthetic, result.schema, args.report, seed=args.seed)
         print(f"\nreport written to {report}")
     return 0

@@ -44,12 +44,15 @@ def run(args: argparse.Namespace) -> int:
     from ..report import REPORT_NAME, write_report
     from ..report.text import verdict_text
     from ..verdict.budget import parse_budget, run_recommendation
+    from .failures import check_manifest, check_output_folder, report_unfinished
 
     budget = parse_budget(args.budget)
     if args.seeds < 1:
         raise BenchkitError(f"--seeds must be at least 1, got {args.seeds}")
     if args.jobs is not None and args.jobs < 1:
         raise BenchkitError(f"--jobs must be at least 1, got {args.jobs}")
+    check_output_folder(args.out)
+    check_manifest(args.out)
     started = time.perf_counter()
     result, plan = run_recommendation(args.data, target=args.target, budget_s=budget, out=args.out,
                                       generators=args.generators, seeds=args.seeds, jobs=args.jobs,
@@ -58,9 +61,6 @@ def run(args: argparse.Namespace) -> int:
     report = write_report(result.folder, Path(result.folder) / REPORT_NAME)
     print()
     print(verdict_text(result.folder))
-    bad = int((result.runs["status"] != "ok").sum()) if not result.runs.empty else 0
-    if bad:
-        print(f"\n{bad} job(s) did not finish ok; the report lists them.")
     if plan.budgeted and (plan.train_s or 0) < SHORT_TRAINING:
         print(f"\nCaution: each budgeted candidate ({', '.join(plan.budgeted)}) trained only {plan.train_s:.0f} s per "
               "seed after scoring took its share; a larger --budget (or fewer --seeds or candidates) may change "
@@ -68,4 +68,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nfinished in {time.perf_counter() - started:.0f} s of a {budget:.0f} s budget "
           f"({plan.train_s or 0:.0f} s of training per budgeted job)")
     print(f"report: {report.resolve()}")
-    return 0
+    bad = report_unfinished(result.runs, result.folder, "the report lists them")
+    return 1 if bad else 0

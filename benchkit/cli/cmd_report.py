@@ -27,10 +27,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..report import write_report
     from ..report.model import MAX_ROWS
+    from .failures import check_manifest, check_output_file, writing
 
     if args.max_rows is not None and args.max_rows < 1:
         raise BenchkitError(f"--max-rows must be a positive number of rows, got {args.max_rows}")
-    path = write_report(args.results_dir, args.output, pair=tuple(args.pair) if args.pair else None,
-                        max_rows=args.max_rows or MAX_ROWS, seed=args.seed)
+    check_manifest(args.results_dir)
+    if args.output:
+        check_output_file(args.output, "--output")
+    with writing(args.output or args.results_dir):
+        path = write_report(args.results_dir, args.output, pair=tuple(args.pair) if args.pair else None,
+                            max_rows=args.max_rows or MAX_ROWS, seed=args.seed)
     print(f"report written to {path}")
     return 0

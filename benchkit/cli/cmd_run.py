@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from ..runner import run_benchmark
     from ..spec import spec_from_flags
     from ..summary import format_summary
+    from .failures import check_manifest, check_output_folder, report_unfinished, writing
 
     spec = spec_from_flags(
         spec_file=args.spec, datasets=args.datasets, generators=args.generators, seeds=args.seeds,
@@ -50,21 +51,21 @@ def run(args: argparse.Namespace) -> int:
         time_limit=args.time_limit, memory_limit=args.memory_limit, threads_per_job=args.threads_per_job,
         out=args.out,
     )
-    result = run_benchmark(
-        spec,
-        executor="inprocess" if args.in_process else "process",
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        dask_local=args.dask_local,
-        rerun_failed=args.rerun_failed,
-        progress=not args.no_progress,
-        report=not args.no_report,
-    )
+    check_output_folder(spec.out)
+    check_manifest(spec.out)
+    with writing(spec.out):
+        result = run_benchmark(
+            spec,
+            executor="inprocess" if args.in_process else "process",
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            dask_local=args.dask_local,
+            rerun_failed=args.rerun_failed,
+            progress=not args.no_progress,
+            report=not args.no_report,
+        )
     print(format_summary(result.summary, result.runs))
     c = result.counts
     print(f"\n{c.get('ran', 0)} job(s) run, {c.get('skipped', 0)} already recorded; results in {result.folder}")
-    runs = result.runs
-    bad = int((runs["status"] != "ok").sum()) if not runs.empty else 0
-    if bad:
-        print(f"{bad} job(s) did not finish ok; see runs.jsonl (rerun them with --rerun-failed)")
-    return 0
+    bad = report_unfinished(result.runs, result.folder, "rerun them with --rerun-failed")
+    return 1 if bad else 0
