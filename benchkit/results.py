@@ -383,10 +383,19 @@ class ResultStore:
         return df
 
     def read_manifest(self) -> dict[str, Any]:
+        """``manifest.json`` as a dict ({} when absent); a corrupt one is a :class:`DataError` naming it."""
         path = self.folder / MANIFEST
         if not path.exists():
             return {}
-        return json.loads(path.read_text(encoding="utf-8"))
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+            raise DataError(f"{path} is not valid JSON{where}; delete it to start afresh (the jobs recorded in "
+                            f"{RUNS} are kept), or restore it") from None
+        if not isinstance(doc, dict):
+            raise DataError(f"{path} does not hold a JSON object; delete it to start afresh, or restore it")
+        return doc
 
     def load_sample(self, run_id: str) -> pd.DataFrame | None:
         path = self.folder / "samples" / f"{run_id}.parquet"
