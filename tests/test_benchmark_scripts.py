@@ -40,6 +40,7 @@ CASES = [
     ("wgan_quality.py", ["--budget-seconds", "2", "--rows", "1000", "--datasets", "adult",
                          "--generators", "wgan,ctgan"], ["adult"], "ctgan", True),
     ("detection_vs_sdmetrics.py", ["--rows", "800"], ["adult"], "LogisticDetection", True),
+    ("budget_use.py", ["--budget", "2", "--rows", "1000", "--epochs", "5"], ["adult"], "stopped_because", True),
 ]
 
 

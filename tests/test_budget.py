@@ -80,7 +80,8 @@ def test_wgan_summary_without_budget_says_epochs_done_and_survives_save_load(tmp
 ])
 def test_a_broken_training_summary_is_noted_not_fatal(kind, expected, tmp_path, plugin_manager):
     plugin_manager.register(_SummaryPlugin(), name="summary_plugin")
-    spec = spec_dict(tiny_csv(tmp_path), tmp_path / "out", [{"name": "summarised", "params": {"summary": kind}}], seeds=1)
+    gens = [{"name": "summarised", "params": {"summary": kind}}]
+    spec = spec_dict(tiny_csv(tmp_path), tmp_path / "out", gens, seeds=1)
     run = _runs(spec).loc["summarised"]
     assert run["status"] == "ok" and run["error"] is None
     assert run["training"] == {"error": expected} and pd.isna(run["budget_s"])
@@ -88,7 +89,8 @@ def test_a_broken_training_summary_is_noted_not_fatal(kind, expected, tmp_path, 
 
 def test_a_numpy_training_summary_is_stored_as_plain_json(tmp_path, plugin_manager):
     plugin_manager.register(_SummaryPlugin(), name="summary_plugin")
-    spec = spec_dict(tiny_csv(tmp_path), tmp_path / "out", [{"name": "summarised", "params": {"summary": "ok"}}], seeds=1)
+    gens = [{"name": "summarised", "params": {"summary": "ok"}}]
+    spec = spec_dict(tiny_csv(tmp_path), tmp_path / "out", gens, seeds=1)
     assert _runs(spec).loc["summarised", "training"] == {"epochs_done": 3, "stopped_because": "epochs done"}
 
 

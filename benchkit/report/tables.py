@@ -237,10 +237,13 @@ def _resource_frame(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _epochs_text(done: float, planned: float) -> str:
+    """``done/planned`` (means over seeds), ``done`` alone, or "–"."""
+    def count(v: float) -> str:
+        return f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
+
     if not math.isfinite(done):
         return "–"
-    text = f"{done:.3g}"
-    return f"{text}/{planned:.3g}" if math.isfinite(planned) else text
+    return f"{count(done)}/{count(planned)}" if math.isfinite(planned) else count(done)
 
 
 def resources_table(data: ReportData) -> Table:
@@ -269,7 +272,8 @@ def resources_table(data: ReportData) -> Table:
         if math.isfinite(used) and used < BUDGET_USE_WARN:
             used_cell = Cell(f"{used:.0%} ⚠", f"used {used:.0%} of its {budget:g} s budget ({fit_s:.1f} s); "
                              f"epochs {epochs}; stopped because: {reason}", "warn")
-        rows.append([Cell(d), Cell(gen), Cell(f"{budget:g}" if math.isfinite(budget) else "–"), Cell(fmt(fit_s, 1)), used_cell, Cell(epochs),
+        budget_text = f"{budget:g}" if math.isfinite(budget) else "–"
+        rows.append([Cell(d), Cell(gen), Cell(budget_text), Cell(fmt(fit_s, 1)), used_cell, Cell(epochs),
                      Cell(reason, cls="text"), Cell(fmt(r["sample_s"], 1)), Cell(fmt(r["peak_rss_mb"], 1))])
     return Table(headers, rows, caption="Mean over successful seeds. Used: fit seconds over the budget; "
                  f"⚠ marks a budget used under {BUDGET_USE_WARN:.0%}.")

@@ -9,26 +9,26 @@ training); after ``fit`` the synthesizer's sampling stream is seeded from ``seed
 seed gives the same model and the same samples (CPU, same torch thread count). Successive ``sample``
 calls continue one stream; a saved and loaded model continues it where it was saved.
 
-Time budget: SDV cannot stop training part-way, so with ``max_seconds`` set (and ``epochs`` above 3) the deep models plan their epochs before the real fit. Almost none of a fit's fixed cost is SDV's preprocessing (a fraction
-of a second on Adult): it is ctgan's own transformer, fitted inside ``fit_processed_data`` on every
-fit (a Bayesian Gaussian mixture per numerical column), which can cost more than several epochs.
-Pricing every epoch at a one-epoch fit's time, as this plugin once did, planned far too few epochs
-(CTGAN and TVAE used 29-44 s of a 90 s budget). The plan, counted from the start of ``fit``:
+Time budget: SDV cannot stop training part-way, so with ``max_seconds`` set (and ``epochs`` above 3)
+the deep models plan their epochs before the real fit. Almost none of a fit's fixed cost is SDV's
+preprocessing: it is ctgan's own transformer, fitted inside ``fit_processed_data`` on every fit (a
+Bayesian Gaussian mixture per numerical column), which can cost more than several epochs. Pricing
+every epoch at a one-epoch fit's time, as this plugin once did, planned far too few epochs (CTGAN
+and TVAE used 29-44 s of a 90 s budget). The plan, counted from the start of ``fit``:
 
-1. price one optimiser step: fit 1 epoch and then ``1 + extra`` epochs (``preprocess`` then
-   ``fit_processed_data``) on a subsample of 5 batches, or on the whole table when it holds fewer
-   than 20 batches; ``extra`` epochs take about 30 steps (at least 2 epochs, at most about a tenth of
-   the budget), so their cost stands out of the timing noise. An epoch over the whole table costs
-   that many times its steps (ctgan's CTGAN takes whole batches, TVAE also the last partial one).
-   The first such fit in a process is preceded by a warm-up fit on 500 rows: it pays seconds of
-   one-time costs (torch's lazy imports, the start of ctgan's joblib pool) that must not be priced;
+1. price one optimiser step (:meth:`SDVGenerator._price_step`): fit 1 epoch, then 3, on a subsample
+   of 5 batches, or on the whole table when it holds fewer than 20 batches; when the 2 extra epochs
+   took under 8% of the budget (too quick to time well), fit about 8% of the budget's worth instead.
+   The extra epochs' seconds price a step; an epoch over the whole table costs that times its steps
+   (ctgan's CTGAN takes whole batches, TVAE also the last partial one). The first such fit in a
+   process follows a warm-up fit on 500 rows that pays its one-time costs (several seconds);
 2. fit 1 epoch on the whole table (when step 1 used a subsample): its training seconds less one
    epoch are the set-up cost at full size; its seconds to build the synthesizer and preprocess stand
    for those of the final fit;
 3. fit a fresh model for ``min(epochs, floor((left - preprocessing - set-up) / epoch))`` epochs,
-   where ``left`` is what remains of 97% of ``max_seconds``; when that is no more than the longer
-   probe trained on the whole table, keep that probe instead (or, after a subsample, the 1-epoch
-   model of step 2).
+   where ``left`` is what remains of 94% of ``max_seconds``; when no more epochs fit than the longer
+   probe of step 1 trained on the whole table, keep that probe instead (after a subsample, the
+   1-epoch model of step 2).
 
 The probes cost about one extra set-up and a few epochs, so the final model gets the budget less
 those; ``training_summary()`` says how it was spent (epochs done and planned, why it stopped,
@@ -48,6 +48,7 @@ import random
 import sys
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Iterator, Sequence
 
@@ -64,9 +65,9 @@ log = logging.getLogger(__name__)
 
 _FORMAT = "benchkit-sdv/1"
 _PROBE_BATCHES = 5  # rows of the subsample that prices an epoch, in batches
-_PROBE_SHARE = 0.05  # the extra epochs of the longer probe should take this share of the budget (measurable)
+_PROBE_SHARE = 0.08  # the extra epochs of the longer probe should take this share of the budget (measurable)
 _MIN_PLANNED = 3  # with no more epochs than this, a budget is not planned: the probes would cost as much
-_SAFETY = 0.03  # share of the budget kept free for the planning's error
+_SAFETY = 0.06  # share of the budget kept free for the planning's error (timing noise on a shared machine)
 _WARM: list[bool] = []  # non-empty once this process has fitted a deep SDV model
 
 
@@ -90,6 +91,16 @@ def _seeded(seed: int) -> Iterator[None]:
 def _stream_seed(seed: int, stream: int) -> int:
     """A 31-bit seed for one numbered stream of ``seed`` (numpy's RandomState takes < 2**32)."""
     return int(np.random.SeedSequence([seed, stream]).generate_state(1)[0] >> 1)
+
+
+@dataclass
+class _Fit:
+    """One fitted synthesizer and what it cost."""
+
+    synth: Any
+    epochs: int | None
+    build_s: float  # building the synthesizer and preprocessing the table
+    train_s: float  # fit_processed_data (ctgan's set-up and the epochs)
 
 
 class SDVGenerator(Generator):
@@ -189,51 +200,63 @@ class SDVGenerator(Generator):
         epochs = getattr(self, "epochs", None) if self.has_epochs else None
         budget = None if self.max_seconds is None else float(self.max_seconds)
         if not self.has_epochs or budget is None or epochs <= _MIN_PLANNED:
-            synth, pre_s, train_s = self._fit_one(frame, metadata, epochs)
+            fit = self._fit_one(frame, metadata, epochs)
             self.training_ = {"epochs_done": epochs, "epochs_planned": epochs, "budget_s": budget,
                               "stopped_because": "epochs done" if epochs else "fitted (no epochs)",
-                              "preprocess_s": round(pre_s, 3), "train_s": round(train_s, 3)}
-            return synth, epochs
-        n = len(frame)
-        m = _PROBE_BATCHES * self._batch_size()
-        m = m if 4 * m <= n else n  # a subsample only where it is much cheaper than the whole table
-        sub = frame.sample(n=m, random_state=_stream_seed(self.seed_used_, 2)) if m < n else frame
-        warm_s = 0.0
-        if not _WARM:  # a process's first fit pays one-time costs (torch's lazy imports; ctgan transforms
-            # 500+ rows in a joblib process pool, started once) that must not be priced as epochs or set-up
-            warm_s = sum(self._fit_one(sub.iloc[:max(self._batch_size(), 500)], metadata, 1)[1:])
-            _WARM.append(True)
-        probe, pre_s, t_a = self._fit_one(sub, metadata, 1)
-        steps = self._steps(m)
-        p, longer, t_b, step_s = 1, probe, t_a, t_a / steps  # a first price, too dear: t_a includes the set-up
-        for _ in range(2):  # 2 extra epochs; then, when those were too quick to time well, ~5% of the budget
-            if p >= epochs or (p > 1 and (p - 1) * step_s * steps >= _PROBE_SHARE * budget):
-                break
-            p = min(epochs, 3 if p == 1 else 1 + math.ceil(_PROBE_SHARE * budget / (step_s * steps)))
-            longer, _, t_b = self._fit_one(sub, metadata, p)
-            step_s = (t_b - t_a) / ((p - 1) * steps) if t_b > t_a else t_a / steps
+                              "preprocess_s": round(fit.build_s, 3), "train_s": round(fit.train_s, 3)}
+            return fit.synth, epochs
+        n, m = len(frame), _PROBE_BATCHES * self._batch_size()
+        subsampled = 4 * m <= n  # a subsample only where it is much cheaper than the whole table
+        sub = frame.sample(n=m, random_state=_stream_seed(self.seed_used_, 2)) if subsampled else frame
+        warm_s = self._warm_up(sub, metadata)
+        one, longer, step_s = self._price_step(sub, metadata, budget, epochs)
         epoch_s = step_s * self._steps(n)
-        if m < n:  # the set-up (ctgan's transformer: a Bayesian mixture per numerical column) grows with rows
-            probe, pre_s, t_a = self._fit_one(frame, metadata, 1)
-        fixed_s = max(t_a - epoch_s, 0.0)
+        if subsampled:  # the set-up (ctgan's transformer: a Bayesian mixture per numerical column) grows with rows
+            one = self._fit_one(frame, metadata, 1)
+        setup_s = max(one.train_s - epoch_s, 0.0)
         probe_s = time.perf_counter() - t0
         left = t0 + budget * (1 - _SAFETY) - time.perf_counter()
-        k = min(epochs, math.floor((left - pre_s - fixed_s) / epoch_s))
-        synth, train_s = probe, t_a
-        if sub is frame and k <= p:  # no room for a better model than the longer probe
-            synth, train_s, k = longer, t_b, p
-        elif k > 1:
-            synth, pre_s, train_s = self._fit_one(frame, metadata, k)
-        k = max(k, 1)
-        self.stopped_early_ = k < epochs
+        k = min(epochs, math.floor((left - one.build_s - setup_s) / epoch_s))
+        if not subsampled and k <= longer.epochs:  # no room for a better model than the longer probe
+            final = longer
+        else:
+            final = self._fit_one(frame, metadata, k) if k > 1 else one
+        self.stopped_early_ = final.epochs < epochs
         log.info("%s: about %.3fs per epoch and %.2fs of set-up at %d rows; %d of %d epoch(s) fit the %ss budget",
-                 self.registered_name, epoch_s, fixed_s, n, k, epochs, budget)
-        self.training_ = {"epochs_done": k, "epochs_planned": epochs, "budget_s": budget,
+                 self.registered_name, epoch_s, setup_s, n, final.epochs, epochs, budget)
+        self.training_ = {"epochs_done": final.epochs, "epochs_planned": epochs, "budget_s": budget,
                           "stopped_because": "time budget" if self.stopped_early_ else "epochs done",
-                          "preprocess_s": round(pre_s, 3), "probe_s": round(probe_s, 3), "train_s": round(train_s, 3),
-                          "epoch_s": round(epoch_s, 4), "setup_s": round(fixed_s, 3), "probe_rows": m,
-                          "warmup_s": round(warm_s, 3)}
-        return synth, k
+                          "preprocess_s": round(final.build_s, 3), "probe_s": round(probe_s, 3),
+                          "train_s": round(final.train_s, 3), "epoch_s": round(epoch_s, 4),
+                          "setup_s": round(setup_s, 3), "probe_rows": len(sub), "warmup_s": round(warm_s, 3)}
+        return final.synth, final.epochs
+
+    def _warm_up(self, sub: pd.DataFrame, metadata: Any) -> float:
+        """Pay this process's one-time costs (torch's lazy imports; ctgan transforms 500+ rows in a joblib
+        process pool, started once) in a small fit, so that no probe prices them as epochs or set-up."""
+        if _WARM:
+            return 0.0
+        t0 = time.perf_counter()
+        self._fit_one(sub.iloc[:max(self._batch_size(), 500)], metadata, 1)
+        _WARM.append(True)
+        return time.perf_counter() - t0
+
+    def _price_step(self, sub: pd.DataFrame, metadata: Any, budget: float, epochs: int) -> tuple[_Fit, _Fit, float]:
+        """A 1-epoch and a longer fit on ``sub``, and the seconds of one optimiser step from their difference:
+        2 extra epochs, then, when those were too quick to time well, about 8% of the budget's worth."""
+        steps = self._steps(len(sub))
+        one = self._fit_one(sub, metadata, 1)
+        longer, step_s = one, one.train_s / steps  # a first price, too dear: it includes the set-up
+        for _ in range(2):
+            timed_well = longer.epochs > 1 and (longer.epochs - 1) * step_s * steps >= _PROBE_SHARE * budget
+            if timed_well or longer.epochs >= epochs:
+                break
+            p = 3 if longer.epochs == 1 else 1 + math.ceil(_PROBE_SHARE * budget / (step_s * steps))
+            longer = self._fit_one(sub, metadata, min(epochs, p))
+            extra = longer.train_s - one.train_s
+            # when timing noise hides the extra epochs, price a step at its share of the 1-epoch fit (too dear)
+            step_s = extra / ((longer.epochs - 1) * steps) if extra > 0 else one.train_s / steps
+        return one, longer, step_s
 
     def _batch_size(self) -> int:
         return int(self._all_kwargs().get("batch_size", 500))
@@ -242,16 +265,15 @@ class SDVGenerator(Generator):
         """Optimiser steps in one epoch over ``n`` rows (ctgan's CTGAN: whole batches only, at least one)."""
         return max(n // self._batch_size(), 1)
 
-    def _fit_one(self, frame: pd.DataFrame, metadata: Any, epochs: int | None) -> tuple[Any, float, float]:
-        """A fitted synthesizer, the seconds to build it and preprocess, and its training seconds
-        (``fit_processed_data``)."""
+    def _fit_one(self, frame: pd.DataFrame, metadata: Any, epochs: int | None) -> _Fit:
+        """A synthesizer fitted on ``frame`` for ``epochs``, with its build-and-preprocess and training seconds."""
         t0 = time.perf_counter()
         synth = self._synthesizer(metadata, epochs)
         with _seeded(_stream_seed(self.seed_used_, 0)):
             processed = synth.preprocess({TABLE: frame})  # SDV 2 takes {table name: frame} in every modality
             t1 = time.perf_counter()
             synth.fit_processed_data(processed)
-        return synth, t1 - t0, time.perf_counter() - t1
+        return _Fit(synth, epochs, t1 - t0, time.perf_counter() - t1)
 
     def _check_params(self) -> None:
         name = self.registered_name
