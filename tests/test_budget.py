@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from runner_fixtures import spec_dict, tiny_csv
 
-from benchkit import hookimpl
+from benchkit import Schema, hookimpl
 from benchkit.report.model import from_results
 from benchkit.report.tables import resources_table
 from benchkit.results import RUNS, ResultStore, RunRecord
@@ -64,8 +64,6 @@ def test_wgan_job_records_its_budget_and_training(tmp_path, plugin_manager):
 
 def test_wgan_summary_without_budget_says_epochs_done_and_survives_save_load(tmp_path):
     df = pd.read_csv(tiny_csv(tmp_path))
-    from benchkit import Schema
-
     gen = WGANGenerator(**WGANGenerator.test_params()).fit(df, Schema.infer(df))
     summary = gen.training_summary()
     assert summary["stopped_because"] == "epochs done" and summary["epochs_done"] == summary["epochs_planned"] == 2

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchkit import plugins
-from benchkit import Schema
+from benchkit import Schema, plugins
 from benchkit.errors import BenchkitError
 from benchkit.testing import check_generator, make_check_data
 
