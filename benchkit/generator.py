@@ -4,12 +4,16 @@ A generator is any object with ``fit(data, schema) -> self`` and ``sample(n) -> 
 constructor takes keyword-only hyper-parameters (stored unchanged, as scikit-learn does) and ``seed``.
 Subclassing :class:`Generator` is optional; it gives ``get_params``, a fitted-state check and a
 readable ``repr``.
+
+Optional: a fitted generator may offer ``training_summary() -> dict``, plain JSON data saying how
+much training it got (keys as in :class:`TrainingSummary`); the runner stores it in the job's run
+record (``training``), so a budgeted run shows whether the budget was used.
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, TypedDict, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -19,6 +23,16 @@ from .schema import Schema
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 """``fit`` may call ``progress({"epoch": i, "epochs": n, "loss_g": ..., ...})`` after each epoch."""
+
+
+class TrainingSummary(TypedDict, total=False):
+    """The conventional keys of ``training_summary()`` (all optional; a plugin may add its own)."""
+
+    epochs_done: int
+    epochs_planned: int
+    stopped_because: str  # "time budget" | "epochs done" | "early stopping" | ...
+    budget_s: float | None  # the max_seconds it was given
+    train_s: float  # seconds spent training (the fit's total is the run record's fit_s)
 
 
 @runtime_checkable

@@ -8,7 +8,9 @@ result instead of raising, so one bad generator never stops a benchmark.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import math
 import platform
 import random
 import sys
@@ -247,6 +249,7 @@ def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]
             rec["plugin"], rec["plugin_version"] = reg.plugin, reg.version
             stage.name = "construct"
             gen = reg.obj(**job.params, seed=job.seed)
+            rec["budget_s"] = budget_seconds(gen, job.params)
             if progress is not None and hasattr(gen, "progress"):
                 try:
                     gen.progress = progress
@@ -256,6 +259,7 @@ def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]
             t0 = time.perf_counter()
             gen.fit(data.train.copy(), data.schema)
             timings["fit_s"] = time.perf_counter() - t0
+            rec["training"] = training_summary(gen)
             n = int(job.sample_size or len(data.train))
             stage.name = "sample"
             t0 = time.perf_counter()
@@ -289,6 +293,37 @@ def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]
         return JobResult(_finish(rec, job))
     rec.update(status="ok", error=None, **timings)
     return JobResult(_finish(rec, job), scores, synthetic.iloc[:SAMPLE_CAP].reset_index(drop=True))
+
+
+def budget_seconds(gen: Any, params: dict[str, Any]) -> float | None:
+    """The generator's time budget: ``max_seconds`` from the job's params, else the generator's own
+    (its default), when that is a positive number; None for a generator without one."""
+    value = params.get("max_seconds", getattr(gen, "max_seconds", None))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        return None
+    return float(value)
+
+
+def training_summary(gen: Any) -> dict[str, Any]:
+    """What a fitted generator says about its training (its optional ``training_summary()``), as
+    plain JSON data; a summary that raises or is not JSON-able becomes ``{"error": "..."}``, never a failure."""
+    method = getattr(gen, "training_summary", None)
+    if method is None or not callable(method):
+        return {}
+    try:
+        summary = method()
+        if not isinstance(summary, dict):
+            raise TypeError(f"it returned {type(summary).__name__}, not a dict")
+        return json.loads(json.dumps(summary, allow_nan=False, default=_numpy_scalar))
+    except Exception as exc:  # noqa: BLE001 - a plugin's summary is a courtesy, not part of the job
+        log.warning("training_summary() of %s failed: %s: %s", type(gen).__name__, type(exc).__name__, exc)
+        return {"error": f"training_summary() failed: {type(exc).__name__}: {exc}"}
+
+
+def _numpy_scalar(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(f"{type(o).__name__} is not JSON data")
 
 
 def _finish(rec: dict[str, Any], job: Job) -> dict[str, Any]:

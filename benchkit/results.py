@@ -82,6 +82,8 @@ class RunRecord:
     sample_s: float | None = None
     score_s: float | None = None
     peak_rss_mb: float | None = None
+    budget_s: float | None = None  # the generator's max_seconds, when it was given one
+    training: dict[str, Any] = field(default_factory=dict)  # the generator's training_summary(), if any
     n_train: int | None = None
     n_synthetic: int | None = None
     versions: dict[str, str] = field(default_factory=dict)

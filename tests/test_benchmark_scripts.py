@@ -42,6 +42,7 @@ CASES = [
     ("detection_vs_sdmetrics.py", ["--rows", "800"], ["adult"], "LogisticDetection", True),
     ("recommend_adult.py", ["--data", "bank_transactions:n_rows=800", "--target", "customer_class", "--budget", "40s",
                             "--runs", "1", "--generators", "gaussian_copula"], [], "same recommendation in every run", False),
+    ("budget_use.py", ["--budget", "2", "--rows", "1000", "--epochs", "5"], ["adult"], "stopped_because", True),
 ]
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchkit import plugins
+from benchkit import Schema, plugins
 from benchkit.errors import BenchkitError
 from benchkit.testing import check_generator, make_check_data
 
@@ -133,15 +133,60 @@ def test_labels_ids_and_dtypes_come_back_as_in_the_real_table():
 
 
 @needs_sdv
-def test_time_budget_smaller_than_one_epoch_keeps_the_one_epoch_model():
+def test_time_budget_smaller_than_the_probes_keeps_a_probe_model():
     from benchkit_sdv import SDVCTGANGenerator
 
     df, schema = make_check_data()
     gen = SDVCTGANGenerator(**{**SDVCTGANGenerator.test_params(), "epochs": 50}, max_seconds=1e-3).fit(df, schema)
-    assert gen.epochs_done_ == 1 and gen.stopped_early_
+    # 300 rows are under 20 batches: the probes fit the whole table, and the 3-epoch one is kept
+    assert gen.epochs_done_ == 3 and gen.stopped_early_
+    assert gen.training_summary()["epochs_done"] == 3 and gen.training_summary()["stopped_because"] == "time budget"
     assert len(gen.sample(20)) == 20
+    big = pd.concat([df] * 20, ignore_index=True)  # 6,000 rows: probes on a subsample, then 1 epoch on all
+    gen = SDVCTGANGenerator(**{**SDVCTGANGenerator.test_params(), "epochs": 50}, max_seconds=1e-3).fit(big, schema)
+    assert gen.epochs_done_ == 1 and gen.training_summary()["probe_rows"] == 250
     free = SDVCTGANGenerator(**SDVCTGANGenerator.test_params()).fit(df, schema)
     assert free.epochs_done_ == 2 and not free.stopped_early_
+
+
+@needs_sdv
+@pytest.mark.parametrize("name", ["sdv_ctgan", "sdv_tvae"])
+def test_time_budget_is_used_not_wasted(name, plugin_manager):
+    """With 8 s on 3,000 rows the planned fit uses at least 80% of the budget and ends near it."""
+    import torch
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(40, 12, 3000)
+    df = pd.DataFrame({"age": x.round(), "income": np.exp(x / 20 + rng.normal(0, 0.3, 3000)).round(2),
+                       "job": rng.choice(["a", "b", "c", "d"], 3000), "paid": np.where(x > 45, "yes", "no")})
+    schema = Schema.infer(df)
+    cls = plugins.get_generator(name).obj
+    cls(**cls.test_params()).fit(df.iloc[:600], schema)  # the process's one-time costs, paid before the timing
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the runner's jobs (threads_per_job = 1)
+    try:
+        gen = cls(epochs=10_000, device="cpu", max_seconds=8).fit(df, schema)
+    finally:
+        torch.set_num_threads(threads)
+    summary = gen.training_summary()
+    assert 0.8 * 8 <= gen.fit_seconds_ <= 1.1 * 8 + 0.3, summary
+    assert summary["stopped_because"] == "time budget" and summary["budget_s"] == 8.0
+    assert 1 < summary["epochs_done"] == gen.epochs_done_ < summary["epochs_planned"] == 10_000
+    assert summary["probe_s"] + summary["train_s"] + summary["preprocess_s"] <= summary["fit_s"] + 0.1
+    assert summary["fit_s"] == pytest.approx(gen.fit_seconds_, abs=1e-3) and summary["epoch_s"] > 0
+
+
+@needs_sdv
+def test_summary_without_budget_and_after_save_load(tmp_path):
+    from benchkit_sdv import SDVTVAEGenerator
+
+    df, schema = make_check_data()
+    gen = SDVTVAEGenerator(**SDVTVAEGenerator.test_params()).fit(df, schema)
+    summary = gen.training_summary()
+    assert summary["epochs_done"] == summary["epochs_planned"] == 2 and summary["stopped_because"] == "epochs done"
+    assert summary["budget_s"] is None and "probe_s" not in summary
+    gen.save(tmp_path / "m.pkl")
+    assert SDVTVAEGenerator.load(tmp_path / "m.pkl").training_summary() == summary
 
 
 @needs_sdv

@@ -289,18 +289,64 @@ def column_table(data: ReportData, dataset: str, family: str = "marginal") -> Ta
     return Table(headers, rows, caption="Mean of the marginal metrics per column (1 = identical marginals).")
 
 
+BUDGET_USE_WARN = 0.8
+"""A budgeted generator whose fit used less than this share of its budget is flagged (under-trained peer)."""
+
+
+def _resource_frame(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per job: seconds, memory, budget, and the training summary's epochs and stop reason."""
+    out = runs[["dataset", "generator"]].astype(str)
+    for c in ("fit_s", "sample_s", "peak_rss_mb", "budget_s"):
+        out[c] = pd.to_numeric(runs[c], errors="coerce") if c in runs else np.nan
+    summaries = runs["training"] if "training" in runs else pd.Series([{}] * len(runs), index=runs.index)
+    training = pd.DataFrame([t if isinstance(t, dict) else {} for t in summaries], index=runs.index)
+    for c in ("epochs_done", "epochs_planned"):
+        out[c] = pd.to_numeric(training[c], errors="coerce") if c in training else np.nan
+    out["stopped_because"] = training["stopped_because"] if "stopped_because" in training else None
+    return out
+
+
+def _epochs_text(done: float, planned: float) -> str:
+    """``done/planned`` (means over seeds), ``done`` alone, or "–"."""
+    def count(v: float) -> str:
+        return f"{v:,.0f}" if v == round(v) else f"{v:,.1f}"
+
+    if not math.isfinite(done):
+        return "–"
+    return f"{count(done)}/{count(planned)}" if math.isfinite(planned) else count(done)
+
+
 def resources_table(data: ReportData) -> Table:
-    """Fit and sample seconds and peak memory per dataset and generator (mean over successful seeds)."""
+    """Budget beside the time used, epochs and why training stopped, sample seconds and peak memory per
+    dataset and generator (mean over successful seeds); a budget used under 80% is flagged."""
     runs = data.runs[data.runs["status"] == "ok"]
     if runs.empty:
         return Table([], [])
-    cols = [c for c in ("fit_s", "sample_s", "peak_rss_mb") if c in runs]
-    g = runs.groupby(["dataset", "generator"], sort=False)[cols].agg(lambda x: pd.to_numeric(x, errors="coerce").mean())
-    headers = [Header("Dataset"), Header("Generator"), Header("Fit (s)"), Header("Sample (s)"),
-               Header("Peak memory (MB)", "peak resident set size of the job's process")]
-    rows = [[Cell(str(d)), Cell(str(gen))] + [Cell(fmt(r.get(c, np.nan), 1)) for c in ("fit_s", "sample_s", "peak_rss_mb")]
-            for (d, gen), r in g.iterrows()]
-    return Table(headers, rows, caption="Mean over successful seeds.")
+    frame = _resource_frame(runs)
+    g = frame.groupby(["dataset", "generator"], sort=False)
+    means = g[["fit_s", "sample_s", "peak_rss_mb", "budget_s", "epochs_done", "epochs_planned"]].mean()
+    why = g["stopped_because"].agg(lambda s: ", ".join(dict.fromkeys(s.dropna().astype(str))))
+    headers = [Header("Dataset"), Header("Generator"),
+               Header("Budget (s)", "the generator's max_seconds; – when it had none"),
+               Header("Fit (s)"), Header("Used", "fit seconds as a share of the budget"),
+               Header("Epochs", "epochs done / planned, from the generator's training summary"),
+               Header("Stopped because", "from the generator's training summary"),
+               Header("Sample (s)"), Header("Peak memory (MB)", "peak resident set size of the job's process")]
+    rows = []
+    for (d, gen), r in means.iterrows():
+        budget, fit_s = float(r["budget_s"]), float(r["fit_s"])
+        used = fit_s / budget if math.isfinite(budget) and budget > 0 and math.isfinite(fit_s) else math.nan
+        epochs = _epochs_text(float(r["epochs_done"]), float(r["epochs_planned"]))
+        reason = why.get((d, gen)) or "–"
+        used_cell = Cell("–" if not math.isfinite(used) else f"{used:.0%}")
+        if math.isfinite(used) and used < BUDGET_USE_WARN:
+            used_cell = Cell(f"{used:.0%} ⚠", f"used {used:.0%} of its {budget:g} s budget ({fit_s:.1f} s); "
+                             f"epochs {epochs}; stopped because: {reason}", "warn")
+        budget_text = f"{budget:g}" if math.isfinite(budget) else "–"
+        rows.append([Cell(d), Cell(gen), Cell(budget_text), Cell(fmt(fit_s, 1)), used_cell, Cell(epochs),
+                     Cell(reason, cls="text"), Cell(fmt(r["sample_s"], 1)), Cell(fmt(r["peak_rss_mb"], 1))])
+    return Table(headers, rows, caption="Mean over successful seeds. Used: fit seconds over the budget; "
+                 f"⚠ marks a budget used under {BUDGET_USE_WARN:.0%}.")
 
 
 def failures(data: ReportData) -> list[dict[str, str]]:

@@ -34,7 +34,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from benchkit.errors import BenchkitError, DataError
+from benchkit.errors import BenchkitError, DataError, NotFittedError
 from benchkit.generator import Generator, ProgressCallback
 from benchkit.schema import Schema
 
@@ -191,6 +191,19 @@ class WGANGenerator(Generator):
             torch.manual_seed(seed)
             self._train(torch, dev, matrix, enc.codes, t0)
         self.fit_seconds_ = time.perf_counter() - t0
+        self.training_ = {
+            "epochs_done": self.epochs_done_, "epochs_planned": self.epochs,
+            "stopped_because": "time budget" if self.stopped_early_ else "epochs done",
+            "budget_s": None if self.max_seconds is None else float(self.max_seconds),
+            "train_s": round(self.train_seconds_, 3), "calibration_s": round(self.calibration_seconds_, 3),
+            "fit_s": round(self.fit_seconds_, 3), "rows_seen": self.rows_seen_,
+        }
+
+    def training_summary(self) -> dict[str, Any]:
+        """How much training the fit got: epochs done and planned, why it stopped, budget and seconds."""
+        if not getattr(self, "_fitted", False):
+            raise NotFittedError("wgan: training_summary() needs a fitted model; call fit() first")
+        return dict(self.training_)
 
     def _train(self, torch, dev, matrix, codes: np.ndarray, t0: float) -> None:
         from tqdm.auto import tqdm
@@ -377,8 +390,6 @@ class WGANGenerator(Generator):
         """Write the fitted model (hyper-parameters, transformer, generator weights) to one file."""
         torch = _torch()
         if not getattr(self, "_fitted", False):
-            from benchkit.errors import NotFittedError
-
             raise NotFittedError("wgan: save() needs a fitted model; call fit() first")
         params = self.get_params()
         params.pop("progress", None)
@@ -394,6 +405,7 @@ class WGANGenerator(Generator):
             "seed_used": self._seed_used,
             "n_sample_calls": self.n_sample_calls_,
             "history": self.history_,
+            "training": self.training_,
         }
         torch.save(state, Path(path))
 
@@ -433,5 +445,6 @@ class WGANGenerator(Generator):
         self._seed_used = state["seed_used"]
         self.n_sample_calls_ = state["n_sample_calls"]
         self.history_ = state["history"]
+        self.training_ = state.get("training", {})  # absent from files saved before it was recorded
         self._fitted = True
         return self
