@@ -187,25 +187,35 @@ def _correlation_scores(ctx: MetricContext, method: str) -> list[Score]:
 
 
 def _correlation_score(ctx: MetricContext, a: str, b: str, method: str, name: str, threshold: float) -> Score:
-    """One CorrelationSimilarity score of the pair (a, b) (see :func:`correlation_pearson`)."""
+    """One CorrelationSimilarity score of the pair (a, b) (see :func:`correlation_pearson`).
+
+    NaN when the real correlation is undefined (nothing to match); 0 when only the synthetic one is
+    (an empty or constant synthetic column keeps none of a real correlation)."""
+    r_real, why_real = _defined_correlation(ctx, a, b, "real", method)
+    r_syn, why_syn = _defined_correlation(ctx, a, b, "synthetic", method) if why_real is None else (math.nan, None)
     details: dict[str, Any] = {}
-    cols = [(c, f) for c in (a, b) for f in ("real", "synthetic")]
-    empty = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).n_valid == 0]
-    constant = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).is_constant]
-    if empty or constant:
-        r_real = r_syn = math.nan
-        details["reason"] = (
-            f"correlation is undefined: no values in {', '.join(empty)}" if empty
-            else f"correlation is undefined for a constant column: {', '.join(constant)}"
-        )
+    if why_real is not None:
+        value, details["reason"] = math.nan, why_real
+    elif why_syn is not None:
+        value, details["reason"] = 0.0, f"{why_syn} while the real one is defined: it scores 0"
     else:
-        r_real = _frame_correlation(ctx, a, b, "real", method)
-        r_syn = _frame_correlation(ctx, a, b, "synthetic", method)
-        if math.isnan(r_real) or math.isnan(r_syn):
-            details["reason"] = "correlation is undefined on the rows where both columns have values"
-    value = 1.0 - abs(r_real - r_syn) / 2.0
+        value = 1.0 - abs(r_real - r_syn) / 2.0
     details.update(real=r_real, synthetic=r_syn, meets_threshold=bool(abs(r_real) > threshold))
     return Score(name, value, column=a, column_2=b, details=details)
+
+
+def _defined_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: str) -> tuple[float, str | None]:
+    """The frame's correlation of (a, b), or NaN and why it is undefined there."""
+    empty = [repr(c) for c in (a, b) if numeric(ctx, c, frame).n_valid == 0]
+    constant = [repr(c) for c in (a, b) if numeric(ctx, c, frame).is_constant]
+    if empty:
+        return math.nan, f"the {frame} correlation is undefined: no values in {', '.join(empty)}"
+    if constant:
+        return math.nan, f"the {frame} correlation is undefined: {', '.join(constant)} is constant"
+    r = _frame_correlation(ctx, a, b, frame, method)
+    if math.isnan(r):
+        return r, f"the {frame} correlation is undefined on the rows where both columns have values"
+    return r, None
 
 
 def correlation_pearson(ctx: MetricContext) -> list[Score]:
