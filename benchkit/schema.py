@@ -458,7 +458,10 @@ def infer_date_format(text: pd.Series) -> tuple[str | None, dict[str, int], int,
     has a day above 12; then the earlier one in :data:`DATE_FORMATS` (day-first) wins, and the tie
     is flagged by both having the same count in ``parsed_by_format``.
     """
-    uniques = pd.Series(pd.unique(text.dropna().astype(str).str.strip()))
+    values = text.dropna()
+    if len(values) > 20 * DATE_SAMPLE:  # distinct strings of a row sample: no pass over a long column's text
+        values = values.sample(20 * DATE_SAMPLE, random_state=0)
+    uniques = pd.Series(pd.unique(values.astype(str).str.strip()))
     if len(uniques) > DATE_SAMPLE:
         uniques = uniques.sample(DATE_SAMPLE, random_state=0)
     counts, covered = {}, np.zeros(len(uniques), dtype=bool)
@@ -613,6 +616,14 @@ def _to_datetime(s: pd.Series, what: str | None = None) -> pd.Series:
         out = s
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        return out.astype("datetime64[ns]")
+    if s.notna().sum() == 0 or pd.api.types.is_numeric_dtype(s.dtype):  # no text to read a format from
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = pd.to_datetime(s, errors="coerce")
+        bad = out.isna() & s.notna()
+        if bad.any():
+            raise ValueError(f"value {s[bad].iloc[0]!r} is not a date")
         return out.astype("datetime64[ns]")
     return _parse_dates(s, what).astype("datetime64[ns]")
 

@@ -208,12 +208,15 @@ def test_inf_values_are_missing_with_a_note_and_no_runtime_warning():
 
 def test_all_missing_synthetic_table_scores_instead_of_crashing():
     rng = np.random.default_rng(0)
-    real = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(["u", "v"], 200)})
-    syn = real.copy()
-    syn[:] = np.nan
+    real = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(["u", "v"], 200),
+                         "d": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 99, 200), unit="D")})
+    syn = pd.DataFrame({c: np.full(150, np.nan) for c in real})  # float NaN in every column, dates included
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        res = benchkit.evaluate(real, syn, target="c", families=["marginal", "utility"], references=False)
+        res = benchkit.evaluate(real, syn, target="c", families=["marginal", "pairwise", "utility"], references=False)
     assert not [s for s in res.skipped if s.error]
-    assert math.isnan(res.score("utility.tstr_auc"))
+    assert math.isnan(res.score("utility.tstr_roc_auc"))
+    [tstr_auc] = res.scores[res.scores.metric == "utility.tstr_roc_auc"]["details"]
+    assert "no synthetic row" in tstr_auc["note"]
     assert res.score("aggregate.column_shapes") == 0.0
+    assert res.score("pairwise.correlation_pearson", "x", "d") == 0.0
