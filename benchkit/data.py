@@ -12,6 +12,7 @@ import gzip
 import io
 import logging
 import lzma
+import warnings
 import zipfile
 from pathlib import Path
 from typing import IO
@@ -20,7 +21,7 @@ import pandas as pd
 
 from .errors import DataError, SchemaError
 from .pandas_compat import csv_float_options
-from .schema import Schema
+from .schema import DateFormatWarning, Schema, infer_date_format
 
 log = logging.getLogger(__name__)
 
@@ -175,4 +176,24 @@ def align_frames(
         else:
             frame = df.set_axis(cols, axis=1)[scored].reset_index(drop=True)
         out.append(sub.coerce(frame, what=what))
+    _warn_date_formats_differ(schema, real, synthetic, holdout)
     return out[0], out[1], out[2]
+
+
+def _warn_date_formats_differ(schema: Schema, real: pd.DataFrame, *others: pd.DataFrame | None) -> None:
+    """A :class:`DateFormatWarning` for each text date column written in another format than in
+    the real table (each table is read with its own format, so the values are right; the warning
+    says so, because a generator that changes the format usually changes more)."""
+    for col in schema.names("datetime"):
+        if pd.api.types.is_datetime64_any_dtype(real[col].dtype):
+            continue
+        real_format = infer_date_format(real[col])[0]
+        for what, df in zip(("synthetic table", "holdout table"), others):
+            if df is None or pd.api.types.is_datetime64_any_dtype(df[col].dtype):
+                continue
+            fmt = infer_date_format(df[col])[0]
+            if fmt is not None and real_format is not None and fmt != real_format:
+                warnings.warn(
+                    f"column {col!r}: the real table writes dates as {real_format!r}, the {what} as {fmt!r}; "
+                    "each is read with its own format", DateFormatWarning, stacklevel=3)
+

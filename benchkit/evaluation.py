@@ -12,7 +12,8 @@ Aggregates, following SDMetrics' QualityReport:
   numerical/datetime pairs, ContingencySimilarity for the others) over the pairs whose real
   association passes QualityReport's thresholds: |Pearson r| > 0.5, Cramer's V > 0.3 (options
   ``correlation_threshold`` and ``association_threshold``; 0 averages every pair, as
-  SDMetrics < 0.20 did);
+  SDMetrics < 0.20 did); V is Bergsma's bias-corrected one unless
+  ``association_correction="none"`` (SDMetrics' plain V);
 * ``aggregate.overall`` -- mean of the two (NaN skipped).
 """
 
@@ -23,6 +24,7 @@ import logging
 import math
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -34,8 +36,8 @@ from . import jsonsafe, plugins
 from .data import align_frames, read_table
 from .errors import BenchkitError, SchemaError, UnknownNameError
 from .metrics import FAMILIES, MetricContext, Score, encoding
-from .metrics.pairwise import DEFAULT_ASSOCIATION_THRESHOLD, DEFAULT_CORRELATION_THRESHOLD
-from .schema import Schema
+from .metrics.pairwise import DEFAULT_ASSOCIATION_CORRECTION, DEFAULT_ASSOCIATION_THRESHOLD, DEFAULT_CORRELATION_THRESHOLD
+from .schema import DataWarning, Schema
 
 log = logging.getLogger(__name__)
 
@@ -279,14 +281,15 @@ def evaluate(
         raise BenchkitError("evaluate needs both a real and a synthetic table")
     if isinstance(schema, (str, Path)):
         schema = Schema.from_json(schema)
-    if schema is None:
-        if len(real_df) == 0 or real_df.shape[1] == 0:
-            align_frames(real_df, syn_df, Schema({}))  # raises the clear "empty" error
-        schema = Schema.infer(real_df, target=target if target in real_df.columns else None)
-    target = target if target is not None else schema.target
-    if target is not None and target not in schema.scored_columns:
-        raise SchemaError(f"target column {target!r} is not a scored column of the schema; columns are: {schema.scored_columns}")
-    real_c, syn_c, hold_c = align_frames(real_df, syn_df, schema, hold_df)
+    with _data_warnings() as data_notes:  # dates in another format, infinite values: shown as notes too
+        if schema is None:
+            if len(real_df) == 0 or real_df.shape[1] == 0:
+                align_frames(real_df, syn_df, Schema({}))  # raises the clear "empty" error
+            schema = Schema.infer(real_df, target=target if target in real_df.columns else None)
+        target = target if target is not None else schema.target
+        if target is not None and target not in schema.scored_columns:
+            raise SchemaError(f"target column {target!r} is not a scored column of the schema; columns are: {schema.scored_columns}")
+        real_c, syn_c, hold_c = align_frames(real_df, syn_df, schema, hold_df)
     ctx = MetricContext(real_c, syn_c, schema, holdout=hold_c, target=target, seed=seed, options=dict(options or {}))
 
     chosen = _select(plugins.list_metrics(), families, metrics)
@@ -350,7 +353,21 @@ def evaluate(
     refs, notes = references_for(evaluate, references, real_c, hold_c, schema, len(syn_c), seed=seed, target=target,
                                  families=families, metrics=metrics, options=options, references=False)
     timings["references"] = time.perf_counter() - start
-    return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings, refs, notes)
+    return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + notes)
+
+
+@contextlib.contextmanager
+def _data_warnings():
+    """Collect the messages of the :class:`~benchkit.schema.DataWarning` s raised inside (values read
+    other than as written) into the yielded list, and let every warning through as usual."""
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield notes
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            notes.append(str(w.message))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 PARALLEL_MIN_ROWS = 100_000
@@ -417,6 +434,7 @@ def _aggregates(rows: list[Score], options: Mapping[str, Any]) -> list[Score]:
         out.append(Score("aggregate.column_pair_trends", value, higher_is_better=True, family="aggregate", details={
             "n_pairs": len(trends), "n_counted": len(counted),
             "correlation_threshold": corr_t, "association_threshold": assoc_t,
+            "association_correction": str(options.get("association_correction", DEFAULT_ASSOCIATION_CORRECTION)),
             "mean_all_pairs": _nanmean([s.value for s in trends]),
             **({"reason": "no pair's real association passes the thresholds"} if not counted else {}),
         }))

@@ -15,7 +15,9 @@ Inference rules (:meth:`Schema.infer`), first match wins, per column:
 
 1. an explicit override (``overrides={"col": "categorical"}`` or a :class:`ColumnSpec`);
 2. ``bool`` dtype, or exactly the values {true, false} / {yes, no} / {0, 1} -> ``boolean``;
-3. ``datetime64`` dtype, or strings that all parse as dates -> ``datetime``;
+3. ``datetime64`` dtype, or strings that look like dates -> ``datetime``: read with the one format
+   that parses most of them (:func:`infer_date_format`); dates in several formats give a
+   :class:`DateFormatWarning` with the format used and how many values do not fit it;
 4. a name that looks like an identifier (``id``, ``*_id``, ``*ID``) with integer or string values,
    all distinct -> ``id``;
 5. numeric dtype -> ``numerical`` (``integer`` when every value is whole, else ``continuous``);
@@ -50,6 +52,28 @@ _ID_NAME = re.compile(r"(^id$)|(_id$)|(^id_)|([a-z0-9]ID$)|(^ID$)", re.IGNORECAS
 _TRUE = {"true", "yes", "y", "t", "1"}
 _FALSE = {"false", "no", "n", "f", "0"}
 _SCHEMA_VERSION = 1
+
+
+class DataWarning(UserWarning):
+    """A value benchkit read other than as written (an infinite number, a date in another format)."""
+
+
+class DateFormatWarning(DataWarning):
+    """Dates of one column written in several formats, or in a format whose day and month are ambiguous."""
+
+
+DATE_FORMATS = (
+    "ISO8601",  # %Y-%m-%d with or without a time (T or space), fractions, offsets; also %Y%m%d
+    "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%Y.%m.%d", "%m-%d-%Y",
+    "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d.%m.%Y %H:%M",
+    "%d/%m/%y", "%m/%d/%y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d, %Y", "%b %d, %Y",
+)
+"""Candidate formats a text date column is read with (one per column: see :func:`infer_date_format`)."""
+_DAY_MONTH_TWINS = {a: b for x, y in [("%d/%m/%Y", "%m/%d/%Y"), ("%d/%m/%y", "%m/%d/%y"), ("%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M"),
+                                       ("%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S"), ("%d-%m-%Y", "%m-%d-%Y")]
+                    for a, b in ((x, y), (y, x))}
+DATE_SAMPLE = 2000
+"""Distinct non-missing strings a date format is inferred from."""
 
 
 @dataclass
@@ -303,9 +327,10 @@ class Schema:
     def coerce(self, df: pd.DataFrame, what: str = "table") -> pd.DataFrame:
         """Return ``df``'s schema columns converted to canonical dtypes, in schema order.
 
-        numerical -> float64; datetime -> datetime64[ns]; boolean -> object True/False/NaN;
-        categorical and id -> unchanged. Values that cannot be converted raise a
-        :class:`SchemaError` naming the column.
+        numerical -> float64 (infinite values become missing, with a :class:`DataWarning`);
+        datetime -> datetime64[ns] (text read with one format per column, see :func:`_parse_dates`);
+        boolean -> object True/False/NaN; categorical and id -> unchanged. Values that cannot be
+        converted raise a :class:`SchemaError` naming the column.
         """
         self.check(df, what)
         out = {}
@@ -313,9 +338,9 @@ class Schema:
             s = df[name]
             try:
                 if spec.kind == "numerical":
-                    s = _to_float(s)
+                    s = _finite(_to_float(s), f"column {name!r} of the {what}")
                 elif spec.kind == "datetime":
-                    s = _to_datetime(s)
+                    s = _to_datetime(s, what)
                 elif spec.kind == "boolean":
                     s = _to_bool(s)
             except (ValueError, TypeError) as exc:
@@ -402,17 +427,89 @@ def _parses_numeric(text: pd.Series) -> bool:
 
 
 def _parses_datetime(text: pd.Series) -> bool:
+    """True when the strings are dates: each looks like one and 90% of them parse in some format of
+    :data:`DATE_FORMATS`. Dates in several formats give a :class:`DateFormatWarning` (the column is
+    read with the most common one: :func:`_parse_dates`)."""
     sample = text.head(200)
     # plain numbers are not dates; require a separator typical of dates
     if not sample.str.contains(r"\d[-/.:]\d|\d{4}-\d{2}", regex=True).all():
         return False
+    fmt, per_format, checked, covered = infer_date_format(sample)
+    if fmt is None or covered < 0.9 * checked:
+        return False
+    fmt, per_format, checked, covered = infer_date_format(text)
+    if per_format[fmt] < checked:
+        shown = ", ".join(f"{f!r} reads {k:,}" for f, k in per_format.items() if k)
+        warnings.warn(
+            f"column {text.name!r} holds dates in several formats (of {checked:,} distinct values checked, {shown}); "
+            f"it is inferred as datetime and read with {fmt!r}, so the values in other formats "
+            "become missing: write the column in one format, or override its kind with 'categorical'",
+            DateFormatWarning, stacklevel=5,
+        )
+    return True
+
+
+def infer_date_format(text: pd.Series) -> tuple[str | None, dict[str, int], int, int]:
+    """The format of :data:`DATE_FORMATS` that parses the most of (a sample of) the distinct strings.
+
+    Returns ``(format, parsed_by_format, checked, covered)``: the format (``None`` when none parses
+    any value), how many of the ``checked`` distinct values (at most :data:`DATE_SAMPLE`) each
+    format reads, and how many some format reads. Day-first and month-first formats tie only when no value
+    has a day above 12; then the earlier one in :data:`DATE_FORMATS` (day-first) wins, and the tie
+    is flagged by both having the same count in ``parsed_by_format``.
+    """
+    values = text.dropna()
+    if len(values) > 20 * DATE_SAMPLE:  # distinct strings of a row sample: no pass over a long column's text
+        values = values.sample(20 * DATE_SAMPLE, random_state=0)
+    uniques = pd.Series(pd.unique(values.astype(str).str.strip()))
+    if len(uniques) > DATE_SAMPLE:
+        uniques = uniques.sample(DATE_SAMPLE, random_state=0)
+    counts, covered = {}, np.zeros(len(uniques), dtype=bool)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
-        except (ValueError, TypeError):
-            return False
-    return bool(parsed.notna().all())
+        for fmt in DATE_FORMATS:
+            try:
+                ok = pd.to_datetime(uniques, format=fmt, errors="coerce", utc=fmt == "ISO8601").notna().to_numpy()
+            except (ValueError, TypeError):
+                ok = np.zeros(len(uniques), dtype=bool)
+            counts[fmt] = int(ok.sum())
+            covered |= ok
+    best = max(counts, key=counts.get)  # the first of equals: DATE_FORMATS is in order of preference
+    return (best if counts[best] else None), counts, len(uniques), int(covered.sum())
+
+
+def _parse_dates(s: pd.Series, what: str | None) -> pd.Series:
+    """Strings read as dates with one inferred format (never value by value): values that do not
+    fit it become missing, with a :class:`DateFormatWarning` naming the column, the format and the
+    count; ValueError when not even half of the sampled values parse in any format (not dates)."""
+    fmt, counts, checked, covered = infer_date_format(s)
+    text = s.astype("string").str.strip()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = pd.to_datetime(text, format=fmt, errors="coerce", utc=fmt == "ISO8601") if fmt else pd.Series(pd.NaT, index=s.index)
+    if fmt == "ISO8601":
+        out = out.dt.tz_localize(None)
+    bad = out.isna() & s.notna()
+    n_bad, n_values = int(bad.sum()), int(s.notna().sum())
+    if fmt is None or 2 * covered < checked:
+        raise ValueError(f"value {s[bad].iloc[0]!r} is not a date" + (f" in format {fmt!r}" if fmt else ""))
+    where = f"column {s.name!r}" + (f" of the {what}" if what else "")
+    twin = _DAY_MONTH_TWINS.get(fmt)
+    if n_bad:
+        also = (f"; {twin!r} occurs too, so a value whose day and month are both 12 or less may be misread"
+                if twin and counts[twin] else "")
+        warnings.warn(
+            f"{where} is read with the date format {fmt!r}: {n_bad:,} of {n_values:,} values do not fit it "
+            f"(e.g. {s[bad].iloc[0]!r}) and are treated as missing{also}; write the column in one format",
+            DateFormatWarning, stacklevel=4,
+        )
+    elif twin and counts[twin] == counts[fmt]:
+        warnings.warn(
+            f"{where}: no day is above 12, so {fmt!r} and {twin!r} both read every value; it is read as "
+            f"{fmt!r}. Give the column as datetime64 (or ISO text) if it is {twin!r}",
+            DateFormatWarning, stacklevel=4,
+        )
+    return out
 
 
 def _describe(s: pd.Series, kind: str, base: ColumnSpec | None = None) -> ColumnSpec:
@@ -433,7 +530,9 @@ def _describe(s: pd.Series, kind: str, base: ColumnSpec | None = None) -> Column
             spec.min, spec.max = float(values.min()), float(values.max())
     elif kind == "datetime":
         try:
-            values = _to_datetime(nonnull)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DateFormatWarning)  # inference warned already
+                values = _to_datetime(nonnull)
         except (ValueError, TypeError) as exc:
             raise SchemaError(f"column {s.name!r} was declared datetime but {exc}") from None
         if len(values.dropna()):
@@ -473,7 +572,9 @@ def _kind_problem(s: pd.Series, spec: ColumnSpec) -> str | None:
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             return None
         try:
-            _to_datetime(nonnull)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DateFormatWarning)  # coercion warns, once per table
+                _to_datetime(nonnull)
         except (ValueError, TypeError):
             return f"expected dates, found values that do not parse (dtype {s.dtype})"
     elif spec.kind == "boolean":
@@ -497,7 +598,18 @@ def _to_float(s: pd.Series) -> np.ndarray | pd.Series:
     return converted
 
 
-def _to_datetime(s: pd.Series) -> pd.Series:
+def _finite(s: pd.Series, where: str) -> pd.Series:
+    """``s`` with infinite values as missing (a :class:`DataWarning` says how many): no statistic of
+    the fidelity metrics is defined on them, and numpy would warn from deep inside each one."""
+    infinite = np.isinf(s.to_numpy())
+    n = int(np.count_nonzero(infinite))
+    if n == 0:
+        return s  # the usual case: no copy
+    warnings.warn(f"{where} holds {n:,} infinite value(s); they are treated as missing", DataWarning, stacklevel=4)
+    return s.mask(infinite)
+
+
+def _to_datetime(s: pd.Series, what: str | None = None) -> pd.Series:
     if s.dtype == "datetime64[ns]":
         return s  # canonical already: no copy
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
@@ -505,13 +617,15 @@ def _to_datetime(s: pd.Series) -> pd.Series:
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
         return out.astype("datetime64[ns]")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = pd.to_datetime(s, errors="coerce", format="mixed")
-    bad = out.isna() & s.notna()
-    if bad.any():
-        raise ValueError(f"value {s[bad].iloc[0]!r} is not a date")
-    return out.astype("datetime64[ns]")
+    if s.notna().sum() == 0 or pd.api.types.is_numeric_dtype(s.dtype):  # no text to read a format from
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = pd.to_datetime(s, errors="coerce")
+        bad = out.isna() & s.notna()
+        if bad.any():
+            raise ValueError(f"value {s[bad].iloc[0]!r} is not a date")
+        return out.astype("datetime64[ns]")
+    return _parse_dates(s, what).astype("datetime64[ns]")
 
 
 def _to_bool(s: pd.Series) -> pd.Series:

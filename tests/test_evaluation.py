@@ -137,12 +137,12 @@ def test_column_missing_from_synthetic_is_named():
         benchkit.evaluate(real, syn.drop(columns="y"))
 
 
-def test_all_missing_column_gives_nan_with_reason_not_a_crash():
+def test_all_missing_synthetic_column_scores_zero_with_reason_not_a_crash():
     real, syn = small_frames()
     syn["x"] = np.nan
     res = benchkit.evaluate(real, syn)
     [row] = res.scores[(res.scores.metric == "marginal.ks_complement") & (res.scores.column == "x")].to_dict("records")
-    assert math.isnan(row["value"]) and "no non-missing values" in row["details"]["reason"]
+    assert row["value"] == 0.0 and "no non-missing values" in row["details"]["reason"]
     assert res.score("marginal.missing_similarity", "x") == 0.0
     assert not math.isnan(res.score("aggregate.column_shapes"))
 

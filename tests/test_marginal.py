@@ -70,10 +70,14 @@ def test_ks_complement_matches_scipy_on_both_column_paths(distinct):
     assert value(marginal.ks_complement(ctx), "x") == pytest.approx(expected, abs=1e-12)
 
 
-def test_ks_complement_empty_side_is_nan_with_reason():
+def test_ks_complement_empty_side_with_reason():
+    # an empty synthetic column matches nothing: 0 (issue 16); an empty real one leaves nothing to match: NaN
     ctx = ctx_for(pd.DataFrame({"x": [1.0, 2.0]}), pd.DataFrame({"x": [np.nan, np.nan]}))
     [s] = marginal.ks_complement(ctx)
-    assert math.isnan(s.value) and "synthetic" in s.details["reason"]
+    assert s.value == 0.0 and "synthetic" in s.details["reason"]
+    ctx = ctx_for(pd.DataFrame({"x": [np.nan, np.nan]}), pd.DataFrame({"x": [1.0, 2.0]}))
+    [s] = marginal.ks_complement(ctx)
+    assert math.isnan(s.value) and "real" in s.details["reason"]
 
 
 def test_tv_complement_by_hand():

@@ -11,8 +11,10 @@ metric                             columns                     value
 =================================  ==========================  ============================================
 
 Missing values are left out of the KS, TV, range and category metrics (SDMetrics drops them too) and
-measured by ``missing_similarity``. A value that cannot be computed (a column with no values) is
-NaN with ``details["reason"]``; aggregates skip NaN. See ``docs/metrics.md`` for the formulas.
+measured by ``missing_similarity``. A value that cannot be computed (a real column with no values)
+is NaN with ``details["reason"]``; aggregates skip NaN. A synthetic column with no values where the
+real one has some scores 0 on KS/TV (SDMetrics gives NaN, which the aggregates would skip: an empty
+column would raise Column Shapes instead of lowering it). See ``docs/metrics.md`` for the formulas.
 """
 
 from __future__ import annotations
@@ -114,17 +116,26 @@ def tv_complement_from_counts(real_counts: np.ndarray, synthetic_counts: np.ndar
 
 
 # ---------------------------------------------------------------------------------- metrics
+def _shape_score(statistic: float, n_real: int, n_synthetic: int) -> tuple[float, str | None]:
+    """A shape complement ``1 - statistic`` and the reason it is not plain: NaN when the real column
+    has no values (nothing to match), 0 when only the synthetic one is empty (it matches nothing)."""
+    if n_real == 0:
+        side = "real and synthetic columns have" if n_synthetic == 0 else "real column has"
+        return math.nan, f"the {side} no non-missing values"
+    if n_synthetic == 0:
+        return 0.0, "the synthetic column has no non-missing values where the real one has some: it scores 0"
+    return 1.0 - statistic, None
+
+
 def ks_complement(ctx: MetricContext) -> list[Score]:
     """KSComplement (SDMetrics): 1 - D of the two-sample KS test on the non-missing values."""
     out = []
     cols = _columns(ctx, CONTINUOUS)
     stats = thread_map(lambda c: _ks_of_column(ctx, c), cols)
     for col, d in zip(cols, stats):
-        real = numeric(ctx, col, "real")
-        details = {"statistic": d}
-        if math.isnan(d):
-            details["reason"] = f"no non-missing values in the {'real' if real.n_valid == 0 else 'synthetic'} column"
-        out.append(Score("marginal.ks_complement", 1.0 - d, column=col, details=details))
+        value, reason = _shape_score(d, numeric(ctx, col, "real").n_valid, numeric(ctx, col, "synthetic").n_valid)
+        details = {"statistic": d} if reason is None else {"statistic": d, "reason": reason}
+        out.append(Score("marginal.ks_complement", value, column=col, details=details))
     return out
 
 
@@ -133,10 +144,10 @@ def tv_complement(ctx: MetricContext) -> list[Score]:
     out = []
     for col in _columns(ctx, DISCRETE):
         cr, cs = category_counts(ctx, col)
-        value = tv_complement_from_counts(cr, cs)
+        value, reason = _shape_score(1.0 - tv_complement_from_counts(cr, cs), int(cr.sum()), int(cs.sum()))
         details = {"n_categories_real": int((cr > 0).sum()), "n_categories_synthetic": int((cs > 0).sum())}
-        if math.isnan(value):
-            details["reason"] = f"no non-missing values in the {'real' if cr.sum() == 0 else 'synthetic'} column"
+        if reason is not None:
+            details["reason"] = reason
         out.append(Score("marginal.tv_complement", value, column=col, details=details))
     return out
 

@@ -12,7 +12,8 @@
   table (one row per combination with its real and synthetic relative counts).
 
 Pair scores carry the real and synthetic statistics in ``details`` plus ``meets_threshold``, the
-filter SDMetrics' QualityReport applies before averaging (see :mod:`benchkit.evaluation`).
+filter SDMetrics' QualityReport applies before averaging (see :mod:`benchkit.evaluation`); for
+contingency pairs it compares a bias-corrected Cramer's V by default (:func:`cramers_v`).
 Contingency tables are counted a group of columns at a time (one combined integer key per row and
 one ``bincount`` per group, see :func:`count_groups`); a pair whose table is too large for a group
 is counted alone, hashed when even its own table would be large, so high-cardinality columns never
@@ -38,6 +39,8 @@ CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
 DEFAULT_CORRELATION_THRESHOLD = 0.5  # SDMetrics 0.32 QualityReport.real_correlation_threshold
 DEFAULT_ASSOCIATION_THRESHOLD = 0.3  # SDMetrics 0.32 QualityReport.real_association_threshold
+DEFAULT_ASSOCIATION_CORRECTION = "bergsma"
+"""Bias-corrected Cramer's V decides "real association" ("none": SDMetrics' plain V, see :func:`cramers_v`)."""
 DEFAULT_MAX_COMBINATION_CATEGORIES = 1000
 _DENSE_CELLS = 1 << 16
 """Cells a dense count table may always have; beyond it, at most 2 cells per row counted."""
@@ -187,25 +190,35 @@ def _correlation_scores(ctx: MetricContext, method: str) -> list[Score]:
 
 
 def _correlation_score(ctx: MetricContext, a: str, b: str, method: str, name: str, threshold: float) -> Score:
-    """One CorrelationSimilarity score of the pair (a, b) (see :func:`correlation_pearson`)."""
+    """One CorrelationSimilarity score of the pair (a, b) (see :func:`correlation_pearson`).
+
+    NaN when the real correlation is undefined (nothing to match); 0 when only the synthetic one is
+    (an empty or constant synthetic column keeps none of a real correlation)."""
+    r_real, why_real = _defined_correlation(ctx, a, b, "real", method)
+    r_syn, why_syn = _defined_correlation(ctx, a, b, "synthetic", method) if why_real is None else (math.nan, None)
     details: dict[str, Any] = {}
-    cols = [(c, f) for c in (a, b) for f in ("real", "synthetic")]
-    empty = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).n_valid == 0]
-    constant = [f"{f} {c!r}" for c, f in cols if numeric(ctx, c, f).is_constant]
-    if empty or constant:
-        r_real = r_syn = math.nan
-        details["reason"] = (
-            f"correlation is undefined: no values in {', '.join(empty)}" if empty
-            else f"correlation is undefined for a constant column: {', '.join(constant)}"
-        )
+    if why_real is not None:
+        value, details["reason"] = math.nan, why_real
+    elif why_syn is not None:
+        value, details["reason"] = 0.0, f"{why_syn} while the real one is defined: it scores 0"
     else:
-        r_real = _frame_correlation(ctx, a, b, "real", method)
-        r_syn = _frame_correlation(ctx, a, b, "synthetic", method)
-        if math.isnan(r_real) or math.isnan(r_syn):
-            details["reason"] = "correlation is undefined on the rows where both columns have values"
-    value = 1.0 - abs(r_real - r_syn) / 2.0
+        value = 1.0 - abs(r_real - r_syn) / 2.0
     details.update(real=r_real, synthetic=r_syn, meets_threshold=bool(abs(r_real) > threshold))
     return Score(name, value, column=a, column_2=b, details=details)
+
+
+def _defined_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: str) -> tuple[float, str | None]:
+    """The frame's correlation of (a, b), or NaN and why it is undefined there."""
+    empty = [repr(c) for c in (a, b) if numeric(ctx, c, frame).n_valid == 0]
+    constant = [repr(c) for c in (a, b) if numeric(ctx, c, frame).is_constant]
+    if empty:
+        return math.nan, f"the {frame} correlation is undefined: no values in {', '.join(empty)}"
+    if constant:
+        return math.nan, f"the {frame} correlation is undefined: {', '.join(constant)} is constant"
+    r = _frame_correlation(ctx, a, b, frame, method)
+    if math.isnan(r):
+        return r, f"the {frame} correlation is undefined on the rows where both columns have values"
+    return r, None
 
 
 def correlation_pearson(ctx: MetricContext) -> list[Score]:
@@ -250,11 +263,17 @@ def tv_complement_of_counts(cr: np.ndarray, cs: np.ndarray) -> float:
     return float(1.0 - 0.5 * np.abs(cr / nr - cs / ns).sum())
 
 
-def cramers_v(keys: np.ndarray, counts: np.ndarray, n_b: int) -> float:
-    """Cramer's V (no continuity correction, as ``scipy.stats.contingency.association``) of a sparse table.
+def cramers_v(keys: np.ndarray, counts: np.ndarray, n_b: int, correction: str = "bergsma") -> float:
+    """Cramer's V of a sparse table (non-empty cells as ``a * n_b + b`` keys with their counts).
 
-    chi2 = n * (sum_ij O_ij^2 / (R_i C_j) - 1) over the non-empty cells; V = sqrt(chi2 / n / (min(r, c) - 1))
-    with r, c the numbers of non-empty rows and columns. NaN when min(r, c) < 2.
+    phi2 = chi2 / n = sum_ij O_ij^2 / (R_i C_j) - 1 over the non-empty cells, with r, c the numbers of
+    non-empty rows and columns. ``correction="none"``: V = sqrt(phi2 / (min(r, c) - 1)), as
+    ``scipy.stats.contingency.association`` (no continuity correction) and SDMetrics. ``"bergsma"``
+    (default): Bergsma (2013)'s bias-corrected V, sqrt(phi2~ / min(r~ - 1, c~ - 1)) with
+    phi2~ = max(0, phi2 - (r - 1)(c - 1) / (n - 1)), r~ = r - (r - 1)^2 / (n - 1) and
+    c~ = c - (c - 1)^2 / (n - 1): for independent columns phi2 is about (r - 1)(c - 1) / n, so the
+    plain V of two many-level columns is large even when they are independent. NaN when
+    min(r, c) < 2 (or the corrected denominator is not positive, e.g. a column unique on every row).
     """
     nz = counts > 0
     keys, o = keys[nz], counts[nz].astype(np.float64)
@@ -262,13 +281,22 @@ def cramers_v(keys: np.ndarray, counts: np.ndarray, n_b: int) -> float:
         return math.nan
     rows, ri = np.unique(keys // n_b, return_inverse=True)
     cols, ci = np.unique(keys % n_b, return_inverse=True)
-    k = min(len(rows), len(cols))
-    if k < 2:
+    r, c = len(rows), len(cols)
+    if min(r, c) < 2:
         return math.nan
     r_tot = np.bincount(ri, weights=o)
     c_tot = np.bincount(ci, weights=o)
     phi2 = max(float((o * o / (r_tot[ri] * c_tot[ci])).sum()) - 1.0, 0.0)
-    return math.sqrt(phi2 / (k - 1))
+    if correction == "none":
+        return math.sqrt(phi2 / (min(r, c) - 1))
+    if correction != "bergsma":
+        raise ValueError(f"options['association_correction'] must be 'bergsma' or 'none', not {correction!r}")
+    n = float(o.sum())
+    if n < 2:
+        return math.nan
+    phi2 = max(phi2 - (r - 1) * (c - 1) / (n - 1), 0.0)
+    denominator = min(r - (r - 1) ** 2 / (n - 1), c - (c - 1) ** 2 / (n - 1)) - 1
+    return math.sqrt(phi2 / denominator) if denominator > 0 else math.nan
 
 
 _GROUP_CELLS = 1 << 17
@@ -362,19 +390,22 @@ def contingency(ctx: MetricContext) -> list[Score]:
     """ContingencySimilarity for categorical pairs and mixed pairs (numerical side binned on real edges)."""
     mode = str(ctx.options.get("pair_binning", "real"))
     threshold = float(ctx.options.get("association_threshold", DEFAULT_ASSOCIATION_THRESHOLD))
+    correction = str(ctx.options.get("association_correction", DEFAULT_ASSOCIATION_CORRECTION))
     pairs = [(a, b) for a, b, kind in column_pairs(ctx.schema) if kind == "contingency"]
     tables = contingency_tables(ctx, pairs, mode)
-    return [_contingency_score(ctx, a, b, mode, threshold, tables[(a, b)]) for a, b in pairs]
+    return [_contingency_score(ctx, a, b, mode, threshold, tables[(a, b)], correction) for a, b in pairs]
 
 
-def _contingency_score(ctx: MetricContext, a: str, b: str, mode: str, threshold: float, table) -> Score:
+def _contingency_score(ctx: MetricContext, a: str, b: str, mode: str, threshold: float, table, correction: str) -> Score:
     """One ContingencySimilarity score of the pair (a, b) from its table (see :func:`contingency`)."""
     keys, cr, cs = table
     value = tv_complement_of_counts(cr, cs)
-    v = cramers_v(keys, cr, discrete_codes(ctx, b, mode).n_codes)
+    v = cramers_v(keys, cr, discrete_codes(ctx, b, mode).n_codes, correction)
     details = {
         "real_association": v,
-        "meets_threshold": bool(v > threshold) if not math.isnan(v) else False,
+        "association_correction": correction,
+        # threshold 0 counts every pair (as documented), also one whose corrected V is 0
+        "meets_threshold": bool(v > threshold or threshold <= 0) if not math.isnan(v) else False,
         "n_cells_real": int((cr > 0).sum()),
         "n_cells_synthetic": int((cs > 0).sum()),
         "binning": mode if (ctx.schema[a].kind in CONTINUOUS or ctx.schema[b].kind in CONTINUOUS) else None,

@@ -101,6 +101,8 @@ def _task(ctx: MetricContext) -> _Task:
 
 
 def _labels(s: pd.Series) -> np.ndarray:
+    if len(s) == 0:  # no usable row (e.g. an all-missing synthetic target): pandas' empty result is read-only
+        return np.array([], dtype=str)
     return category_keys(s).astype(str)
 
 
