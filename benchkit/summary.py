@@ -25,7 +25,8 @@ def summarise(runs: pd.DataFrame, scores: pd.DataFrame, confidence: float = 0.95
     generators that fail the privacy gate after those that pass."""
     if scores.empty:
         return pd.DataFrame(columns=COLUMNS)
-    table_level = scores[scores["column"].isna() & scores["column_2"].isna()]
+    # table-level values, plus utility rows (their `column` names the target, not a column score)
+    table_level = scores[(scores["column"].isna() & scores["column_2"].isna()) | (scores["family"] == "utility")]
     agg = aggregate(table_level, confidence=confidence)
     if agg.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -92,9 +93,15 @@ def format_summary(summary: pd.DataFrame, runs: pd.DataFrame, max_metrics: int =
     return "\n".join(lines).rstrip()
 
 
+HEADLINE_ORDER = ("aggregate.overall", "aggregate.column_shapes", "aggregate.column_pair_trends",
+                  "utility.ratio_roc_auc", "utility.ratio_r2", "privacy.dcr_below_holdout_p5")
+"""The terminal summary's first columns, when present: the report leaderboard's headline scores."""
+
+
 def _pick_metrics(sub: pd.DataFrame, limit: int) -> list[str]:
-    """Aggregate metrics first, then the rest, in a stable order."""
-    names = sorted(set(sub["metric"]), key=lambda m: (not m.startswith("aggregate."), m))
+    """The headline metrics first, then the other aggregates, then the rest, in a stable order."""
+    rank = {m: i for i, m in enumerate(HEADLINE_ORDER)}
+    names = sorted(set(sub["metric"]), key=lambda m: (rank.get(m, len(rank)), not m.startswith("aggregate."), m))
     return names[:limit]
 
 

@@ -42,6 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..runner import run_benchmark
     from ..spec import spec_from_flags
+    from ..report.text import verdict_text
     from ..summary import format_summary
     from .failures import check_manifest, check_output_folder, report_unfinished, writing
 
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
             report=not args.no_report,
         )
     print(format_summary(result.summary, result.runs))
+    print()
+    print(verdict_text(result.folder))
     c = result.counts
     print(f"\n{c.get('ran', 0)} job(s) run, {c.get('skipped', 0)} already recorded; results in {result.folder}")
     bad = report_unfinished(result.runs, result.folder, "rerun them with --rerun-failed")
