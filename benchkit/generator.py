@@ -13,6 +13,7 @@ record (``training``), so a budgeted run shows whether the budget was used.
 from __future__ import annotations
 
 import inspect
+import os
 from typing import Any, Callable, Protocol, TypedDict, runtime_checkable
 
 import numpy as np
@@ -109,3 +110,17 @@ def fresh_ids(start: int | None, n: int, name: str | None = None) -> pd.Series:
     """``n`` fresh ids from :func:`first_fresh_id`'s ``start``: int64 numbers, or ``"syn-0"``, ``"syn-1"``, ... for text."""
     ids = pd.Series(np.arange(start or 0, (start or 0) + n, dtype=np.int64), name=name)
     return ids if start is not None else "syn-" + ids.astype(str)
+
+
+THREADS_ENV = "BENCHKIT_THREADS"
+"""Set by the benchmark runner in each job process to the job's CPU-thread budget (``threads_per_job``)."""
+
+
+def job_threads() -> int | None:
+    """The CPU threads the benchmark runner gives this job (``--threads-per-job``), or None outside a job.
+
+    A generator that sizes its own thread pool (torch's ``set_num_threads``, a BLAS or OpenMP pool)
+    should use at most this many, so that jobs sharing a machine get the budget they were given.
+    """
+    value = os.environ.get(THREADS_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else None

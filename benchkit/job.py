@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import math
 import platform
 import random
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BenchkitError, DataError, SchemaError
+from .generator import THREADS_ENV
 from .metrics import Score
 from .schema import Schema
 
@@ -164,6 +166,10 @@ def limit_threads(n: int) -> Callable[[], None]:
     Returns a function that restores the previous limits (the in-process executor shares its process).
     """
     undo: list[Callable[[], None]] = []
+    before_env = os.environ.get(THREADS_ENV)
+    os.environ[THREADS_ENV] = str(n)  # generators that size their own pools read it (generator.job_threads)
+    undo.append(lambda: os.environ.pop(THREADS_ENV, None) if before_env is None
+                else os.environ.__setitem__(THREADS_ENV, before_env))
     try:
         from threadpoolctl import threadpool_limits
 

@@ -133,3 +133,13 @@ def test_report_html_escapes_the_resources_table(tmp_path):
     html = write_report(tmp_path).read_text(encoding="utf-8")
     assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
     assert 'class="warn"' in html and "Budget (s)" in html
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_wgan_trains_on_the_threads_its_job_was_given(tmp_path, threads):
+    """Inside a job process, wgan sizes torch's pool to --threads-per-job, not to every CPU (so a
+    budgeted wgan never competes unfairly with single-threaded peers)."""
+    gens = [{"name": "wgan", "params": WGANGenerator.test_params()}]
+    spec = spec_dict(tiny_csv(tmp_path), tmp_path / "out", gens, seeds=1, threads_per_job=threads)
+    runs = run_benchmark(spec, executor="process", jobs=1, progress=False, report=False).runs.set_index("generator")
+    assert runs.loc["wgan", "status"] == "ok" and runs.loc["wgan", "training"]["threads"] == threads

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from benchkit.errors import BenchkitError, DataError, NotFittedError
-from benchkit.generator import Generator, ProgressCallback
+from benchkit.generator import Generator, ProgressCallback, job_threads
 from benchkit.schema import Schema
 
 from .transformer import DataTransformer
@@ -63,6 +63,10 @@ def _torch():
 
 
 def _n_threads() -> int:
+    """torch threads for training: the benchmark job's budget inside a job, else every CPU here."""
+    budget = job_threads()
+    if budget is not None:
+        return budget
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
@@ -197,6 +201,7 @@ class WGANGenerator(Generator):
             "budget_s": None if self.max_seconds is None else float(self.max_seconds),
             "train_s": round(self.train_seconds_, 3), "calibration_s": round(self.calibration_seconds_, 3),
             "fit_s": round(self.fit_seconds_, 3), "rows_seen": self.rows_seen_,
+            "threads": int(torch.get_num_threads()),
         }
 
     def training_summary(self) -> dict[str, Any]:
