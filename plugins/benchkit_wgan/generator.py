@@ -470,14 +470,15 @@ class WGANGenerator(Generator):
 def _load_error(path: Path, exc: Exception) -> BenchkitError:
     """Why ``torch.load(weights_only=True)`` refused ``path``: a file of the old pickled format (found by
     reading its pickle's opcodes, never by running them), a file that asks for code, or no model at all."""
-    found = re.search(r"GLOBAL ([\w.]+)", str(exc)) if isinstance(exc, pickle.UnpicklingError) else None
+    refused = isinstance(exc, pickle.UnpicklingError)
+    if refused and _old_format(path):
+        return BenchkitError(f"wgan: {path} was saved by an older benchkit with an unsafe format "
+                             f"({_OLD_FORMAT}, pickled classes); refit and save again")
+    found = re.search(r"GLOBAL ([\w.]+)", str(exc)) if refused else None
     if found:
-        if _old_format(path):
-            return BenchkitError(f"wgan: {path} was saved by an older benchkit with an unsafe format "
-                                 f"({_OLD_FORMAT}, pickled classes); refit and save again")
         return BenchkitError(f"wgan: refused to load {path}: it asks to import {found.group(1)}, which a wgan "
                              "model file never does (not loaded; nothing in it was run)")
-    if isinstance(exc, pickle.UnpicklingError):
+    if refused:
         detail = "its pickle holds more than tensors and plain data"
     else:
         detail = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
