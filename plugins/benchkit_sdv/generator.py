@@ -59,11 +59,11 @@ from benchkit.errors import BenchkitError, NotFittedError
 from benchkit.generator import Generator
 from benchkit.schema import Schema
 
+from . import modelfile
 from .tables import TABLE, OutputTypes, metadata_dict, training_frame
 
 log = logging.getLogger(__name__)
 
-_FORMAT = "benchkit-sdv/1"
 _PROBE_BATCHES = 5  # rows of the subsample that prices an epoch, in batches
 _PROBE_SHARE = 0.08  # the extra epochs of the longer probe should take this share of the budget (measurable)
 _MIN_PLANNED = 3  # with no more epochs than this, a budget is not planned: the probes would cost as much
@@ -297,42 +297,38 @@ class SDVGenerator(Generator):
 
     # ------------------------------------------------------------ save/load
     def save(self, path: str | Path) -> None:
-        """Write the fitted model (parameters, schema, SDV synthesizer) to one file (cloudpickle, as SDV does)."""
-        import cloudpickle
-
+        """Write the fitted model to one file: a JSON header (parameters, schema, versions, checksum) and
+        the SDV synthesizer pickled (format in :mod:`benchkit_sdv.modelfile`, docs/sdv.md)."""
         if not getattr(self, "_fitted", False):
             raise NotFittedError(f"{self.registered_name}: save() needs a fitted model; call fit() first")
         params = self.get_params()
         params.pop("progress", None)
-        state = {"format": _FORMAT, "generator": self.registered_name, "params": params,
-                 "schema": self.schema_.to_dict(), "synthesizer": self.synthesizer_, "types": self.types_,
-                 "seed_used": self.seed_used_, "epochs_done": self.epochs_done_, "training": self.training_}
-        with Path(path).open("wb") as fh:
-            cloudpickle.dump(state, fh)
+        header = {"generator": self.registered_name, "sdv_class": self.sdv_class, "params": params,
+                  "schema": self.schema_.to_dict(), "seed_used": self.seed_used_, "epochs_done": self.epochs_done_,
+                  "training": self.training_}
+        modelfile.write(path, header, {"synthesizer": self.synthesizer_, "types": self.types_})
 
     @classmethod
     def load(cls, path: str | Path) -> "SDVGenerator":
-        """Read a model written by :meth:`save`; the file is unpickled: load only files you wrote yourself."""
-        import pickle
-
+        """Read a model written by :meth:`save`. The header is checked before anything is unpickled, and the
+        synthesizer is unpickled with a restricted unpickler (an allowlist of the globals SDV models need):
+        defence in depth, not a sandbox; load files you trust."""
         path = Path(path)
         if not path.exists():
             raise BenchkitError(f"sdv plugin: model file {path} does not exist")
-        try:
-            with path.open("rb") as fh:
-                state = pickle.load(fh)
-        except Exception as exc:
-            raise BenchkitError(f"sdv plugin: {path} is not a saved SDV model ({type(exc).__name__}: {exc})") from None
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise BenchkitError(f"sdv plugin: {path} is not a saved SDV model (format {_FORMAT} expected)")
-        target = next((c for c in _GENERATORS if c.registered_name == state["generator"]), None)
+        head, payload = modelfile.read(path)
+        target = next((c for c in _GENERATORS if c.registered_name == head.get("generator")), None)
         if target is None or not issubclass(target, cls):
-            raise BenchkitError(f"sdv plugin: {path} holds a {state['generator']!r} model, not a {cls.registered_name!r} one")
-        self = target(**state["params"])
-        self.schema_ = Schema.from_dict(state["schema"])
-        self.synthesizer_, self.types_ = state["synthesizer"], state["types"]
-        self.seed_used_, self.epochs_done_ = state["seed_used"], state["epochs_done"]
-        self.training_ = state.get("training", {})  # absent from files saved before it was recorded
+            raise BenchkitError(f"sdv plugin: {path} holds a {head.get('generator')!r} model, not a {cls.registered_name!r} one")
+        try:
+            self = target(**head["params"])
+            self.schema_ = Schema.from_dict(head["schema"])
+            self.synthesizer_, self.types_ = payload["synthesizer"], payload["types"]
+            self.seed_used_, self.epochs_done_ = head["seed_used"], head["epochs_done"]
+            self.training_ = head["training"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BenchkitError(f"sdv plugin: {path} is a damaged SDV model file ({type(exc).__name__}: {exc}); "
+                                "refit and save again") from None
         self._fitted = True
         return self
 

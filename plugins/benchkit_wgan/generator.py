@@ -26,8 +26,12 @@ from __future__ import annotations
 import logging
 import math
 import os
+import pickle
+import pickletools
+import re
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -38,6 +42,7 @@ from benchkit.errors import BenchkitError, DataError, NotFittedError
 from benchkit.generator import Generator, ProgressCallback, job_threads
 from benchkit.schema import Schema
 
+from .state import array_from_state, array_to_state, check_plain
 from .transformer import DataTransformer
 
 log = logging.getLogger(__name__)
@@ -45,7 +50,8 @@ log = logging.getLogger(__name__)
 _SAMPLE_CHUNK = 50_000
 _CALIBRATION_ROWS = 60_000
 _CALIBRATION_ROUNDS = 3
-_FORMAT = "benchkit-wgan/1"
+_FORMAT = "benchkit-wgan/2"  # tensors and plain data, read with torch.load(weights_only=True)
+_OLD_FORMAT = "benchkit-wgan/1"  # pickled classes: refused
 
 
 def _torch():
@@ -392,7 +398,8 @@ class WGANGenerator(Generator):
 
     # ------------------------------------------------------------ save/load
     def save(self, path: str | Path) -> None:
-        """Write the fitted model (hyper-parameters, transformer, generator weights) to one file."""
+        """Write the fitted model to one torch file of tensors and plain data (no pickled classes), so
+        :meth:`load` reads it with ``torch.load(weights_only=True)``."""
         torch = _torch()
         if not getattr(self, "_fitted", False):
             raise NotFittedError("wgan: save() needs a fitted model; call fit() first")
@@ -402,54 +409,92 @@ class WGANGenerator(Generator):
             "format": _FORMAT,
             "params": params,
             "schema": self.schema_.to_dict(),
-            "transformer": self.transformer_,
-            "counts": self.counts_,
+            "transformer": self.transformer_.to_state(),
+            "counts": [array_to_state(np.asarray(c, dtype=np.int64)) for c in self.counts_],
             "generator": {k: v.cpu() for k, v in self.gen_.state_dict().items()},
             "logit_bias": self.logit_bias_.cpu(),
-            "numeric_calibration": self.numeric_calibration_,
-            "seed_used": self._seed_used,
-            "n_sample_calls": self.n_sample_calls_,
+            "numeric_calibration": [None if q is None else q.to_state() for q in self.numeric_calibration_],
+            "seed_used": int(self._seed_used),
+            "n_sample_calls": int(self.n_sample_calls_),
             "history": self.history_,
             "training": self.training_,
         }
+        check_plain(state, "the model state")
         torch.save(state, Path(path))
 
     @classmethod
     def load(cls, path: str | Path, device: str | None = None) -> "WGANGenerator":
         """Read a model written by :meth:`save` (a classmethod: returns a new, fitted generator).
 
-        The file is unpickled: load only files you wrote yourself.
+        The file is read with ``torch.load(weights_only=True)``: tensors and plain data only, so a
+        crafted file cannot run code. Files of the older, pickled format are refused, not unpickled.
         """
         torch = _torch()
         from .conditional import ConditionalSampler
+        from .quantile import QuantileNormalMap
 
         path = Path(path)
         if not path.exists():
             raise BenchkitError(f"wgan: model file {path} does not exist")
         try:
-            state = torch.load(path, map_location="cpu", weights_only=False)
+            state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as exc:
-            raise BenchkitError(f"wgan: {path} is not a saved wgan model ({type(exc).__name__}: {exc})") from None
+            raise _load_error(path, exc) from None
         if not isinstance(state, dict) or state.get("format") != _FORMAT:
             raise BenchkitError(f"wgan: {path} is not a saved wgan model (format {_FORMAT} expected)")
-        params = dict(state["params"])
-        if device is not None:
-            params["device"] = device
-        self = cls(**params)
-        dev = self._torch_device()
-        self.device_ = str(dev)
-        self.schema_ = Schema.from_dict(state["schema"])
-        self.transformer_ = state["transformer"]
-        self.counts_ = state["counts"]
-        self.layout_, gen, _ = self._build(dev)
-        gen.load_state_dict(state["generator"])
-        self.gen_ = gen.eval()
-        self.logit_bias_ = state["logit_bias"].to(dev)
-        self.numeric_calibration_ = state["numeric_calibration"]
+        try:
+            params = dict(state["params"])
+            if device is not None:
+                params["device"] = device
+            self = cls(**params)
+            dev = self._torch_device()
+            self.device_ = str(dev)
+            self.schema_ = Schema.from_dict(state["schema"])
+            self.transformer_ = DataTransformer.from_state(state["transformer"])
+            self.counts_ = [array_from_state(c) for c in state["counts"]]
+            self.layout_, gen, _ = self._build(dev)
+            gen.load_state_dict(state["generator"])
+            self.gen_ = gen.eval()
+            self.logit_bias_ = state["logit_bias"].to(dev)
+            self.numeric_calibration_ = [None if q is None else QuantileNormalMap.from_state(q)
+                                         for q in state["numeric_calibration"]]
+            self._seed_used = state["seed_used"]
+            self.n_sample_calls_ = state["n_sample_calls"]
+            self.history_ = state["history"]
+            self.training_ = state["training"]
+        except BenchkitError:
+            raise
+        except Exception as exc:  # a damaged state: missing keys, wrong shapes
+            raise BenchkitError(f"wgan: {path} is a damaged wgan model file ({type(exc).__name__}: {exc}); "
+                                "refit and save again") from None
         self.sampler_ = ConditionalSampler(None, [s.size for s in self.transformer_.spans], dev, counts=self.counts_)
-        self._seed_used = state["seed_used"]
-        self.n_sample_calls_ = state["n_sample_calls"]
-        self.history_ = state["history"]
-        self.training_ = state.get("training", {})  # absent from files saved before it was recorded
         self._fitted = True
         return self
+
+
+def _load_error(path: Path, exc: Exception) -> BenchkitError:
+    """Why ``torch.load(weights_only=True)`` refused ``path``: a file of the old pickled format (found by
+    reading its pickle's opcodes, never by running them), a file that asks for code, or no model at all."""
+    refused = isinstance(exc, pickle.UnpicklingError)
+    if refused and _old_format(path):
+        return BenchkitError(f"wgan: {path} was saved by an older benchkit with an unsafe format "
+                             f"({_OLD_FORMAT}, pickled classes); refit and save again")
+    found = re.search(r"GLOBAL ([\w.]+)", str(exc)) if refused else None
+    if found:
+        return BenchkitError(f"wgan: refused to load {path}: it asks to import {found.group(1)}, which a wgan "
+                             "model file never does (not loaded; nothing in it was run)")
+    if refused:
+        detail = "its pickle holds more than tensors and plain data"
+    else:
+        detail = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+    return BenchkitError(f"wgan: {path} is not a saved wgan model, or is truncated or damaged ({detail})")
+
+
+def _old_format(path: Path) -> bool:
+    """Whether the torch file's pickle holds the old format string (opcodes are read, not executed)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            name = next(n for n in zf.namelist() if n.endswith("/data.pkl"))
+            return any(arg == _OLD_FORMAT for _, arg, _ in pickletools.genops(zf.read(name)))
+    except Exception:
+        return False

@@ -14,9 +14,12 @@ to float rounding for every value within the seen range; values outside it are c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import ndtr, ndtri
+
+from .state import array_from_state, array_to_state
 
 TAIL = 1e-4
 """CDF levels run from TAIL to 1 - TAIL, so normal scores stay within about +-3.72."""
@@ -44,6 +47,17 @@ class QuantileNormalMap:
         knots, first = np.unique(x, return_index=True)
         last = np.r_[first[1:] - 1, len(x) - 1]
         return cls(p=p, x=x, knots=knots, p_lo=p[first], p_hi=p[last])
+
+    _ARRAYS: ClassVar[tuple[str, ...]] = ("p", "x", "knots", "p_lo", "p_hi")
+
+    def to_state(self) -> dict[str, Any]:
+        """The knots as float64 tensors (plain data for a ``weights_only`` torch file)."""
+        return {name: array_to_state(getattr(self, name)) for name in self._ARRAYS}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "QuantileNormalMap":
+        """The map :meth:`to_state` describes, exactly."""
+        return cls(**{name: array_from_state(state[name]) for name in cls._ARRAYS})
 
     def forward(self, values: np.ndarray) -> np.ndarray:
         """Values -> standard-normal scores (NaN stays NaN)."""

@@ -27,6 +27,7 @@ from benchkit.generator import first_fresh_id, fresh_ids
 from benchkit.schema import Schema
 
 from .quantile import QuantileNormalMap
+from .state import array_from_state, array_to_state, dtype_from_state, dtype_to_state, index_from_state, index_to_state
 
 _UNITS_NS = (86_400 * 10**9, 10**9, 10**6, 10**3, 1)  # day, s, ms, us, ns
 
@@ -44,6 +45,18 @@ class NumericColumn:
     unit_ns: int = 1
     missing_span: int | None = None  # index of its missing-indicator span, if it had missing values
 
+    def to_state(self) -> dict[str, Any]:
+        """Plain data (see :mod:`benchkit_wgan.state`); :meth:`from_state` rebuilds the column exactly."""
+        return {"name": self.name, "qmap": None if self.qmap is None else self.qmap.to_state(),
+                "integer": bool(self.integer), "dtype": dtype_to_state(self.dtype), "is_datetime": bool(self.is_datetime),
+                "origin_ns": int(self.origin_ns), "unit_ns": int(self.unit_ns),
+                "missing_span": None if self.missing_span is None else int(self.missing_span)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "NumericColumn":
+        qmap = None if state["qmap"] is None else QuantileNormalMap.from_state(state["qmap"])
+        return cls(**{**state, "qmap": qmap, "dtype": dtype_from_state(state["dtype"])})
+
 
 @dataclass
 class DiscreteSpan:
@@ -59,6 +72,17 @@ class DiscreteSpan:
     @property
     def size(self) -> int:
         return len(self.categories)
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain data (see :mod:`benchkit_wgan.state`); :meth:`from_state` rebuilds the span exactly."""
+        return {"name": self.name, "categories": index_to_state(self.categories),
+                "frequencies": array_to_state(np.asarray(self.frequencies, dtype=np.float64)),
+                "offset": int(self.offset), "column": self.column, "dtype": dtype_to_state(self.dtype)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "DiscreteSpan":
+        return cls(**{**state, "categories": index_from_state(state["categories"]),
+                      "frequencies": array_from_state(state["frequencies"]), "dtype": dtype_from_state(state["dtype"])})
 
 
 @dataclass
@@ -90,6 +114,19 @@ class DataTransformer:
     spans: list[DiscreteSpan] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     id_columns: dict[str, Any] = field(default_factory=dict)  # name -> first fresh id (None: text ids)
+
+    # ------------------------------------------------------------ save/load
+    def to_state(self) -> dict[str, Any]:
+        """The fitted transformer as plain data (no pickled classes); :meth:`from_state` rebuilds it exactly."""
+        return {"n_quantiles": int(self.n_quantiles), "numeric": [c.to_state() for c in self.numeric],
+                "spans": [s.to_state() for s in self.spans], "columns": list(self.columns),
+                "id_columns": {k: None if v is None else int(v) for k, v in self.id_columns.items()}}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> "DataTransformer":
+        return cls(n_quantiles=state["n_quantiles"], numeric=[NumericColumn.from_state(c) for c in state["numeric"]],
+                   spans=[DiscreteSpan.from_state(s) for s in state["spans"]], columns=list(state["columns"]),
+                   id_columns=dict(state["id_columns"]))
 
     # ------------------------------------------------------------------ fit
     def fit(self, data: pd.DataFrame, schema: Schema) -> "DataTransformer":
