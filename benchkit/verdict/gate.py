@@ -126,6 +126,12 @@ def _mean_detail(rows: pd.DataFrame, metric: str, key: str) -> float:
     return float(np.mean(vals)) if vals else math.nan
 
 
+def _check(name: str, value: float, reference: float, limit: float, short: str, reason: str) -> dict[str, Any]:
+    """One check of the gate: it passes when the measured value is at most its limit."""
+    return {"name": name, "value": value, "reference": reference, "limit": limit, "passed": value <= limit,
+            "short": short, "reason": reason}
+
+
 def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) -> GateResult:
     """The gate for one generator from its tidy score rows (one evaluation, or several seeds' rows).
 
@@ -141,11 +147,10 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
     if math.isfinite(copies):
         ref = _mean_detail(rows, "privacy.exact_copies", "holdout_rate")
         ref = 0.0 if not math.isfinite(ref) else ref
-        checks.append({"name": "exact_copies", "value": copies, "reference": ref,
-                       "limit": ref + t.exact_copies_excess, "passed": copies - ref <= t.exact_copies_excess,
-                       "short": f"exact copies {copies:.1%} (holdout {ref:.1%})",
-                       "reason": f"{copies:.1%} of synthetic rows are exact copies of training rows, against "
-                                 f"{ref:.1%} for real holdout rows (limit: {t.exact_copies_excess:.0%} more)"})
+        checks.append(_check("exact_copies", copies, ref, ref + t.exact_copies_excess,
+                             f"exact copies {copies:.1%} (holdout {ref:.1%})",
+                             f"{copies:.1%} of synthetic rows are exact copies of training rows, against "
+                             f"{ref:.1%} for real holdout rows (limit: {t.exact_copies_excess:.0%} more)"))
     else:
         skipped.append("exact copies not computed")
 
@@ -155,11 +160,10 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
         n_hold = _mean_detail(rows, "privacy.dcr_below_holdout_p5", "n_holdout")
         se = _share_se(DCR_EXPECTED, n_syn, n_hold)
         limit = DCR_EXPECTED + max(t.dcr_below_p5_excess, 3 * se)
-        checks.append({"name": "dcr_below_holdout_p5", "value": below, "reference": DCR_EXPECTED, "limit": limit,
-                       "passed": below <= limit,
-                       "short": f"{below:.0%} of rows closer to training data than 95% of fresh rows",
-                       "reason": f"{below:.1%} of synthetic rows are closer to a training row than 95% of real "
-                                 f"holdout rows are (fresh data: {DCR_EXPECTED:.0%}; limit {limit:.1%})"})
+        checks.append(_check("dcr_below_holdout_p5", below, DCR_EXPECTED, limit,
+                             f"{below:.0%} of rows closer to training data than 95% of fresh rows",
+                             f"{below:.1%} of synthetic rows are closer to a training row than 95% of real "
+                             f"holdout rows are (fresh data: {DCR_EXPECTED:.0%}; limit {limit:.1%})"))
     else:
         skipped.append("distance to closest record not computed (needs a holdout)")
 
@@ -168,11 +172,9 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
         n_syn = _mean_detail(rows, "privacy.dcr_share", "n_synthetic")
         se = _share_se(0.5, n_syn, math.nan)
         limit = 0.5 + max(t.dcr_share_excess, 3 * se)
-        checks.append({"name": "dcr_share", "value": share, "reference": 0.5, "limit": limit,
-                       "passed": share <= limit,
-                       "short": f"DCR share {share:.0%} (fresh data 50%)",
-                       "reason": f"{share:.1%} of synthetic rows are nearer to a training row than to any unseen "
-                                 f"real row, size-adjusted (fresh data: 50%; limit {limit:.1%})"})
+        checks.append(_check("dcr_share", share, 0.5, limit, f"DCR share {share:.0%} (fresh data 50%)",
+                             f"{share:.1%} of synthetic rows are nearer to a training row than to any unseen "
+                             f"real row, size-adjusted (fresh data: 50%; limit {limit:.1%})"))
 
     advs = {m: _mean_value(rows, m) for m in MIA_METRICS}
     advs = {m: v for m, v in advs.items() if math.isfinite(v)}
@@ -182,11 +184,9 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
         chance = KS_99 * math.sqrt(2.0 / n) if math.isfinite(n) and n > 0 else 0.0
         limit = max(t.mia_advantage, chance)
         attack = "distance" if "distance" in worst else "DOMIAS"
-        checks.append({"name": "membership_advantage", "value": advs[worst], "reference": 0.0, "limit": limit,
-                       "passed": advs[worst] <= limit,
-                       "short": f"membership advantage {advs[worst]:.2f}",
-                       "reason": f"a membership-inference attack ({attack}) tells training rows from unseen ones "
-                                 f"with advantage {advs[worst]:.2f} (0 = no better than chance; limit {limit:.2f})"})
+        checks.append(_check("membership_advantage", advs[worst], 0.0, limit, f"membership advantage {advs[worst]:.2f}",
+                             f"a membership-inference attack ({attack}) tells training rows from unseen ones "
+                             f"with advantage {advs[worst]:.2f} (0 = no better than chance; limit {limit:.2f})"))
     else:
         skipped.append("membership attacks not computed (need a holdout)")
 
