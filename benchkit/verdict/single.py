@@ -73,7 +73,7 @@ class Verdict:
         for what, c in (("fidelity", overall), ("utility", utility)):
             if c is None or _nan(c.synthetic):
                 continue
-            where = (f", {c.place.removeprefix('at ')} (independent baseline {_f(c.independent)}, "
+            where = (f", {c.place} (independent baseline {_f(c.independent)}, "
                      f"real holdout {_f(c.holdout)})" if self.has_references else "")
             parts.append(f"{what} {_f(c.synthetic)}{where}")
         return "Verdict: " + "; ".join(parts)
