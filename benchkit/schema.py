@@ -625,6 +625,10 @@ def _kind_problem(s: pd.Series, spec: ColumnSpec) -> str | None:
         return None
     if spec.kind == "datetime" and pd.api.types.is_datetime64_any_dtype(s.dtype):
         return None
+    if spec.kind == "boolean":  # read the distinct values, in order of first appearance, not every row
+        present = np.asarray(_Values(s).present, dtype=object)
+        unread = _to_bool(pd.Series(present)).isna().to_numpy()
+        return f"expected true/false values, found {present[unread][0]!r}" if unread.any() else None
     nonnull = s.dropna()
     if len(nonnull) == 0:
         return None
@@ -641,10 +645,6 @@ def _kind_problem(s: pd.Series, spec: ColumnSpec) -> str | None:
                 _to_datetime(nonnull)
         except (ValueError, TypeError):
             return f"expected dates, found values that do not parse (dtype {s.dtype})"
-    elif spec.kind == "boolean":
-        if _to_bool(nonnull).isna().any():
-            bad = nonnull[_to_bool(nonnull).isna()].iloc[0]
-            return f"expected true/false values, found {bad!r}"
     return None
 
 

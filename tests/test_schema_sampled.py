@@ -90,3 +90,12 @@ def test_high_cardinality_and_default_sample():
     cols = assert_same_as_full(df, samples=(INFER_SAMPLE, 100))
     assert cols["user_id"]["kind"] == "id" and "categories" not in cols["free_text"]
     assert cols["tail_text"]["kind"] == "categorical"
+
+
+def test_boolean_check_reads_distinct_values_and_names_the_first_bad_one():
+    schema = Schema.infer(pd.DataFrame({"flag": ["yes", "no"] * 10}))
+    bad = pd.DataFrame({"flag": ["yes", None, "no", "maybe", "nope", "maybe"]})
+    (issue,) = schema.validate(bad).by_problem("wrong_kind")
+    assert "found 'maybe'" in issue.message
+    assert schema.validate(pd.DataFrame({"flag": [True, None, False]})).ok
+    assert schema.validate(pd.DataFrame({"flag": [None, None]})).ok
