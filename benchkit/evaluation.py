@@ -302,7 +302,9 @@ def evaluate(
     # threads pay off on large tables only; on small ones their start-up and per-thread malloc
     # arenas cost more time and memory than the work they share
     threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
-    progress = _progress(len(chosen), bool(ctx.options.get("progress", False)))
+    with_refs = hold_c is not None and references is not False
+    steps = len(chosen) + any(n.startswith(("marginal.", "pairwise.")) for n in names) + with_refs
+    progress = _progress(steps, ctx.options, len(real_c) + len(syn_c))
     outcomes: dict[str, tuple[list[Score], Skipped | None]] = {}
     runnable = []
     for reg in chosen:
@@ -314,7 +316,7 @@ def evaluate(
             if unknown:
                 reason += ("; " if reason else "") + f"needs {unknown}, which evaluate cannot provide"
             outcomes[reg.name] = ([], Skipped(reg.name, reason))
-            progress.update()
+            progress.step(reg.name, done=True)
         else:
             runnable.append(reg)
     # the built-in fidelity metrics only read the shared encodings: on a large table they run side
@@ -323,20 +325,24 @@ def evaluate(
     with encoding.task_pool(encoding.worker_threads()) if threaded else contextlib.nullcontext() as pool:
         if any(n.startswith(("marginal.", "pairwise.")) for n in names):
             start = time.perf_counter()
+            progress.step("shared encodings")
             try:
                 encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names, threads=None if threaded else 1)
             except Exception:  # the metrics build what they need again and report their own errors
                 log.debug("preparing shared encodings failed", exc_info=True)
             timings["encodings"] = time.perf_counter() - start
+            progress.update()
         if pool is not None and len(side_by_side) > 1:
             # the one-piece metrics first, then the pair metrics (the larger work), so none starts last
             queued = sorted(side_by_side, key=lambda r: (r.name not in _ONE_PIECE, metric_family(r) != "pairwise"))
             futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
             for reg in side_by_side:
+                progress.step(reg.name)  # they run side by side: the one the bar waits for
                 outcomes[reg.name] = futures[reg.name].result()
                 progress.update()
     for reg in runnable:
         if reg.name not in outcomes:
+            progress.step(reg.name)
             outcomes[reg.name] = _run_metric(reg, ctx, timings, serial=not threaded)
             progress.update()
     for reg in chosen:
@@ -344,15 +350,18 @@ def evaluate(
         rows.extend(produced)
         if skip is not None:
             skipped.append(skip)
-    progress.close()
     rows.extend(_aggregates(rows, ctx.options))
     scores = pd.DataFrame([s.to_dict() for s in rows], columns=SCORE_COLUMNS)
     from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
 
     start = time.perf_counter()
+    if with_refs:
+        progress.step("references: the holdout and an independent baseline")
     refs, notes = references_for(evaluate, references, real_c, hold_c, schema, len(syn_c), seed=seed, target=target,
                                  families=families, metrics=metrics, options=options, references=False)
     timings["references"] = time.perf_counter() - start
+    progress.update(with_refs)
+    progress.close()
     return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + notes)
 
 
@@ -398,17 +407,43 @@ def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial:
     return [s.stamped(family, higher) for s in produced], None
 
 
+PROGRESS_MIN_ROWS = 100_000
+"""Real + synthetic rows from which ``options={"progress": True}`` shows a bar (smaller tables take a second)."""
+
+
 class _NoProgress:
+    def step(self, label: str, done: bool = False) -> None: ...
     def update(self, n: int = 1) -> None: ...
     def close(self) -> None: ...
 
 
-def _progress(total: int, enabled: bool):
-    if not enabled:
-        return _NoProgress()
-    from tqdm.auto import tqdm
+class _Progress(_NoProgress):
+    """One bar over the whole evaluation, a step per metric, labelled with the step running."""
 
-    return tqdm(total=total, desc="metrics", unit="metric", leave=False)
+    def __init__(self, total: int, file: Any = None):
+        from tqdm.auto import tqdm  # a widget in notebooks, text on a terminal
+
+        # mininterval 0: a step can take seconds, so each one is shown when it starts
+        self.bar = tqdm(total=total, desc="evaluate", unit="step", leave=False, mininterval=0, file=file)
+
+    def step(self, label: str, done: bool = False) -> None:
+        self.bar.set_postfix_str(label, refresh=not done)
+        if done:
+            self.update()
+
+    def update(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _progress(total: int, options: Mapping[str, Any], rows: int) -> _NoProgress:
+    """The evaluation's bar: shown when ``options["progress"]`` is true and the tables hold at least
+    :data:`PROGRESS_MIN_ROWS` rows together, on ``options["progress_file"]`` (default stderr)."""
+    if not options.get("progress", False) or rows < PROGRESS_MIN_ROWS:
+        return _NoProgress()
+    return _Progress(total, options.get("progress_file"))
 
 
 def _nanmean(values: list[float]) -> float:

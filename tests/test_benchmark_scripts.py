@@ -26,6 +26,7 @@ PEER = os.environ.get("BENCHKIT_PEER_PYTHON")
 CASES = [
     ("fidelity_speed.py", ["--rows", "3000,6000", "--repeat", "1"], [], "######## summary", False),
     ("fidelity_speed.py", ["--rows", "3000,6000", "--repeat", "1", "--exact"], [], "same definitions (--exact)", True),
+    ("scale_speed.py", ["--rows", "3000", "--repeat", "1"], [], "same schema: True", False),
     ("runner_throughput.py", ["--rows", "400", "--seeds", "1", "--wgan-seconds", "1"], [],
      "identical numbers on both executors (jobs without a time budget): True", False),
     ("baselines_speed.py", ["--rows", "3000"], [], "bootstrap", False),
