@@ -141,7 +141,7 @@ def _write_error(path: Path, exc: OSError) -> StoreWriteError:
                            "are intact: free some space and run the same benchmark again to finish it")
 
 
-def _tmp_path(path: Path) -> Path:
+def unique_tmp_path(path: Path) -> Path:
     """A temporary name beside ``path`` that no other writer can pick (pid and a random suffix)."""
     return path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
@@ -150,7 +150,7 @@ def _tmp_path(path: Path) -> Path:
 def _replacing(path: Path) -> Iterator[Path]:
     """A temporary path to write; it replaces ``path`` atomically, or is removed if writing fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_path(path)
+    tmp = unique_tmp_path(path)
     try:
         yield tmp
         os.replace(tmp, path)
@@ -162,7 +162,7 @@ def _replacing(path: Path) -> Iterator[Path]:
         raise
 
 
-def _write_json(path: Path, obj: Any) -> None:
+def write_json_atomic(path: Path, obj: Any) -> None:
     """Replace ``path`` atomically with ``obj`` as strict, indented JSON."""
     with _replacing(path) as tmp:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -253,7 +253,7 @@ class ResultStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write_json(self.folder / MANIFEST, manifest)
+        write_json_atomic(self.folder / MANIFEST, manifest)
 
     def save_sample(self, run_id: str, df: pd.DataFrame) -> Path:
         path = self.folder / "samples" / f"{run_id}.parquet"
@@ -264,7 +264,7 @@ class ResultStore:
         key = _safe_key(dataset)
         path = self.folder / "real" / f"{key}.parquet"
         _write_parquet(df, path)
-        _write_json(self.folder / "real" / f"{key}.json",
+        write_json_atomic(self.folder / "real" / f"{key}.json",
                     {"dataset": dataset, "schema": schema.to_dict(), "card": card or {}})
         return path
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..results import unique_tmp_path
 from ..schema import Schema
 from ..verdict.single import build_verdict
 from .model import MAX_ROWS, ReportData, from_evaluation, from_results
@@ -28,7 +29,7 @@ REPORT_NAME = "report.html"
 
 def _write(html: str, output: Path) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
+    tmp = unique_tmp_path(output)  # two writers of one report never share a temporary file
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, output)  # a reader never sees half a report
     return output

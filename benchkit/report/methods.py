@@ -177,7 +177,7 @@ def _registry_info() -> dict[str, dict]:
 
 
 def _direction(name: str, directions: dict[str, bool]) -> str:
-    from .tables import IDEAL
+    from ..verdict.significance import IDEAL
 
     if name in IDEAL:
         return f"best at {IDEAL[name]:g}"

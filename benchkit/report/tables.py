@@ -15,7 +15,7 @@ import pandas as pd
 from ..metrics import FAMILIES
 from ..summary import gated_ranks
 from ..verdict.gate import GATE_FAILED
-from ..verdict.significance import tie_groups
+from ..verdict.significance import IDEAL, tie_groups
 from .model import ReportData, is_reference
 
 HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -28,10 +28,6 @@ HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Privacy", ("privacy.dcr_below_holdout_p5", "privacy.dcr*", "privacy.*")),
 )
 """Leaderboard columns: a label and the metric-name patterns tried in order (first match is shown)."""
-
-IDEAL = {"privacy.dcr_share": 0.5, "privacy.mia_distance_auc": 0.5, "privacy.mia_domias_auc": 0.5}
-"""Metrics whose best value is neither end of the range (documented by the metric's author): the
-cell closest to it is marked best."""
 
 ALPHA = 0.05
 """Significance level of the tie test (and of the rank tests across datasets)."""

@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 from .. import plugins
 from ..errors import BenchkitError
-from ..results import REFERENCE_GENERATOR
+from ..results import REFERENCE_GENERATOR, write_json_atomic
 from .recommend import BASELINE
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,7 @@ class Plan:
     phase1_s: float | None = None
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / (PLAN_FILE + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, folder / PLAN_FILE)
+        write_json_atomic(folder / PLAN_FILE, asdict(self))
 
     @classmethod
     def load(cls, folder: Path) -> "Plan | None":

@@ -156,10 +156,8 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
 
     below = _mean_value(rows, "privacy.dcr_below_holdout_p5")
     if math.isfinite(below):
-        n_syn = _mean_detail(rows, "privacy.dcr_below_holdout_p5", "n_synthetic")
-        n_hold = _mean_detail(rows, "privacy.dcr_below_holdout_p5", "n_holdout")
-        se = _share_se(DCR_EXPECTED, n_syn, n_hold)
-        limit = DCR_EXPECTED + max(t.dcr_below_p5_excess, 3 * se)
+        limit = _share_limit(rows, "privacy.dcr_below_holdout_p5", DCR_EXPECTED, t.dcr_below_p5_excess,
+                             with_holdout=True)
         checks.append(_check("dcr_below_holdout_p5", below, DCR_EXPECTED, limit,
                              f"{below:.0%} of rows closer to training data than 95% of fresh rows",
                              f"{below:.1%} of synthetic rows are closer to a training row than 95% of real "
@@ -169,9 +167,7 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
 
     share = _mean_value(rows, "privacy.dcr_share")
     if math.isfinite(share):
-        n_syn = _mean_detail(rows, "privacy.dcr_share", "n_synthetic")
-        se = _share_se(0.5, n_syn, math.nan)
-        limit = 0.5 + max(t.dcr_share_excess, 3 * se)
+        limit = _share_limit(rows, "privacy.dcr_share", 0.5, t.dcr_share_excess, with_holdout=False)
         checks.append(_check("dcr_share", share, 0.5, limit, f"DCR share {share:.0%} (fresh data 50%)",
                              f"{share:.1%} of synthetic rows are nearer to a training row than to any unseen "
                              f"real row, size-adjusted (fresh data: 50%; limit {limit:.1%})"))
@@ -196,10 +192,15 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
     return GateResult(not failed, [c["reason"] for c in failed], checks, skipped)
 
 
-def _share_se(p: float, n_syn: float, n_hold: float) -> float:
-    """Standard error of a share p from n_syn rows, with the percentile itself estimated from n_hold rows."""
-    terms = [p * (1 - p) / n for n in (n_syn, n_hold) if math.isfinite(n) and n > 0]
-    return math.sqrt(sum(terms)) if terms else 0.0
+def _share_limit(rows: pd.DataFrame, metric: str, expected: float, excess: float, *, with_holdout: bool) -> float:
+    """The largest share ``metric`` may reach: its fresh-data value plus ``excess``, or plus three standard
+    errors of the share when that is larger. The share comes from the metric's ``n_synthetic`` rows and,
+    ``with_holdout``, from a reference (the holdout's percentile) estimated on its ``n_holdout`` rows."""
+    sizes = [_mean_detail(rows, metric, "n_synthetic")]
+    if with_holdout:
+        sizes.append(_mean_detail(rows, metric, "n_holdout"))
+    terms = [expected * (1 - expected) / n for n in sizes if math.isfinite(n) and n > 0]
+    return expected + max(excess, 3 * math.sqrt(sum(terms)))
 
 
 def gate_table(scores: pd.DataFrame, thresholds: GateThresholds | None = None,

@@ -23,12 +23,11 @@ from typing import Any
 
 import pandas as pd
 
-from .significance import tie_groups
+from .significance import IDEAL, tie_groups
 
 UTILITY_PRIMARY = ("utility.ratio_roc_auc", "utility.ratio_r2", "utility.ratio_*")
 FIDELITY_PRIMARY = "aggregate.overall"
 BASELINE = "independent"
-IDEAL = {"privacy.dcr_share": 0.5, "privacy.mia_distance_auc": 0.5, "privacy.mia_domias_auc": 0.5}
 
 
 @dataclass

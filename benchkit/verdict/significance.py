@@ -35,6 +35,10 @@ ZERO_VARIANCE_TEST = "zero variance, Holm"
 NOT_TESTED = "not tested (one seed)"
 RANK_TESTS = ("Friedman", "Iman–Davenport", "Nemenyi")
 
+IDEAL = {"privacy.dcr_share": 0.5, "privacy.mia_distance_auc": 0.5, "privacy.mia_domias_auc": 0.5}
+"""Metrics whose best value is neither end of their range (their authors say so): generators are compared
+by their distance to it. The report marks and the recommendation both read it from here."""
+
 TIE_COLUMNS = ["dataset", "metric", "generator", "mean", "n", "best", "tied", "p_value", "tested", "test"]
 
 
