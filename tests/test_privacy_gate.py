@@ -40,6 +40,16 @@ def test_dcr_check_allows_for_the_sampling_error_of_small_tables():
     assert check["passed"] and check["limit"] == pytest.approx(0.05 + 3 * math.sqrt(2 * 0.05 * 0.95 / 40))
 
 
+def test_a_collapsed_sample_counts_as_one_observation_not_a_leak():
+    # 20,000 rows that are one row repeated: both DCR shares are 0 or 1 by construction
+    one_row = {"n_synthetic": 20_000, "n_synthetic_distinct": 1, "n_holdout": 20_000}
+    res = gate_scores(rows(dcr_below_holdout_p5=(1.0, one_row), dcr_share=(1.0, one_row)))
+    assert res.passed, res.reasons
+    # the same shares from 20,000 distinct rows are a leak
+    many = {**one_row, "n_synthetic_distinct": 20_000}
+    assert gate_scores(rows(dcr_below_holdout_p5=(1.0, many), dcr_share=(1.0, many))).passed is False
+
+
 def test_membership_advantage_is_judged_against_its_chance_level():
     # 10,000 members and non-members: chance bound 1.63 * sqrt(2 / 10000) = 0.023 < 0.10
     assert gate_scores(rows(mia_distance_advantage=(0.12, {"n_members": 10_000}))).passed is False

@@ -144,6 +144,9 @@ def dcr(ctx: MetricContext) -> list[Score]:
         "holdout_median": float(np.median(hold_d)),
         "holdout_p5": p5,
         "n_synthetic": int(len(syn_d)),
+        # distinct rows bound how much the shares can tell: a collapsed sample of one repeated row is one
+        # observation, however many times it is repeated (the privacy gate sizes its allowance by it)
+        "n_synthetic_distinct": int(np.unique(row_hashes(fr.synthetic, ctx.schema, ctx.schema.scored_columns)).size),
         "n_holdout": int(len(hold_d)),
         **fr.details(),
     }

@@ -12,7 +12,9 @@ saw (the holdout) gives on the same measurement:
     Share of synthetic rows closer to a training row than 95% of holdout rows are
     (``privacy.dcr_below_holdout_p5``), minus its value for fresh data, 0.05 by construction. Fails
     when the excess is above ``dcr_below_p5_excess`` (default 0.10, i.e. a share above 0.15) *and*
-    above three standard errors of the two shares (so small tables are not flagged by chance).
+    above three standard errors of the two shares (so small tables are not flagged by chance; the
+    synthetic share's error counts *distinct* synthetic rows, so a collapsed generator repeating one
+    row is one observation, not a leak).
     Training rows plus a little noise fail here even though no row is an exact copy.
 ``dcr_share``
     Platzer & Reutterer's holdout test (``privacy.dcr_share``): the share of synthetic rows nearer to
@@ -41,6 +43,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import BenchkitError
 
@@ -52,6 +55,11 @@ MIA_METRICS = ("privacy.mia_distance_advantage", "privacy.mia_domias_advantage")
 GATE_METRICS = ("privacy.exact_copies", "privacy.dcr_below_holdout_p5", "privacy.dcr_share") + MIA_METRICS
 """The score rows the gate reads."""
 
+
+SMALL_SAMPLE = 1000
+"""Below this many distinct synthetic rows a share's allowance also uses the exact binomial bound."""
+THREE_SIGMA = 0.99865
+"""The one-sided coverage of three standard errors of a normal distribution."""
 
 GATE_FAILED = "leaks training rows"
 """The label of a generator that failed the gate, wherever it appears."""
@@ -128,7 +136,7 @@ def _mean_detail(rows: pd.DataFrame, metric: str, key: str) -> float:
 
 def _check(name: str, value: float, reference: float, limit: float, short: str, reason: str) -> dict[str, Any]:
     """One check of the gate: it passes when the measured value is at most its limit."""
-    return {"name": name, "value": value, "reference": reference, "limit": limit, "passed": value <= limit,
+    return {"name": name, "value": value, "reference": reference, "limit": limit, "passed": bool(value <= limit),
             "short": short, "reason": reason}
 
 
@@ -194,13 +202,22 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
 
 def _share_limit(rows: pd.DataFrame, metric: str, expected: float, excess: float, *, with_holdout: bool) -> float:
     """The largest share ``metric`` may reach: its fresh-data value plus ``excess``, or plus three standard
-    errors of the share when that is larger. The share comes from the metric's ``n_synthetic`` rows and,
+    errors of the share when that is larger. The share comes from the metric's distinct synthetic rows
+    (``n_synthetic_distinct``; a collapsed sample of one repeated row is one observation) and,
     ``with_holdout``, from a reference (the holdout's percentile) estimated on its ``n_holdout`` rows."""
-    sizes = [_mean_detail(rows, metric, "n_synthetic")]
+    distinct = _mean_detail(rows, metric, "n_synthetic_distinct")  # absent from scores of older benchkits
+    sizes = [distinct if math.isfinite(distinct) else _mean_detail(rows, metric, "n_synthetic")]
     if with_holdout:
         sizes.append(_mean_detail(rows, metric, "n_holdout"))
     terms = [expected * (1 - expected) / n for n in sizes if math.isfinite(n) and n > 0]
-    return expected + max(excess, 3 * math.sqrt(sum(terms)))
+    allowance = max(excess, 3 * math.sqrt(sum(terms)))
+    n_syn = sizes[0]
+    if math.isfinite(n_syn) and 0 < n_syn < SMALL_SAMPLE:
+        # few distinct rows: the normal approximation fails (one row's share is 0 or 1), so the exact
+        # binomial bound at the same one-sided 3-sigma level is used when it is wider
+        k = stats.binom.ppf(THREE_SIGMA, int(n_syn), expected)
+        allowance = max(allowance, k / int(n_syn) - expected)
+    return float(min(1.0, expected + allowance))  # a share never exceeds 1
 
 
 def gate_table(scores: pd.DataFrame, thresholds: GateThresholds | None = None,
