@@ -17,7 +17,7 @@ from .schema import ColumnSpec, Schema  # noqa: E402
 
 _LAZY = {
     "evaluate": ("benchkit.evaluation", "evaluate"),
-    "run_benchmark": ("benchkit.runner", "run_benchmark"),
+    "run_benchmark": ("benchkit.bench.runner", "run_benchmark"),
 }
 
 

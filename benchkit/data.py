@@ -15,7 +15,7 @@ import lzma
 import warnings
 import zipfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Iterable
 
 import pandas as pd
 
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SEPARATORS = (",", ";", "\t", "|")
+DATA_DIR_ENV = "BENCHKIT_DATA_DIR"
+"""The environment variable naming the folder real data files live in (e.g. ``.../shared/data``)."""
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
@@ -94,25 +96,45 @@ def sniff_separator(path: Path, n_lines: int = 50) -> str:
     return best
 
 
-def read_table(path: str | Path, schema: Schema | None = None, *, sep: str | None = None, **read_kwargs) -> pd.DataFrame:
+def missing_file_error(path: Path, what: str = "data file") -> DataError:
+    """The error for a data file that is not on disk, naming the path and ``BENCHKIT_DATA_DIR``."""
+    return DataError(
+        f"{what} {path} does not exist; check the path, or point {DATA_DIR_ENV} (or data_dir=) "
+        "at the folder that holds it; benchkit never downloads data"
+    )
+
+
+def read_table(
+    path: str | Path,
+    schema: Schema | None = None,
+    *,
+    sep: str | None = None,
+    columns: Iterable[str] | None = None,
+    what: str = "data file",
+    **read_kwargs: Any,
+) -> pd.DataFrame:
     """Read a CSV (separator sniffed among ``,`` ``;`` tab ``|`` unless ``sep``) or Parquet file.
 
-    With a ``schema``, the frame is checked and coerced to it (:meth:`Schema.coerce`): schema
-    columns only, canonical dtypes. Extra keyword arguments go to ``pandas.read_csv``.
+    The one table reader: users' files (``benchkit evaluate``, :func:`benchkit.evaluate`,
+    ``load_dataset(path)``) and the built-in dataset loaders all read through it. ``columns`` lists
+    columns the file must have; ``what`` names the file in errors ("Adult file"). With a ``schema``
+    the frame is checked and coerced to it (:meth:`Schema.coerce`): schema columns only, canonical
+    dtypes. Extra keyword arguments go to ``pandas.read_csv`` (``skipinitialspace`` defaults to True).
     """
     path = Path(path)
     if not path.exists():
-        raise DataError(f"data file {path} does not exist; check the path")
+        raise missing_file_error(path, what)
     if path.is_dir():
         raise DataError(f"{path} is a folder; give the path of a .csv or .parquet file")
+    named = str(path) if what == "data file" else f"{what} {path}"
     if path.suffix.lower() in PARQUET_SUFFIXES:
         try:
             df = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many kinds
-            raise DataError(f"cannot read {path} as Parquet: {type(exc).__name__}: {exc}") from None
+            raise DataError(f"cannot read {named} as Parquet: {type(exc).__name__}: {exc}") from None
     else:
         if path.stat().st_size == 0:
-            raise DataError(f"{path} is empty; expected a header line and rows")
+            raise DataError(f"{named} is empty (0 bytes); expected a header line and rows")
         sep = sep or sniff_separator(path)
         if read_kwargs.get("header", "infer") in ("infer", 0) and "names" not in read_kwargs:
             check_header(path, sep, read_kwargs.get("encoding") or "utf-8")
@@ -121,11 +143,20 @@ def read_table(path: str | Path, schema: Schema | None = None, *, sep: str | Non
             df = pd.read_csv(path, sep=sep, **kwargs, **csv_float_options({**kwargs, "sep": sep}))
         except UnicodeDecodeError as exc:
             raise DataError(f"{path} is not UTF-8 text ({exc.reason}); is it a CSV file? if it is, give its encoding: --encoding latin-1 (encoding= in Python)") from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-            raise DataError(f"cannot parse {path} as CSV with separator {sep!r}: {exc}") from None
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{named} holds no table (no header and no rows); expected a header line and rows") from None
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise DataError(f"cannot parse {named} as CSV with separator {sep!r}: {exc}") from None
         log.debug("read %s with separator %r: %d rows x %d columns", path, sep, *df.shape)
     if df.shape[1] == 0 or len(df) == 0:
-        raise DataError(f"{path} holds no rows (shape {df.shape}); a table needs a header line and at least one row")
+        raise DataError(f"{named} holds no rows (shape {df.shape}); a table needs a header line and at least one row")
+    if columns is not None:
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise DataError(
+                f"{named} lacks the column(s) {missing}; found {[str(c) for c in df.columns][:12]}"
+                + _separator_hint(path, df, sep or "")
+            )
     df.columns = [str(c) for c in df.columns]
     if schema is not None:
         try:
@@ -133,6 +164,18 @@ def read_table(path: str | Path, schema: Schema | None = None, *, sep: str | Non
         except SchemaError as exc:
             raise SchemaError(f"{exc}\n(file: {path})") from None
     return df
+
+
+def _separator_hint(path: Path, df: pd.DataFrame, sep: str) -> str:
+    """A hint when a file seems to use another separator than the one it was read with."""
+    if df.shape[1] > 2:
+        return ""
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        head = fh.readline()
+    for other in SEPARATORS:
+        if other != sep and head.count(other) >= 2:
+            return f"; the file looks {other!r}-separated, not {sep!r}-separated (wrong separator?)"
+    return "; the file may use another separator or lack its header"
 
 
 def align_frames(

@@ -1,7 +1,8 @@
 """Datasets: a frame, its schema and a card that says where it came from and how to use it.
 
-This module is also the built-in dataset plugin (listed in ``benchkit.plugins.DEFAULT_PLUGINS``) and
-holds :func:`load_dataset`, which ``benchkit run --datasets`` uses for names and file paths.
+This module holds the registry's types, :class:`BuiltinDataset` (a dataset defined by a package with a
+``card.json``, as the built-in plugin :mod:`benchkit_datasets` uses) and :func:`load_dataset`, which
+``benchkit run --datasets`` uses for names and file paths.
 
 A dataset is provided by a loader registered through ``benchkit_register_datasets``:
 ``register(name, loader, **card_fields)``; ``loader(**kwargs) -> Dataset``. Loaders accept at least
@@ -11,12 +12,12 @@ A dataset is provided by a loader registered through ``benchkit_register_dataset
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import inspect
 import json
 import logging
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -25,11 +26,9 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 
 from .errors import BenchkitError, DataError, SchemaError, UnknownNameError
-from .hookspecs import hookimpl
-from .resources import resource_dir
 from .schema import ColumnSpec, Schema
-from .data import read_table
-from .tablefile import DATA_DIR_ENV
+from .data import DATA_DIR_ENV, read_table
+
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +59,7 @@ class Dataset:
 
 
 # ====================================================================== registry
-# The built-in datasets are folders of ``datasets/`` (found through resource_dir, so wheels work):
-# each holds ``card.json`` (DatasetCard fields plus ``files``, paths under the data directory),
-# ``loader.py`` (``load(n_rows=None, seed=0, data_dir=None, **kw) -> DataFrame``) and optionally
-# ``schema.json`` (column kinds; categories and ranges are filled in from the loaded frame).
-# This module is itself the built-in dataset plugin (see benchkit.plugins.DEFAULT_PLUGINS).
-
 _CARD_FIELDS = {"description", "source", "license", "target", "task", "default_sample_size", "citation", "notes"}
-_MODULE_PREFIX = "benchkit._builtin_datasets."
 
 
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
@@ -79,31 +71,6 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
             "dataset files (e.g. .../shared/data with adult/, berka/, ...); benchkit never downloads data"
         )
     return Path(value).expanduser()
-
-
-def builtin_dataset_dirs() -> list[Path]:
-    """The folders of the bundled ``datasets/`` directory that hold a dataset (a ``card.json``)."""
-    root = resource_dir("datasets")
-    return sorted(p for p in root.iterdir() if (p / "card.json").is_file())
-
-
-def _load_module(folder: Path) -> ModuleType:
-    """Import ``folder/loader.py`` by path under a unique name (never as a top-level ``datasets`` package)."""
-    name = _MODULE_PREFIX + folder.name
-    module = sys.modules.get(name)
-    if module is not None:
-        return module
-    spec = importlib.util.spec_from_file_location(name, folder / "loader.py")
-    if spec is None or spec.loader is None:
-        raise BenchkitError(f"built-in dataset folder {folder} has no loader.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
-    return module
 
 
 def read_card_file(folder: Path) -> dict[str, Any]:
@@ -123,15 +90,28 @@ def card_from_info(name: str, info: Mapping[str, Any]) -> DatasetCard:
 
 
 class BuiltinDataset:
-    """The loader of one bundled dataset folder: ``loader(n_rows=None, seed=0, data_dir=None, **kw) -> Dataset``."""
+    """A dataset defined by a package: its ``load`` function, ``card.json`` and optional ``schema.json``.
 
-    def __init__(self, folder: Path, card: Mapping[str, Any]):
-        self.folder = folder
-        self.card_info = dict(card)
-        self.name = str(card["name"])
+    Calling it (``loader(n_rows=None, seed=0, data_dir=None, **kw) -> Dataset``) imports the package,
+    resolves the data directory for loaders of real files and applies the declared schema. Third-party
+    dataset plugins may use it for their own packages too.
+    """
+
+    def __init__(self, module: str):
+        self.module = module
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            raise BenchkitError(f"dataset package {module!r} is not importable; is its plugin installed?")
+        self.folder = Path(next(iter(spec.submodule_search_locations)))
+        self.card_info = read_card_file(self.folder)
+        self.name = str(self.card_info["name"])
+
+    def load_module(self) -> ModuleType:
+        """The dataset's package, imported."""
+        return importlib.import_module(self.module)
 
     def __call__(self, n_rows: int | None = None, seed: int = 0, data_dir: str | Path | None = None, **kwargs: Any) -> Dataset:
-        module = _load_module(self.folder)
+        module = self.load_module()
         params = inspect.signature(module.load).parameters
         if "data_dir" in params:
             kwargs["data_dir"] = resolve_data_dir(data_dir)
@@ -163,15 +143,6 @@ class BuiltinDataset:
             return None
         base = resolve_data_dir(data_dir)
         return [base / r for r in rel]
-
-
-@hookimpl
-def benchkit_register_datasets(register: Callable[..., None]) -> None:
-    """Register every bundled dataset folder, exactly as a third-party plugin would."""
-    for folder in builtin_dataset_dirs():
-        card = read_card_file(folder)
-        info = {k: v for k, v in card.items() if k != "name"}
-        register(card["name"], BuiltinDataset(folder, card), **info)
 
 
 def availability(loader: Callable[..., Any], data_dir: str | Path | None = None) -> str:

@@ -17,11 +17,9 @@ import importlib
 import importlib.metadata as md
 import logging
 import os
-import sys
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 import pluggy
@@ -39,12 +37,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "benchkit.metrics.pairwise",
     "benchkit.metrics.utility",
     "benchkit.metrics.detection",
-    "benchkit.metrics.privacy",
-    "benchkit.metrics.membership",
-    "benchkit.metrics.attribute_inference",
-    "benchkit.metrics.faithfulness",
-    "benchkit.metrics.kmarginal",
-    "benchkit.datasets",
+    "benchkit.metrics.privacy.distance",
+    "benchkit.metrics.privacy.membership",
+    "benchkit.metrics.privacy.attribute_inference",
+    "benchkit.metrics.privacy.authenticity",
+    "benchkit.metrics.aggregate",
+    "benchkit_datasets",
     "benchkit_baselines",
     "benchkit_wgan",
     "benchkit_sdv",
@@ -160,11 +158,11 @@ def _import_builtin(module: str):
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        # A source checkout without an install: the built-in plugins live in <repo>/plugins.
-        plugins_dir = Path(__file__).resolve().parent.parent / "plugins"
-        if exc.name == module.split(".")[0] and plugins_dir.is_dir() and str(plugins_dir) not in sys.path:
-            sys.path.append(str(plugins_dir))
-            return importlib.import_module(module)
+        if exc.name == module.split(".")[0]:
+            raise PluginError(
+                f"the built-in plugin package {exc.name!r} is not installed beside benchkit; reinstall "
+                "benchkit (pip install benchkit, or pip install -e . in a source checkout)"
+            ) from None
         raise
 
 
@@ -193,7 +191,7 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         dist = getattr(ep, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else None
         key = (ep.name, ep.value)
-        if key in seen:  # the same distribution visible twice on sys.path
+        if key in seen:  # the same distribution found twice on the import path
             continue
         seen.add(key)
         is_builtin = dist_name == "benchkit" or ep.value.split(":")[0] in DEFAULT_PLUGINS

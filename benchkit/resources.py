@@ -12,12 +12,12 @@ _PACKAGE = Path(__file__).resolve().parent
 
 @cache
 def resource_dir(name: str) -> Path:
-    """The folder ``report_templates`` or ``datasets``.
+    """The folder ``report_templates``.
 
     A wheel carries them inside the package (``benchkit/_resources/NAME``); a source checkout and an
     editable install find them beside the package, at the repository root.
     """
-    if name not in ("report_templates", "datasets"):
+    if name != "report_templates":
         raise BenchkitError(f"unknown resource folder {name!r}")
     for candidate in (_PACKAGE / "_resources" / name, _PACKAGE.parent / name):
         if candidate.is_dir():

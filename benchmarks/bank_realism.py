@@ -82,10 +82,7 @@ def main() -> int:
     sim_ds = load_dataset("bank_transactions", n_rows=args.rows, seed=args.seed)
     gen_s = time.perf_counter() - t0
     sim = sim_ds.data
-    from benchkit.datasets import _load_module, builtin_dataset_dirs
-
-    folder = next(p for p in builtin_dataset_dirs() if p.name == "bank_transactions")
-    simulator = _load_module(folder).simulator_module()
+    from benchkit_datasets.bank_transactions import simulator
     print(f"simulated {len(sim):,} rows, {sim['account_id'].nunique():,} accounts in {gen_s:.2f} s "
           f"(load_dataset incl. schema; seed {args.seed})")
 

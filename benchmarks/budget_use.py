@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
 import pandas as pd  # noqa: E402
 
 from benchkit.errors import BenchkitError  # noqa: E402
-from benchkit.runner import run_benchmark  # noqa: E402
+from benchkit.bench.runner import run_benchmark  # noqa: E402
 
 DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()),
             ROOT.parent / "shared" / "data")

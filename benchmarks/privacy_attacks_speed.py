@@ -27,11 +27,13 @@ sys.path.insert(0, str(ROOT))
 
 from privacy_speed import base_table, cpu_s, peak_rss_mib, resample, rss_mib  # noqa: E402
 
-from benchkit.metrics import MetricContext, privacy  # noqa: E402
-from benchkit.metrics.attribute_inference import attribute_inference  # noqa: E402
-from benchkit.metrics.faithfulness import alpha_beta, authenticity  # noqa: E402
-from benchkit.metrics.kmarginal import kmarginal  # noqa: E402
-from benchkit.metrics.membership import distance_attack, domias_attack  # noqa: E402
+from benchkit.metrics import MetricContext  # noqa: E402
+from benchkit.metrics.privacy import distance as privacy  # noqa: E402
+from benchkit.metrics.privacy.attribute_inference import attribute_inference  # noqa: E402
+from benchkit.metrics.aggregate import alpha_beta  # noqa: E402
+from benchkit.metrics.privacy.authenticity import authenticity  # noqa: E402
+from benchkit.metrics.aggregate import kmarginal  # noqa: E402
+from benchkit.metrics.privacy.membership import distance_attack, domias_attack  # noqa: E402
 from benchkit.schema import Schema  # noqa: E402
 
 

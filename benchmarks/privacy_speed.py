@@ -27,8 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchkit.metrics import MetricContext  # noqa: E402
-from benchkit.metrics import detection, privacy  # noqa: E402
-from benchkit.metrics.neighbours import two_nearest  # noqa: E402
+from benchkit.metrics import detection  # noqa: E402
+from benchkit.metrics.privacy import distance as privacy  # noqa: E402
+from benchkit.metrics._engine.neighbours import two_nearest  # noqa: E402
 from benchkit.schema import Schema  # noqa: E402
 
 ADULT = ROOT.parent / "shared" / "data" / "adult"

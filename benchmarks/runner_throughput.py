@@ -41,8 +41,8 @@ def bare_loop(rows: int, gens: list[str], seeds: int, families: list[str] | None
     import benchkit
     from benchkit import plugins
     from benchkit.datasets import load_dataset
-    from benchkit.job import split_train_holdout
-    from benchkit.spec import parse_generator_flag
+    from benchkit.bench.job import split_train_holdout
+    from benchkit.bench.spec import parse_generator_flag
 
     plugins.registry()
     start = time.perf_counter()
@@ -73,7 +73,7 @@ def main() -> None:
     opts = ap.parse_args()
 
     sys.path[:0] = [str(REPO), str(REPO / "plugins")]
-    from benchkit.runner import load_result
+    from benchkit.bench.runner import load_result
 
     from benchkit.cli.cmd_demo import BASELINES
 

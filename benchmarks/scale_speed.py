@@ -71,7 +71,7 @@ def main() -> None:
     warnings.simplefilter("ignore")
     import benchkit
     from benchkit import Schema
-    from benchkit.metrics import encoding
+    from benchkit.metrics._engine import encoding
 
     real = per_row_strings(make_table(args.rows, 0))
     synthetic = per_row_strings(make_table(args.rows, 1, perturb=0.3))

@@ -2,7 +2,7 @@
 
 The frames come from a seeded process shaped like bank transactions; the generators are real (if
 simple) samplers; the scores come from :func:`benchkit.evaluate` on those frames and are stored
-through :class:`benchkit.results.ResultStore`, exactly as the runner stores them.
+through :class:`benchkit.bench.results.ResultStore`, exactly as the runner stores them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 
 from benchkit import Schema
 from benchkit.metrics import Score
-from benchkit.results import REFERENCE_GENERATOR, ResultStore, RunRecord, run_id_for
+from benchkit.bench.results import REFERENCE_GENERATOR, ResultStore, RunRecord, run_id_for
 
 EVIL = "<script>alert(1)</script>"
 

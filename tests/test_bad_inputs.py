@@ -222,7 +222,7 @@ class Strict:
 
 
 def test_check_generator_params_names_and_values() -> None:
-    from benchkit.spec import SpecError, accepted_params, check_generator_params, parse_generator_flag
+    from benchkit.bench.spec import SpecError, accepted_params, check_generator_params, parse_generator_flag
 
     assert accepted_params(Kw) is None and accepted_params(Strict) == ["depth"]
     check_generator_params(parse_generator_flag("kw:anything=1"), Kw)  # **params: any name may be valid

@@ -59,10 +59,9 @@ def test_same_seed_same_data_other_seed_other_data():
 def test_n_accounts_is_independent_of_rows():
     df = load_dataset("bank_transactions", n_rows=30_000, seed=1).data
     assert df["account_id"].nunique() <= 135
-    from benchkit.datasets import _load_module, builtin_dataset_dirs
+    from benchkit_datasets import bank_transactions
 
-    folder = next(p for p in builtin_dataset_dirs() if p.name == "bank_transactions")
-    df2 = _load_module(folder).load(n_rows=30_000, seed=1, n_accounts=400)
+    df2 = bank_transactions.load(n_rows=30_000, seed=1, n_accounts=400)
     assert len(df2) == 30_000
     assert 350 <= df2["account_id"].nunique() <= 400
 
@@ -92,10 +91,7 @@ def test_partner_bank_only_on_bank_transfers(sim):
 
 
 def test_labels_and_mapping(sim):
-    from benchkit.datasets import _load_module, builtin_dataset_dirs
-
-    folder = next(p for p in builtin_dataset_dirs() if p.name == "bank_transactions")
-    simulator = _load_module(folder).simulator_module()
+    from benchkit_datasets.bank_transactions import simulator
     assert set(sim["type"]) <= set(simulator.TYPE_TO_BERKA)
     assert set(sim["operation"]) <= set(simulator.OPERATION_TO_BERKA)
     assert set(sim["k_symbol"]) <= set(simulator.K_SYMBOL_TO_BERKA)

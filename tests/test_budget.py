@@ -13,8 +13,8 @@ from runner_fixtures import spec_dict, tiny_csv
 from benchkit import Schema, hookimpl
 from benchkit.report.model import from_results
 from benchkit.report.tables import resources_table
-from benchkit.results import RUNS, ResultStore, RunRecord
-from benchkit.runner import run_benchmark
+from benchkit.bench.results import RUNS, ResultStore, RunRecord
+from benchkit.bench.runner import run_benchmark
 from benchkit_baselines import IndependentGenerator
 from benchkit_wgan import WGANGenerator
 

@@ -10,7 +10,7 @@ from scipy import stats
 
 from benchkit import Schema
 from benchkit.metrics import MetricContext
-from benchkit.metrics import encoding as E
+from benchkit.metrics._engine import encoding as E
 from benchkit.metrics.marginal import ks_complement
 from benchkit.metrics.pairwise import correlation_pearson, correlation_spearman
 
@@ -80,7 +80,7 @@ def test_packed_argsort_sorts_exactly(case, bucketed, monkeypatch):
     """The packed-key argsort used for large columns gives a permutation that sorts the values,
     also when many distinct values agree in all but their lowest bits, with or without the bucket
     pass that puts the keys nearly in order first."""
-    from benchkit.metrics.encoding import argsort_values
+    from benchkit.metrics._engine.encoding import argsort_values
 
     monkeypatch.setattr(E, "BUCKET_MIN_ROWS", 1000 if bucketed else 10**12)
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from benchkit import Schema, hookimpl, plugins
-from benchkit.datasets import Dataset, DatasetCard, builtin_dataset_dirs, load_dataset
+import benchkit_datasets
+from benchkit.datasets import Dataset, DatasetCard, load_dataset
 from benchkit.errors import DataError, SchemaError, UnknownNameError
 from conftest import SHARED_DATA, shared_data
 
@@ -20,18 +21,18 @@ BUILTIN = {"adult", "bank_marketing", "bank_transactions", "berka_transactions",
 
 # ----------------------------------------------------------------------- registry
 def test_builtins_register_through_the_plugin_hook(plugin_manager):
-    assert "benchkit.datasets" in plugins.DEFAULT_PLUGINS
+    assert "benchkit_datasets" in plugins.DEFAULT_PLUGINS
     found = plugins.list_datasets()
     assert BUILTIN <= set(found)
-    assert {found[n].plugin for n in BUILTIN} == {"benchkit.datasets"}
+    assert {found[n].plugin for n in BUILTIN} == {"benchkit_datasets"}
     assert found["adult"].info["target"] == "income"
-    assert {p.name for p in builtin_dataset_dirs()} == BUILTIN
+    assert set(benchkit_datasets.BUILTIN) == BUILTIN
 
 
-def test_loader_code_is_imported_by_path_not_as_a_datasets_package(plugin_manager):
+def test_loaders_are_an_importable_package_not_a_top_level_datasets_one(plugin_manager):
     load_dataset("german_credit", data_dir=shared_data())
     assert "datasets" not in sys.modules
-    assert "benchkit._builtin_datasets.german_credit" in sys.modules
+    assert "benchkit_datasets.german_credit" in sys.modules
 
 
 def test_third_party_dataset_is_listed_and_loaded(plugin_manager):
@@ -106,10 +107,9 @@ def test_adult_test_split_strips_label_dots(plugin_manager):
     shared_data("adult", "adult.test")
     test = load_dataset("adult", data_dir=SHARED_DATA)  # train by default
     assert set(test.data["income"]) == {"<=50K", ">50K"}
-    from benchkit.datasets import _load_module
+    from benchkit_datasets import adult
 
-    folder = next(p for p in builtin_dataset_dirs() if p.name == "adult")
-    df = _load_module(folder).load(data_dir=SHARED_DATA, split="test")
+    df = adult.load(data_dir=SHARED_DATA, split="test")
     assert df["income"].value_counts().to_dict() == {"<=50K": 12_435, ">50K": 3_846}
     assert int(df.isna().sum().sum()) == 2_203
 
@@ -138,9 +138,9 @@ def test_wrong_separator_is_explained(plugin_manager, tmp_path):
     src = shared_data("bank_marketing", "bank-full.csv")
     df = pd.read_csv(src, sep=";", nrows=50)
     _write(tmp_path, "bank_marketing/bank-full.csv", df.to_csv(index=False))  # commas, not semicolons
-    with pytest.raises(DataError, match="wrong separator") as err:
+    with pytest.raises(DataError, match="separator ';' leaves one column") as err:
         load_dataset("bank_marketing", data_dir=tmp_path)
-    assert "','-separated" in str(err.value)
+    assert "looks separated by ','" in str(err.value) and "bank-full.csv" in str(err.value)
 
 
 def test_missing_columns_are_named(plugin_manager, tmp_path):

@@ -11,13 +11,13 @@ import pytest
 from benchkit.cli.cmd_demo import BASELINES, DATASET, demo_spec
 
 needs_runner = pytest.mark.skipif(
-    importlib.util.find_spec("benchkit.runner") is None or importlib.util.find_spec("benchkit_wgan") is None,
-    reason="the benchmark runner (benchkit.runner) or the wgan plugin is not in this checkout yet")
+    importlib.util.find_spec("benchkit.bench.runner") is None or importlib.util.find_spec("benchkit_wgan") is None,
+    reason="the benchmark runner (benchkit.bench.runner) or the wgan plugin is not in this checkout yet")
 
 
 @needs_runner
 def test_demo_spec_is_valid_and_names_installed_plugins(tmp_path, plugin_manager):
-    from benchkit.spec import spec_from_dict
+    from benchkit.bench.spec import spec_from_dict
 
     spec = spec_from_dict(demo_spec(tmp_path / "demo"))
     spec.check_names()  # wgan, the baselines and bank_transactions are all registered

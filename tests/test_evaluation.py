@@ -240,7 +240,7 @@ def test_fidelity_metrics_side_by_side_give_the_same_rows_as_one_at_a_time(monke
     """The built-in marginal/pairwise metrics run concurrently on the shared encodings; the scores,
     their order and the skipped list equal a strictly sequential run."""
     import benchkit.evaluation as ev
-    from benchkit.metrics import encoding
+    from benchkit.metrics._engine import encoding
 
     rng = np.random.default_rng(4)
     n = 3000
@@ -270,7 +270,7 @@ def test_nested_thread_maps_in_a_shared_pool_keep_order_and_finish():
     queue theirs) return every result in order and never wait on queued work."""
     import threading
 
-    from benchkit.metrics import encoding
+    from benchkit.metrics._engine import encoding
 
     seen = set()
 

@@ -63,7 +63,7 @@ def test_ks_complement_matches_scipy_on_both_column_paths(distinct):
     syn = rng.integers(1, distinct + 2, 2500).astype(float)
     real[rng.random(3000) < 0.1] = np.nan
     ctx = ctx_for(pd.DataFrame({"x": real}), pd.DataFrame({"x": syn}), x="numerical")
-    from benchkit.metrics.encoding import numeric
+    from benchkit.metrics._engine.encoding import numeric
     counted = numeric(ctx, "x", "real").uniques is not None
     assert counted == (distinct == 6)
     expected = 1 - ks_2samp(real[~np.isnan(real)], syn).statistic

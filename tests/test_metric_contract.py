@@ -11,8 +11,8 @@ import benchkit
 from benchkit import hookimpl, run_benchmark
 from benchkit.metrics import Score
 from benchkit.report import write_report
-from benchkit.results import open_results
-from benchkit.spec import BenchmarkSpec, DatasetSpec, GeneratorSpec, SpecError
+from benchkit.bench.results import open_results
+from benchkit.bench.spec import BenchmarkSpec, DatasetSpec, GeneratorSpec, SpecError
 
 
 def copy_share(ctx):

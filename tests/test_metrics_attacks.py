@@ -9,11 +9,12 @@ from adult_case import adult, bootstrap, independent
 from benchkit import plugins
 from benchkit.errors import DataError
 from benchkit.metrics import MetricContext
-from benchkit.metrics.attribute_inference import attribute_inference
-from benchkit.metrics.faithfulness import alpha_beta, authenticity, faithfulness
-from benchkit.metrics.kde import kde_log_density
-from benchkit.metrics.kmarginal import kmarginal
-from benchkit.metrics.membership import attack_scores, distance_attack, domias_attack
+from benchkit.metrics.privacy.attribute_inference import attribute_inference
+from benchkit.metrics.aggregate import alpha_beta, faithfulness
+from benchkit.metrics.privacy.authenticity import authenticity
+from benchkit.metrics._engine.kde import kde_log_density
+from benchkit.metrics.aggregate import kmarginal
+from benchkit.metrics.privacy.membership import attack_scores, distance_attack, domias_attack
 from benchkit.schema import Schema
 from conftest import shared_data
 

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from benchkit.errors import DataError
-from benchkit.metrics.mixed_encoding import MixedEncoder, row_hashes
-from benchkit.metrics.neighbours import two_nearest
+from benchkit.metrics._engine.mixed_encoding import MixedEncoder, row_hashes
+from benchkit.metrics._engine.neighbours import two_nearest
 from benchkit.schema import Schema
 
 

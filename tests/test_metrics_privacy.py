@@ -4,7 +4,7 @@ import pytest
 
 from adult_case import adult, bootstrap, independent
 from benchkit.metrics import MetricContext
-from benchkit.metrics.privacy import dcr, exact_copies, nndr, nndr_metric
+from benchkit.metrics.privacy.distance import dcr, exact_copies, nndr, nndr_metric
 from benchkit.schema import Schema
 from conftest import shared_data
 
@@ -59,7 +59,7 @@ def test_mixed_distance_by_hand():
     train = pd.DataFrame({"x": [0.0, 10.0, 20.0, 30.0], "c": ["a", "a", "b", "b"]})
     synthetic = pd.DataFrame({"x": [0.0, 30.0], "c": ["b", "b"]})
     ctx = MetricContext(train, synthetic, Schema.infer(train), holdout=train.iloc[:2], seed=0)
-    from benchkit.metrics.privacy import _neighbours
+    from benchkit.metrics.privacy.distance import _neighbours
 
     nb = _neighbours(ctx)
     # row 1: x rank equal, category differs -> d^2 = 1; or x off by 0.5 rank with c equal -> 0.25

@@ -160,7 +160,7 @@ def test_category_combinations_skip_high_cardinality_columns():
 def test_arithmetic_binning_equals_searchsorted_on_real_edges_at_every_boundary():
     """Mixed-pair bins are computed with a multiply and a floor; values on, just above and just
     below every edge, huge values and infinities land where ``searchsorted`` on the edges puts them."""
-    from benchkit.metrics.encoding import _bin_codes, bin_edges
+    from benchkit.metrics._engine.encoding import _bin_codes, bin_edges
 
     rng = np.random.default_rng(11)
     for trial in range(200):
@@ -198,7 +198,7 @@ def test_grouped_contingency_tables_equal_pair_by_pair_counts():
     pairs = [(a, b) for a, b, kind in pairwise.column_pairs(schema) if kind == "contingency"]
     tables = pairwise.contingency_tables(ctx, pairs, "real")
     assert set(tables) == set(pairs)
-    from benchkit.metrics.encoding import discrete_codes
+    from benchkit.metrics._engine.encoding import discrete_codes
 
     for a, b in pairs:
         ca, cb = discrete_codes(ctx, a), discrete_codes(ctx, b)

@@ -11,7 +11,7 @@ import pytest
 from benchkit import Generator, hookimpl, run_benchmark
 from benchkit.errors import BenchkitError
 from benchkit.report import write_report
-from benchkit.spec import SpecError, spec_from_dict
+from benchkit.bench.spec import SpecError, spec_from_dict
 from benchkit.verdict.gate import GATE_FAILED, GateThresholds, gate_scores
 
 

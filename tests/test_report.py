@@ -18,7 +18,7 @@ from benchkit.errors import BenchkitError
 from benchkit.report import write_evaluation_report, write_report
 from benchkit.report.model import from_results
 from benchkit.report.tables import leaderboard
-from benchkit.results import REFERENCE_GENERATOR, ResultStore, aggregate
+from benchkit.bench.results import REFERENCE_GENERATOR, ResultStore, aggregate
 
 from chromium import Chromium, find_chromium
 from report_data import EVIL, build_results, compute_scores, make_frame, sample_noisy

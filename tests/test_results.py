@@ -7,7 +7,7 @@ import pytest
 from benchkit import Schema
 from benchkit.errors import DataError
 from benchkit.metrics import Score
-from benchkit.results import ResultStore, RunRecord, aggregate, open_results, rank, run_id_for
+from benchkit.bench.results import ResultStore, RunRecord, aggregate, open_results, rank, run_id_for
 
 
 def record(store, gen, seed, value, status="ok"):

@@ -18,11 +18,12 @@ import pandas as pd
 import pytest
 from runner_fixtures import tiny_csv
 
-from benchkit import Generator, hookimpl, results
+from benchkit import Generator, hookimpl
+from benchkit.bench import results
 from benchkit.errors import BenchkitError
 from benchkit.metrics import Score
-from benchkit.results import FolderInUseError, ResultStore, ResultsWarning, RunRecord, StoreWriteError
-from benchkit.runner import load_result, run_benchmark
+from benchkit.bench.results import FolderInUseError, ResultStore, ResultsWarning, RunRecord, StoreWriteError
+from benchkit.bench.runner import load_result, run_benchmark
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -260,7 +261,7 @@ def test_old_run_lines_without_n_scores_still_load(tmp_path):
 # ------------------------------------------------------------------------------------- the lock
 HOLD_LOCK = """
 import sys
-from benchkit.results import ResultStore
+from benchkit.bench.results import ResultStore
 with ResultStore(sys.argv[1]).lock():
     print("locked", flush=True)
     sys.stdin.read()  # held until the test closes our stdin
@@ -294,8 +295,8 @@ def test_a_second_run_on_a_folder_in_use_fails_at_once(clean, tmp_path):
 # --------------------------------------------------------------------- SIGKILL mid-append, resume
 TEAR_THIRD_RUN_LINE = """
 import json, os, sys
-from benchkit import results
-from benchkit.runner import run_benchmark
+from benchkit.bench import results
+from benchkit.bench.runner import run_benchmark
 
 real_write, seen = os.write, []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from runner_fixtures import planted, spec_dict, tiny_csv, values_by_job  # noqa: F401 - fixture
 
-from benchkit.runner import run_benchmark
+from benchkit.bench.runner import run_benchmark
 
 GENS = [{"name": "toy"}, {"name": "toy", "label": "toy-wide", "params": {"scale": 2.0}}]
 
@@ -57,10 +57,10 @@ def _dask_epochs(address, spec):
     """Run one toy job with 2 epochs through the Dask executor and collect its progress events."""
     import time
 
-    from benchkit.executors import DaskExecutor
-    from benchkit.job import prepare_dataset
-    from benchkit.runner import plan_jobs
-    from benchkit.spec import spec_from_dict
+    from benchkit.bench.executors import DaskExecutor
+    from benchkit.bench.job import prepare_dataset
+    from benchkit.bench.runner import plan_jobs
+    from benchkit.bench.spec import spec_from_dict
 
     s = spec_from_dict({**spec, "seeds": 1, "generators": [{"name": "toy", "params": {"epochs": 2}}]})
     data = {"tiny": prepare_dataset(s.datasets[0], holdout=s.holdout, split_seed=s.split_seed)}

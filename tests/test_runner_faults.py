@@ -8,8 +8,8 @@ import json
 import pytest
 from runner_fixtures import planted, spec_dict, tiny_csv  # noqa: F401 - fixture
 
-from benchkit.results import REFERENCE_GENERATOR, ResultStore
-from benchkit.runner import run_benchmark
+from benchkit.bench.results import REFERENCE_GENERATOR, ResultStore
+from benchkit.bench.runner import run_benchmark
 
 FAULTY = [
     {"name": "toy", "params": {"epochs": 3}},
@@ -111,10 +111,10 @@ def test_rerun_failed_retries_only_failures(planted, tmp_path):  # noqa: F811
 
 def test_epoch_progress_reaches_the_parent(planted, tmp_path):  # noqa: F811
     """A generator's progress callback travels from its job process to the runner's bar."""
-    from benchkit.executors import LocalPoolExecutor
-    from benchkit.runner import plan_jobs
-    from benchkit.job import prepare_dataset
-    from benchkit.spec import spec_from_dict
+    from benchkit.bench.executors import LocalPoolExecutor
+    from benchkit.bench.runner import plan_jobs
+    from benchkit.bench.job import prepare_dataset
+    from benchkit.bench.spec import spec_from_dict
 
     spec = spec_from_dict(spec_dict(tiny_csv(tmp_path), tmp_path / "o", [{"name": "toy", "params": {"epochs": 4}}],
                                     seeds=1))

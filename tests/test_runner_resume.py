@@ -11,9 +11,9 @@ import time
 
 from runner_fixtures import planted, tiny_csv, values_by_job  # noqa: F401 - fixture
 
-from benchkit.results import ResultStore
-from benchkit.runner import run_benchmark
-from benchkit.spec import spec_from_dict
+from benchkit.bench.results import ResultStore
+from benchkit.bench.runner import run_benchmark
+from benchkit.bench.spec import spec_from_dict
 
 SPEC = """
 seeds = 3
@@ -51,7 +51,7 @@ def _assert_no_orphan_job_process(parent_pid: int) -> None:
                 state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
             except OSError:
                 continue
-            if b"benchkit.isolation" in argv and str(parent_pid).encode() in argv and state != "Z":
+            if b"benchkit.bench.isolation" in argv and str(parent_pid).encode() in argv and state != "Z":
                 alive.append(pid)
         if not alive or time.monotonic() > deadline:
             break
@@ -96,7 +96,7 @@ def test_sigkill_then_resume_equals_uninterrupted(planted, tmp_path):  # noqa: F
                            "generators": [{"name": "toy", "params": {"delay": 0.25}},
                                           {"name": "toy", "label": "toy-wide", "params": {"delay": 0.25, "scale": 2.0}}]})
     clean = run_benchmark(spec, jobs=2, progress=False, report=False)
-    from benchkit.runner import load_result
+    from benchkit.bench.runner import load_result
 
     killed = values_by_job(load_result(out))
     assert len(killed) > 50

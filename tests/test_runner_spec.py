@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchkit.errors import BenchkitError, UnknownNameError
-from benchkit.spec import (
+from benchkit.bench.spec import (
     BenchmarkSpec,
     DatasetSpec,
     GeneratorSpec,

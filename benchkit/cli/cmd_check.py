@@ -92,11 +92,9 @@ def _run_in_child(args: argparse.Namespace, limit: float) -> int:
     from ..errors import BenchkitError
     from ..testing import CHECKS
 
-    env = dict(os.environ)  # the parent's sys.path (e.g. a source checkout) must reach the child too
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in [*sys.path, *env.get("PYTHONPATH", "").split(os.pathsep)] if p))
     cmd = [sys.executable, "-m", "benchkit", "check", args.name, "--time-limit", "0",
            *(f"--param={item}" for item in args.param)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL, start_new_session=True)
     out: list[str] = []
     pumps = [threading.Thread(target=_pump, args=(src, dst, lines), daemon=True)

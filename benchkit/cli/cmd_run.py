@@ -40,10 +40,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..runner import run_benchmark
-    from ..spec import spec_from_flags
+    from ..bench.runner import run_benchmark
+    from ..bench.spec import spec_from_flags
     from ..report.text import verdict_text
-    from ..summary import format_summary
+    from ..verdict.summary import format_summary
     from .failures import check_manifest, check_output_folder, report_unfinished, writing
 
     spec = spec_from_flags(

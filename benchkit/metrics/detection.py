@@ -9,7 +9,7 @@ and turned into a score ``1 - 2 * max(AUC - 0.5, 0)``; both are averaged over th
 ``detection.lightgbm_auc`` / ``detection.logistic_auc`` (lower is better; 0.5 = indistinguishable)
     Mean out-of-fold ROC AUC of LightGBM (numericals as numbers, categoricals as LightGBM
     categoricals) or of a logistic regression on the mixed-type encoding
-    (:mod:`benchkit.metrics.mixed_encoding`).
+    (:mod:`benchkit.metrics._engine.mixed_encoding`).
 ``detection.lightgbm_score`` / ``detection.logistic_score`` (higher is better; 1 = indistinguishable)
     Mean of ``1 - 2 * max(AUC - 0.5, 0)`` over the folds, SDMetrics' ``LogisticDetection``
     definition (``1 - (max(AUC, 0.5) * 2 - 1)``). An AUC below 0.5 (worse than chance) counts as 1.
@@ -27,7 +27,7 @@ from ..errors import DataError
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .mixed_encoding import MISSING, MixedEncoder, as_number, category_keys
+from ._engine.mixed_encoding import MISSING, MixedEncoder, as_number, category_keys
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..hookspecs import hookimpl
 from . import MetricContext, Score
-from .encoding import categorical_codes, numeric, thread_map
+from ._engine.encoding import categorical_codes, numeric, thread_map
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")

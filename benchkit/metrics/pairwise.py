@@ -33,7 +33,7 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from .encoding import _memo, categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, ranks, thread_map
+from ._engine.encoding import _memo, categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, ranks, thread_map
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")

@@ -49,8 +49,8 @@ from ..errors import DataError
 from ..hookspecs import hookimpl
 from . import MetricContext, Score
 from .detection import lgbm_matrix
-from .mixed_encoding import MixedEncoder, category_keys
-from .splits import metric_frames
+from ._engine.mixed_encoding import MixedEncoder, category_keys
+from ._engine.splits import metric_frames
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..results import unique_tmp_path
+from ..bench.results import unique_tmp_path
 from ..schema import Schema
 from ..verdict.single import build_verdict
 from .model import MAX_ROWS, ReportData, from_evaluation, from_results

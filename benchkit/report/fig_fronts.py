@@ -12,7 +12,7 @@ from fnmatch import fnmatch
 import numpy as np
 import pandas as pd
 
-from ..results import aggregate
+from ..bench.results import aggregate
 from .model import ReportData, is_reference
 from .style import Figure, export, label, new_figure, style
 from .tables import HEADLINES, pick_metric

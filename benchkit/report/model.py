@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from ..results import REFERENCE_GENERATOR, RunRecord, aggregate, open_results
+from ..bench.results import REFERENCE_GENERATOR, RunRecord, aggregate, open_results
 from ..schema import Schema
 from ..verdict.gate import gate_table, leakers, thresholds_of
 from ..verdict.recommend import Recommendation, recommend

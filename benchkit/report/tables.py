@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import FAMILIES
-from ..summary import gated_ranks
+from ..verdict.summary import gated_ranks
 from ..verdict.gate import GATE_FAILED
 from ..verdict.significance import IDEAL, tie_groups
 from .model import ReportData, is_reference

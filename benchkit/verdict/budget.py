@@ -4,7 +4,7 @@ run them through the ordinary runner (isolated jobs, one results folder, resumab
 Fair means equal: every candidate that can be told how long to train (its constructor takes
 ``max_seconds``) gets the **same** training seconds per job; candidates without such a parameter
 (statistical baselines) are not budgeted and train as long as they need, which on these tables is
-seconds. The plan runs in two phases through :func:`benchkit.runner.run_benchmark`, into one folder:
+seconds. The plan runs in two phases through :func:`benchkit.bench.runner.run_benchmark`, into one folder:
 
 1. the holdout reference and the unbudgeted candidates (``independent``, the noise baseline every
    verdict is checked against, is always among them), every seed: this also measures how long
@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 from .. import plugins
 from ..errors import BenchkitError
-from ..results import REFERENCE_GENERATOR, write_json_atomic
+from ..bench.results import REFERENCE_GENERATOR, write_json_atomic
 from .recommend import BASELINE
 
 log = logging.getLogger(__name__)
@@ -117,8 +117,8 @@ def run_recommendation(dataset: str, *, target: str | None, budget_s: float, out
                        families: list[str] | None = None, progress: bool = True,
                        on_phase: Callable[[str], None] | None = None) -> tuple[Any, Plan]:
     """Plan and run a recommendation for one dataset; returns (the runner's result, the plan)."""
-    from ..runner import run_benchmark
-    from ..spec import parse_dataset_flag
+    from ..bench.runner import run_benchmark
+    from ..bench.spec import parse_dataset_flag
 
     started = time.perf_counter()
     folder = Path(out)

@@ -4,7 +4,7 @@ One synthetic file's scores mean little alone. With a holdout, :func:`benchkit.e
 scores two references with the same metrics, the same seed and the same options:
 
 * ``holdout``: the real holdout's own level, computed as the benchmark runner's reference job does
-  (:func:`benchkit.job._reference_sample`): half the holdout plays "synthetic", the other half is the
+  (:func:`benchkit.bench.job._reference_sample`): half the holdout plays "synthetic", the other half is the
   holdout, and the real training rows stay the real table;
 * ``independent``: each column sampled on its own from the real training rows (the ``independent``
   baseline plugin, seeded by ``seed``), as many rows as the synthetic table: the floor a useful
@@ -92,7 +92,7 @@ def compute_references(score: Callable[..., Any], real: pd.DataFrame, holdout: p
     (:func:`benchkit.evaluate` with references off), so the references get exactly the synthetic
     table's metrics; a reference that fails is logged and left out, never failing the evaluation.
     """
-    from ..job import _reference_sample
+    from ..bench.job import _reference_sample
 
     refs: dict[str, pd.DataFrame] = {}
     makers = {
