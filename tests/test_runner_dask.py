@@ -58,7 +58,7 @@ def _dask_epochs(address, spec):
     import time
 
     from benchkit.bench.executors import DaskExecutor
-    from benchkit.bench.job import prepare_dataset
+    from benchkit.bench.prepare import prepare_dataset
     from benchkit.bench.runner import plan_jobs
     from benchkit.bench.spec import spec_from_dict
 

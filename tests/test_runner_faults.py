@@ -113,7 +113,7 @@ def test_epoch_progress_reaches_the_parent(planted, tmp_path):  # noqa: F811
     """A generator's progress callback travels from its job process to the runner's bar."""
     from benchkit.bench.executors import LocalPoolExecutor
     from benchkit.bench.runner import plan_jobs
-    from benchkit.bench.job import prepare_dataset
+    from benchkit.bench.prepare import prepare_dataset
     from benchkit.bench.spec import spec_from_dict
 
     spec = spec_from_dict(spec_dict(tiny_csv(tmp_path), tmp_path / "o", [{"name": "toy", "params": {"epochs": 4}}],

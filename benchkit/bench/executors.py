@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterable
 
 from ..errors import BenchkitError
 from .isolation import POLL_S, JobHost, ProgressFn
-from .job import Job, JobResult, PreparedDataset, execute_job, failed_result
+from .job import Job, JobResult, execute_job, failed_result
+from .prepare import PreparedDataset
 
 log = logging.getLogger(__name__)
 

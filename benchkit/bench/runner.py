@@ -25,7 +25,8 @@ import pandas as pd
 from .. import __version__
 from ..errors import BenchkitError
 from .executors import make_executor
-from .job import SAMPLE_CAP, Job, JobResult, PreparedDataset, failed_result, now_iso, prepare_dataset
+from .job import SAMPLE_CAP, Job, JobResult, failed_result, now_iso
+from .prepare import PreparedDataset, prepare_dataset
 from .results import REFERENCE_GENERATOR, ResultStore, RunRecord, run_id_for
 from .spec import BenchmarkSpec, load_spec, spec_from_dict
 from ..verdict.summary import summarise
