@@ -16,7 +16,7 @@ import pandas as pd
 from ..bench.results import aggregate
 from .model import ReportData, is_reference
 from .style import Figure, export, label, new_figure, style
-from .tables import HEADLINES, pick_metric
+from ..verdict.headlines import HEADLINES, pick_metric
 
 FIDELITY = "aggregate.overall"
 RISKS = (("privacy.dcr_below_holdout_p5",), ("privacy.mia_*_advantage",), ("privacy.exact_copies",))
