@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import distributed  # the README's test command installs the dask extra: missing is a failure
 import pytest
 from runner_fixtures import planted, spec_dict, tiny_csv, values_by_job  # noqa: F401 - fixture
 
@@ -34,7 +35,6 @@ def test_same_spec_twice_gives_identical_values(pool_run, tmp_path):
 
 
 def test_dask_local_cluster_matches_local_pool(pool_run, tmp_path):
-    distributed = pytest.importorskip("distributed")
     spec, pool = pool_run
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:

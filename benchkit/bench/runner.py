@@ -155,9 +155,10 @@ def run_benchmark(
     spec.validate()
     spec.check_names()
     spec.check_params()  # a misspelt or bad generator parameter stops the run before any job starts
+    # bad executor options (or the dask executor without dask installed) stop here, before the folder is touched
+    exe = make_executor(executor, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
     store = ResultStore(spec.out)
     with store.lock():  # a second run on this folder fails here instead of running every job twice
-        exe = make_executor(executor, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
         return _run_locked(spec, exe, store, rerun_failed=rerun_failed, progress=progress, report=report)
 
 
