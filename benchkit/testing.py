@@ -417,14 +417,12 @@ CHECKS: tuple[Callable[..., None], ...] = (
 
 # ------------------------------------------------------------- entry points
 def resolve(generator: Factory | str, params: dict[str, Any] | None = None) -> tuple[Factory, dict[str, Any] | None, str]:
-    """A factory, its registered test params and a label, from a factory or a registered name."""
+    """A factory, the params given and a label, from a factory or a registered name. (The factory's
+    ``test_params()`` are merged under ``params`` by each check.)"""
     if isinstance(generator, str):
         from .plugins import get_generator
 
-        reg = get_generator(generator)
-        merged = dict(reg.info.get("test_params") or {})
-        merged.update(params or {})
-        return reg.obj, merged, generator
+        return get_generator(generator).obj, params, generator
     return generator, params, _name(generator)
 
 

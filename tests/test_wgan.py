@@ -123,7 +123,7 @@ def test_registered_and_import_does_not_load_torch(plugin_manager):
     from benchkit import plugins
 
     reg = plugins.get_generator("wgan")
-    assert reg.obj is WGANGenerator and reg.info["test_params"] == TINY
+    assert reg.obj is WGANGenerator and "test_params" not in reg.info  # cheap settings come from the class
     code = "import sys, benchkit_wgan; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 

@@ -72,5 +72,4 @@ def benchkit_register_generators(register: Callable[..., None]) -> None:
         "noisy_bootstrap",
         NoisyBootstrap,
         description="real rows resampled with Gaussian noise on numbers and dates",
-        test_params=NoisyBootstrap.test_params(),
     )
