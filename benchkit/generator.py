@@ -213,7 +213,7 @@ def check_supported_kinds(generator: Any, schema: Schema, who: str | None = None
         who = who or _label(generator)
         cols = ", ".join(f"{c!r} ({k})" for c, k in bad.items())
         raise UnsupportedKindError(
-            f"generator {who!r} does not support the column kind of {cols}; it supports "
+            f"generator {who!r} does not support the kind of column(s) {cols}; it supports "
             f"{', '.join(k for k in KINDS if k in supported_kinds(generator))}. Drop or convert "
             f"{'that column' if len(bad) == 1 else 'those columns'} (a schema override), or use another generator")
 
