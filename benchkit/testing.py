@@ -141,7 +141,10 @@ def skipped_columns(factory: Factory | str, schema: Schema | None = None,
     """The columns of ``schema`` (default: the check data's) the checks leave out because ``factory`` does
     not declare their kind in ``supported_kinds``, as ``{column: kind}``."""
     factory, params, _ = resolve(factory, params)
-    schema = schema if schema is not None else make_check_data()[1]
+    return _skipped(factory, params, schema if schema is not None else make_check_data()[1])
+
+
+def _skipped(factory: Factory, params: dict[str, Any] | None, schema: Schema) -> dict[str, str]:
     kinds = _kinds(factory, params)
     return {name: spec.kind for name, spec in schema.columns.items() if spec.kind not in kinds}
 
@@ -162,8 +165,7 @@ def _supported_only(factory: Factory, data: pd.DataFrame, schema: Schema,
 
 
 def _warn_skipped(factory: Factory, params: dict[str, Any] | None, schema: Schema) -> None:
-    kinds = _kinds(factory, params)
-    skipped = {name: spec.kind for name, spec in schema.columns.items() if spec.kind not in kinds}
+    skipped = _skipped(factory, params, schema)
     if skipped:
         warnings.warn(SkippedKindsWarning(
             f"{_name(factory)} does not support the kind(s) {', '.join(sorted(set(skipped.values())))}: the "
