@@ -276,6 +276,12 @@ def registry() -> Registry:
                 reg = Registration(_k, str(name), obj, _p, _d, _v, dict(info))
                 if not callable(obj):
                     raise PluginError(f"{reg.source} registered {_k} {reg.name!r} with a non-callable {obj!r}")
+                if _k == "generator" and "test_params" in info:
+                    raise PluginError(
+                        f"{reg.source} registered generator {reg.name!r} with test_params=...; benchkit reads "
+                        "cheap settings only from the factory's test_params() method: drop the keyword and "
+                        "define `@classmethod def test_params(cls): return {...}` on the class (on a plain "
+                        "function factory, set `factory.test_params = lambda: {...}`)")
                 batch.append(reg)
 
             kwargs = {"register": register}

@@ -23,8 +23,8 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..errors import BenchkitError, SchemaError
-from ..generator import THREADS_ENV
+from ..errors import BenchkitError, SchemaError, UnsupportedKindError
+from ..generator import THREADS_ENV, check_supported_kinds
 from ..metrics import Score
 from ..schema import Schema
 from .prepare import PreparedDataset, split_train_holdout
@@ -180,7 +180,8 @@ def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]
             stage.name = "construct"
             gen = reg.obj(**job.params, seed=job.seed)
             rec["budget_s"] = budget_seconds(gen, job.params)
-            if progress is not None and hasattr(gen, "progress"):
+            check_supported_kinds(gen, data.schema, job.generator_name)
+            if progress is not None and hasattr(gen, "progress"):  # the ProgressCallback convention (benchkit.generator)
                 try:
                     gen.progress = progress
                 except Exception:  # a read-only attribute: the bar just shows jobs
@@ -212,7 +213,9 @@ def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]
     except BaseException as exc:  # noqa: BLE001 - a plugin may raise anything, even SystemExit
         if isinstance(exc, KeyboardInterrupt):
             raise
-        if stage.name in ("construct", "fit", "sample"):
+        if isinstance(exc, UnsupportedKindError):  # the message names generator, column and kind
+            where = "dataset not supported"
+        elif stage.name in ("construct", "fit", "sample"):
             where = f"generator {job.generator_name!r} failed in {stage.name}"
         elif stage.name == "validate":
             where = "invalid sample"

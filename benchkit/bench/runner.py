@@ -204,10 +204,13 @@ def _run_locked(spec: BenchmarkSpec, exe: Any, store: ResultStore, *, rerun_fail
             bar.update(1)
             bar.set_postfix_str(f"last: {run.generator}/{run.dataset}/s{run.seed} {run.status}", refresh=True)
 
-    def on_progress(job: Job, info: dict[str, Any]) -> None:
+    def on_progress(job: Job, info: dict[str, Any]) -> None:  # a generator's ProgressInfo (benchkit.generator)
         if bar is not None and "epoch" in info:
             total = f"/{info['epochs']}" if info.get("epochs") else ""
-            bar.set_postfix_str(f"{job.generator}/{job.dataset}/s{job.seed} epoch {info['epoch']}{total}", refresh=True)
+            loss = info.get("loss")
+            shown = f" loss {loss:.4g}" if isinstance(loss, (int, float)) and not isinstance(loss, bool) else ""
+            bar.set_postfix_str(f"{job.generator}/{job.dataset}/s{job.seed} epoch {info['epoch']}{total}{shown}",
+                                refresh=True)
 
     if hasattr(exe, "log_file"):  # plugin output goes to a log, not over the progress bar
         (store.folder / "logs").mkdir(exist_ok=True)

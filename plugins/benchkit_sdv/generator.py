@@ -302,7 +302,6 @@ class SDVGenerator(Generator):
         if not getattr(self, "_fitted", False):
             raise NotFittedError(f"{self.registered_name}: save() needs a fitted model; call fit() first")
         params = self.get_params()
-        params.pop("progress", None)
         header = {"generator": self.registered_name, "sdv_class": self.sdv_class, "params": params,
                   "schema": self.schema_.to_dict(), "seed_used": self.seed_used_, "epochs_done": self.epochs_done_,
                   "training": self.training_}

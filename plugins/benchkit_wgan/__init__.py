@@ -47,5 +47,4 @@ def benchkit_register_generators(register: Callable[..., None]) -> None:
         WGANGenerator,
         description="conditional WGAN-GP with MLP generator/critic, quantile-normal numerics (torch)",
         tags=["gan", "torch", "deep"],
-        test_params=WGANGenerator.test_params(),
     )
