@@ -12,7 +12,8 @@ import pytest
 
 import benchkit.generator as bg
 from benchkit import Generator, Schema, hookimpl, plugins
-from benchkit.bench.job import execute_job, prepare_dataset
+from benchkit.bench.job import execute_job
+from benchkit.bench.prepare import prepare_dataset
 from benchkit.bench.runner import plan_jobs, run_benchmark
 from benchkit.bench.spec import SpecError, parse_generator_flag, parse_params, spec_from_dict
 from benchkit.cli import main
