@@ -107,6 +107,17 @@ class Generator:
     def _sample(self, n: int) -> pd.DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def store_params(self, values: dict[str, Any]) -> None:
+        """Store the constructor's keyword arguments unchanged, scikit-learn style.
+
+        Call it as ``self.store_params(locals())`` in ``__init__``: every parameter of the class's
+        ``__init__`` signature found in ``values`` becomes an attribute of the same name (no logic,
+        no validation: check values in ``fit``).
+        """
+        for name in inspect.signature(type(self).__init__).parameters:
+            if name != "self" and name in values:
+                setattr(self, name, values[name])
+
     def get_params(self) -> dict[str, Any]:
         """The constructor's keyword arguments as stored on the object."""
         sig = inspect.signature(type(self).__init__)

@@ -114,22 +114,7 @@ class WGANGenerator(Generator):
         seed: int | None = 0,
         verbose: bool | None = None,
     ):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.embedding_dim = embedding_dim
-        self.generator_dims = generator_dims
-        self.critic_dims = critic_dims
-        self.n_critic = n_critic
-        self.gp_weight = gp_weight
-        self.pac = pac
-        self.tau = tau
-        self.n_quantiles = n_quantiles
-        self.calibrate = calibrate
-        self.max_seconds = max_seconds
-        self.device = device
-        self.seed = seed
-        self.verbose = verbose
+        self.store_params(locals())
 
     @staticmethod
     def test_params() -> dict[str, Any]:
