@@ -8,6 +8,7 @@ from runner_fixtures import planted, spec_dict, tiny_csv, values_by_job  # noqa:
 
 from benchkit.bench.runner import run_benchmark
 
+EVENT_DEADLINE_S = 120
 GENS = [{"name": "toy"}, {"name": "toy", "label": "toy-wide", "params": {"scale": 2.0}}]
 
 
@@ -71,8 +72,11 @@ def _dask_epochs(address, spec):
         events.append((job.generator, info["epoch"], info["epochs"]))
 
     DaskExecutor(scheduler=address).run(jobs, data, results.append, collect)
-    deadline = time.monotonic() + 5  # events travel on their own stream; allow them a moment
-    while len(events) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
     assert [r.record["status"] for r in results] == ["ok"]
+    # events travel on their own stream and may trail the result: wait for both epochs' events,
+    # with a deadline that only a lost event reaches
+    deadline = time.monotonic() + EVENT_DEADLINE_S
+    while len(events) < 2:
+        assert time.monotonic() < deadline, f"only {events} of the 2 epoch events arrived in {EVENT_DEADLINE_S} s"
+        time.sleep(0.05)
     return events
