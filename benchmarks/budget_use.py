@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("BENCHKIT_DATA_DIR", str(DATA))
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="budget-use-"))
     try:
-        result = run_benchmark(spec_for(args, out), jobs=1, progress=False, report=False)
+        result = run_benchmark(spec_for(args, out), jobs=1, progress=False)
     except BenchkitError as exc:
         print(f"budget_use: {exc}", file=sys.stderr)
         return 2

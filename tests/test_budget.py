@@ -42,7 +42,7 @@ class _SummaryPlugin:
 
 
 def _runs(spec: dict) -> pd.DataFrame:
-    return run_benchmark(spec, executor="inprocess", progress=False, report=False).runs.set_index("generator")
+    return run_benchmark(spec, executor="inprocess", progress=False).runs.set_index("generator")
 
 
 def test_wgan_job_records_its_budget_and_training(tmp_path, plugin_manager):
@@ -141,5 +141,5 @@ def test_wgan_trains_on_the_threads_its_job_was_given(tmp_path, threads):
     budgeted wgan never competes unfairly with single-threaded peers)."""
     gens = [{"name": "wgan", "params": WGANGenerator.test_params()}]
     spec = spec_dict(tiny_csv(tmp_path), tmp_path / "out", gens, seeds=1, threads_per_job=threads)
-    runs = run_benchmark(spec, executor="process", jobs=1, progress=False, report=False).runs.set_index("generator")
+    runs = run_benchmark(spec, executor="process", jobs=1, progress=False).runs.set_index("generator")
     assert runs.loc["wgan", "status"] == "ok" and runs.loc["wgan", "training"]["threads"] == threads

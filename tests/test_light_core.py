@@ -133,7 +133,7 @@ def test_dask_executor_without_dask_says_how_to_install_it(tmp_path):
         pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 10, "c": list("abab") * 10}).to_csv("t.csv", index=False)
         try:
             run_benchmark({"out": "api", "datasets": [{"path": "t.csv"}], "generators": ["independent"],
-                           "seeds": 1}, dask_local=1, progress=False, report=False)
+                           "seeds": 1}, dask_local=1, progress=False)
         except BenchkitError as exc:
             messages.append(str(exc))
         err = io.StringIO()

@@ -70,7 +70,7 @@ def test_a_spec_naming_a_plugin_family_runs_and_ranks_it_the_right_way_up(plugin
     spec = BenchmarkSpec(datasets=[DatasetSpec("table", path=str(path))],
                          generators=[GeneratorSpec("bootstrap"), GeneratorSpec("independent")],
                          seeds=[0, 1], families=["audit", "marginal"], out=str(tmp_path / "out"))
-    res = run_benchmark(spec, executor="inprocess", progress=False, report=False)
+    res = run_benchmark(spec, executor="inprocess", progress=False)
     assert (res.runs["status"] == "ok").all()
     stored = open_results(tmp_path / "out").load_scores()
     leak = stored[stored["metric"] == "leak.copy_share"]

@@ -204,7 +204,7 @@ def test_a_misspelt_kind_is_an_error_naming_it():
 def test_a_job_on_an_unsupported_kind_fails_naming_generator_column_and_kind(tmp_path, plugin_manager):
     plugin_manager.register(NumbersOnlyPlugin(), name="numbers_only_plugin")
     spec = spec_dict(tiny_csv(tmp_path), tmp_path / "o", ["numbers_only", "independent"], seeds=1)
-    runs = run_benchmark(spec, executor="inprocess", progress=False, report=False).runs.set_index("generator")
+    runs = run_benchmark(spec, executor="inprocess", progress=False).runs.set_index("generator")
     assert runs.loc["independent", "status"] == "ok"
     assert runs.loc["numbers_only", "status"] == "failed"
     error = runs.loc["numbers_only", "error"]

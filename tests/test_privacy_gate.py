@@ -95,7 +95,7 @@ def test_a_plugin_returning_jittered_training_rows_is_gated_ranked_last_and_flag
     spec = {"datasets": [{"name": "bank_transactions", "n_rows": 3000}],
             "generators": ["smooth_sampler", "independent"], "seeds": [0, 1],
             "families": ["marginal", "pairwise", "privacy"], "out": str(tmp_path / "out")}
-    res = run_benchmark(spec, executor="inprocess", progress=False, report=False)
+    res = run_benchmark(spec, executor="inprocess", progress=False)
     overall = res.summary[res.summary["metric"] == "aggregate.overall"].set_index("generator")
     # the copier's fidelity is higher, yet it ranks after the generator that passes the gate
     assert overall.loc["smooth_sampler", "mean"] > overall.loc["independent", "mean"]

@@ -43,7 +43,7 @@ def spec(data: Path, out: Path, generators=("independent",), seeds=2) -> dict:
 
 
 def run(spec_dict: dict):
-    return run_benchmark(spec_dict, executor="inprocess", progress=False, report=False)
+    return run_benchmark(spec_dict, executor="inprocess", progress=False)
 
 
 def records(folder: Path) -> set:
@@ -311,7 +311,7 @@ def torn(fd, buf):
     return real_write(fd, buf)
 
 results._os_write = torn
-run_benchmark(json.loads(sys.argv[1]), executor="inprocess", progress=False, report=False)
+run_benchmark(json.loads(sys.argv[1]), executor="inprocess", progress=False)
 """
 
 

@@ -17,7 +17,7 @@ def pool_run(planted, tmp_path_factory):  # noqa: F811
     root = tmp_path_factory.mktemp("pool")
     data = tiny_csv(root)
     spec = spec_dict(data, root / "pool", GENS, seeds=2, families=["marginal", "pairwise"], time_limit=120)
-    return spec, run_benchmark(spec, jobs=2, progress=False, report=False)
+    return spec, run_benchmark(spec, jobs=2, progress=False)
 
 
 def _same_spec(spec, out):
@@ -26,7 +26,7 @@ def _same_spec(spec, out):
 
 def test_same_spec_twice_gives_identical_values(pool_run, tmp_path):
     spec, first = pool_run
-    again = run_benchmark(_same_spec(spec, tmp_path / "again"), executor="inprocess", progress=False, report=False)
+    again = run_benchmark(_same_spec(spec, tmp_path / "again"), executor="inprocess", progress=False)
     a, b = values_by_job(first), values_by_job(again)
     assert len(a) > 20 and a == b
     # and the seeds matter: the two seeds of one generator give different samples
@@ -40,7 +40,7 @@ def test_dask_local_cluster_matches_local_pool(pool_run, tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         result = run_benchmark(_same_spec(spec, tmp_path / "dask"), scheduler=cluster.scheduler_address,
-                               progress=False, report=False)
+                               progress=False)
         with distributed.Client(cluster) as client:
             workers = set(client.scheduler_info()["workers"])
         events = _dask_epochs(cluster.scheduler_address, spec)

@@ -31,7 +31,7 @@ def faulty_run(planted, tmp_path_factory):  # noqa: F811
     root = tmp_path_factory.mktemp("faults")
     data = tiny_csv(root)
     spec = spec_dict(data, root / "out", FAULTY, seeds=1, time_limit=120)
-    result = run_benchmark(spec, jobs=2, progress=False, report=False)
+    result = run_benchmark(spec, jobs=2, progress=False)
     return spec, result
 
 
@@ -94,7 +94,7 @@ def test_honest_jobs_score_and_leave_artifacts(faulty_run):
 
 def test_rerun_skips_everything_recorded(faulty_run):
     spec, first = faulty_run
-    again = run_benchmark(spec, jobs=2, progress=False, report=False)
+    again = run_benchmark(spec, jobs=2, progress=False)
     assert again.counts["ran"] == 0 and again.counts["skipped"] == len(FAULTY) + 1  # + the reference
     lines = (first.folder / "runs.jsonl").read_text().splitlines()
     assert len(lines) == len(FAULTY) + 1  # nothing recomputed, nothing appended
@@ -106,13 +106,13 @@ def test_rerun_failed_retries_only_failures(planted, tmp_path):  # noqa: F811
     marker.write_text("x")
     gens = [{"name": "toy"}, {"name": "flaky", "params": {"marker": str(marker)}}]
     spec = spec_dict(data, tmp_path / "out", gens, seeds=1)
-    first = run_benchmark(spec, executor="inprocess", progress=False, report=False)
+    first = run_benchmark(spec, executor="inprocess", progress=False)
     st = first.runs.set_index("generator")["status"]
     assert st["flaky"] == "failed" and st["toy"] == "ok"
     marker.unlink()
-    plain = run_benchmark(spec, executor="inprocess", progress=False, report=False)
+    plain = run_benchmark(spec, executor="inprocess", progress=False)
     assert plain.counts["ran"] == 0 and plain.runs.set_index("generator")["status"]["flaky"] == "failed"
-    retried = run_benchmark(spec, executor="inprocess", rerun_failed=True, progress=False, report=False)
+    retried = run_benchmark(spec, executor="inprocess", rerun_failed=True, progress=False)
     assert retried.counts["ran"] == 1
     assert retried.runs.set_index("generator")["status"]["flaky"] == "ok"
     toy_attempt = first.runs.set_index("generator")["attempt_id"]["toy"]
@@ -140,9 +140,9 @@ def test_changed_spec_in_the_same_folder(planted, tmp_path):  # noqa: F811
     """Changing a parameter gives new job ids: those jobs run, the unchanged ones are kept."""
     data = tiny_csv(tmp_path)
     first = run_benchmark(spec_dict(data, tmp_path / "o", [{"name": "toy"}], seeds=1),
-                          executor="inprocess", progress=False, report=False)
+                          executor="inprocess", progress=False)
     second = run_benchmark(spec_dict(data, tmp_path / "o", [{"name": "toy", "params": {"scale": 3.0}}], seeds=1),
-                           executor="inprocess", progress=False, report=False)
+                           executor="inprocess", progress=False)
     assert second.counts["ran"] == 1 and second.counts["skipped"] == 1  # the reference is unchanged
     assert len(second.runs) == 2 and len(ResultStore(tmp_path / "o").runs()) == 3
     old = first.runs.set_index("generator")["run_id"]["toy"]
@@ -157,13 +157,13 @@ def test_job_processes_that_cannot_start_stop_the_run_with_a_clear_error(planted
     monkeypatch.setattr(sys, "executable", "/bin/false")  # every job process exits at once
     spec = spec_dict(tiny_csv(tmp_path), tmp_path / "o", [{"name": "toy"}], seeds=1)
     with pytest.raises(BenchkitError, match="job processes keep exiting before they are ready"):
-        run_benchmark(spec, jobs=1, progress=False, report=False)
+        run_benchmark(spec, jobs=1, progress=False)
 
 
 def test_a_broken_dataset_plugin_fails_only_its_jobs(planted, tmp_path):  # noqa: F811
     spec = spec_dict(tiny_csv(tmp_path), tmp_path / "o", [{"name": "toy"}], seeds=1)
     spec["datasets"].append("broken_ds")
-    result = run_benchmark(spec, executor="inprocess", progress=False, report=False)
+    result = run_benchmark(spec, executor="inprocess", progress=False)
     by = result.runs.set_index(["dataset", "generator"])["status"].to_dict()
     assert by == {("tiny", "toy"): "ok", ("tiny", REFERENCE_GENERATOR): "ok",
                   ("broken_ds", "toy"): "failed", ("broken_ds", REFERENCE_GENERATOR): "failed"}

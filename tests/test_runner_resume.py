@@ -118,7 +118,7 @@ def test_sigkill_then_resume_equals_uninterrupted(planted, tmp_path):  # noqa: F
                            "time_limit": 120, "datasets": [{"path": str(data), "target": "label"}],
                            "generators": [{"name": "toy"},
                                           {"name": "toy", "label": "toy-wide", "params": {"scale": 2.0}}]})
-    clean = run_benchmark(spec, jobs=2, progress=False, report=False)
+    clean = run_benchmark(spec, jobs=2, progress=False)
     from benchkit.bench.runner import load_result
 
     killed = values_by_job(load_result(out))

@@ -137,14 +137,14 @@ def run_benchmark(
     dask_local: int | None = None,
     rerun_failed: bool = False,
     progress: bool = True,
-    report: bool = True,
 ) -> BenchmarkResult:
     """Run (or resume) a benchmark and return its results; the folder ``spec.out`` holds everything.
 
     ``executor``: "process" (a local pool of ``jobs`` job processes, default one per CPU),
     "inprocess" (debugging, no limits) or "dask" (``scheduler`` address or ``dask_local`` workers).
     Jobs already recorded in the folder are skipped; ``rerun_failed`` runs failed, timed-out and
-    out-of-memory jobs again.
+    out-of-memory jobs again. The runner writes results, never a report: its caller renders one from
+    the folder (:func:`benchkit.report.write_report`, as ``benchkit run`` does).
     """
     if isinstance(spec, (str, Path)):
         spec = load_spec(spec)
@@ -159,11 +159,10 @@ def run_benchmark(
     exe = make_executor(executor, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
     store = ResultStore(spec.out)
     with store.lock():  # a second run on this folder fails here instead of running every job twice
-        return _run_locked(spec, exe, store, rerun_failed=rerun_failed, progress=progress, report=report)
+        return _run_locked(spec, exe, store, rerun_failed=rerun_failed, progress=progress)
 
 
-def _run_locked(spec: BenchmarkSpec, exe: Any, store: ResultStore, *, rerun_failed: bool, progress: bool,
-                report: bool) -> BenchmarkResult:
+def _run_locked(spec: BenchmarkSpec, exe: Any, store: ResultStore, *, rerun_failed: bool, progress: bool) -> BenchmarkResult:
     datasets, broken = _prepare_all(spec, store)
     all_jobs = plan_jobs(spec, datasets)
     done = store.runs()
@@ -232,8 +231,6 @@ def _run_locked(spec: BenchmarkSpec, exe: Any, store: ResultStore, *, rerun_fail
         log.warning("%s also holds %d job record(s) of an earlier spec; they are kept (the report shows them) "
                     "but left out of this result", store.folder, others)
     result.counts = {"total": len(all_jobs), "skipped": skipped, "ran": len(todo), **status_counts}
-    if report:
-        _write_report(store.folder)
     return result
 
 
@@ -301,19 +298,6 @@ def _progress_bar(total: int, initial: int, enabled: bool):
 
     return tqdm(total=total, initial=initial, desc="benchmark jobs", unit="job", dynamic_ncols=True,
                 file=sys.stderr)
-
-
-def _write_report(folder: Path) -> None:
-    try:
-        from ..report import write_report  # type: ignore[attr-defined]
-    except ImportError:
-        log.warning("benchkit.report.write_report is not available; skipping the HTML report "
-                    "(run `benchkit report %s` once it is installed)", folder)
-        return
-    try:
-        write_report(folder)
-    except Exception as exc:  # the results are safe on disk; `benchkit report` can retry
-        log.warning("the report could not be written: %s: %s", type(exc).__name__, exc)
 
 
 __all__ = ["BenchmarkResult", "load_result", "plan_jobs", "run_benchmark"]

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_folder(args.out)
     check_manifest(args.out)
     started = time.perf_counter()
-    result = run_benchmark(spec, executor="process", jobs=jobs, progress=True, report=False)
+    result = run_benchmark(spec, executor="process", jobs=jobs, progress=True)
     report = write_report(result.folder, Path(result.folder) / REPORT_NAME)
     print()
     print(leaderboard_text(result.folder))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -63,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
             dask_local=args.dask_local,
             rerun_failed=args.rerun_failed,
             progress=not args.no_progress,
-            report=not args.no_report,
         )
+    if not args.no_report:
+        _write_report(result.folder)
     print(format_summary(result.summary, result.runs))
     print()
     print(verdict_text(result.folder))
@@ -72,3 +74,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n{c.get('ran', 0)} job(s) run, {c.get('skipped', 0)} already recorded; results in {result.folder}")
     bad = report_unfinished(result.runs, result.folder, "rerun them with --rerun-failed")
     return 1 if bad else 0
+
+
+def _write_report(folder) -> None:
+    """The run's HTML report; a failure is a warning: the results are safe and `benchkit report` retries."""
+    from ..report import write_report
+
+    try:
+        path = write_report(folder)
+    except Exception as exc:  # noqa: BLE001 - any report failure leaves the results intact
+        print(f"warning: the report could not be written ({type(exc).__name__}: {exc}); "
+              f"run `benchkit report {folder}` to retry", file=sys.stderr)
+        return
+    print(f"report: {path}")

@@ -150,7 +150,7 @@ def run_recommendation(dataset: str, *, target: str | None, budget_s: float, out
         f"({', '.join(plan.unbudgeted) or 'none'}), {len(plan.seeds)} seed(s)")
     t0 = time.perf_counter()
     first = run_benchmark(spec([{"name": n} for n in plan.unbudgeted], budget_s), executor="process",
-                          jobs=plan.jobs, progress=progress, report=False)
+                          jobs=plan.jobs, progress=progress)
     if plan.train_s is None:
         plan.phase1_s = time.perf_counter() - t0
         scored = first.runs[first.runs["status"] == "ok"]
@@ -170,7 +170,7 @@ def run_recommendation(dataset: str, *, target: str | None, budget_s: float, out
         say(f"phase 2 of 2: {', '.join(plan.budgeted)} with {plan.train_s:.0f} s of training each per seed "
             f"(the same for every budgeted candidate)")
     result = run_benchmark(spec(gens, 2 * plan.train_s + 3 * plan.score_s), executor="process", jobs=plan.jobs,
-                           progress=progress, report=False)
+                           progress=progress)
     return result, plan
 
 
