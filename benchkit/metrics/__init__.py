@@ -75,7 +75,9 @@ class MetricContext:
     ``real`` and ``synthetic`` hold the schema's columns, coerced to canonical dtypes
     (:meth:`Schema.coerce`). ``holdout`` is real data the generator never saw (None when unknown);
     ``target`` is the column utility metrics predict; ``seed`` drives every random choice.
-    ``cache`` lets metrics of one evaluation share expensive encodings.
+    ``cache`` lets metrics of one evaluation share expensive encodings: read and write it only
+    through :func:`benchkit.metrics._engine.ctx.memo` (keys owned by the building module, each key
+    built once even when metrics run side by side in threads).
     """
 
     real: pd.DataFrame
