@@ -251,6 +251,24 @@ def metric_direction(reg: plugins.Registration) -> bool:
     return bool(reg.info.get("higher_is_better", True))
 
 
+def metric_parallel(reg: plugins.Registration) -> str | None:
+    """How a metric opted in to the shared thread pool (``register(..., parallel=...)``): None (it
+    did not: it runs alone, after the pool), ``"split"`` (``parallel=True``: its columns or pairs join
+    the pool's queue through :func:`~benchkit.metrics._engine.encoding.thread_map`) or
+    ``"one_piece"`` (one pass that cannot be split: queued first, so it does not finish last).
+    Any other value is logged and the metric runs alone."""
+    value = reg.info.get("parallel", False)
+    if value is False or value is None:
+        return None
+    if value is True:
+        return "split"
+    if value == "one_piece":
+        return "one_piece"
+    log.warning("metric %s (%s) registered parallel=%r; expected one of False, True, 'one_piece': it runs alone",
+                reg.name, reg.source, value)
+    return None
+
+
 def evaluate(
     real: pd.DataFrame | str | Path,
     synthetic: pd.DataFrame | str | Path,
@@ -299,13 +317,6 @@ def evaluate(
     rows: list[Score] = []
     skipped: list[Skipped] = []
     timings: dict[str, float] = {}
-    names = {r.name for r in chosen}
-    # threads pay off on large tables only; on small ones their start-up and per-thread malloc
-    # arenas cost more time and memory than the work they share
-    threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
-    with_refs = hold_c is not None and references is not False
-    steps = len(chosen) + any(n.startswith(("marginal.", "pairwise.")) for n in names) + with_refs
-    progress = _progress(steps, ctx.options, len(real_c) + len(syn_c))
     outcomes: dict[str, tuple[list[Score], Skipped | None]] = {}
     runnable = []
     for reg in chosen:
@@ -317,25 +328,35 @@ def evaluate(
             if unknown:
                 reason += ("; " if reason else "") + f"needs {unknown}, which evaluate cannot provide"
             outcomes[reg.name] = ([], Skipped(reg.name, reason))
-            progress.step(reg.name, done=True)
         else:
             runnable.append(reg)
-    # the built-in fidelity metrics only read the shared encodings: on a large table they run side
-    # by side in one pool with their columns and pairs, so a free core always finds work
-    side_by_side = [r for r in runnable if getattr(r.obj, "__module__", "") in _SIDE_BY_SIDE_MODULES]
+    # the metrics that opted in (register(..., parallel=True)) only read the shared encodings: they
+    # are built up front, and on a large table those metrics run side by side in one pool with their
+    # columns and pairs, so a free core always finds work
+    side_by_side = [r for r in runnable if metric_parallel(r)]
+    # threads pay off on large tables only; on small ones their start-up and per-thread malloc
+    # arenas cost more time and memory than the work they share
+    threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
+    with_refs = hold_c is not None and references is not False
+    steps = len(chosen) + bool(side_by_side) + with_refs
+    progress = _progress(steps, ctx.options, len(real_c) + len(syn_c))
+    for reg in chosen:
+        if reg.name in outcomes:
+            progress.step(reg.name, done=True)
     with encoding.task_pool(encoding.worker_threads()) if threaded else contextlib.nullcontext() as pool:
-        if any(n.startswith(("marginal.", "pairwise.")) for n in names):
+        if side_by_side:
             start = time.perf_counter()
             progress.step("shared encodings")
             try:
-                encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names, threads=None if threaded else 1)
+                encoding.prepare(ctx, with_ranks=any(r.info.get("shared_ranks") for r in side_by_side),
+                                 threads=None if threaded else 1)
             except Exception:  # the metrics build what they need again and report their own errors
                 log.debug("preparing shared encodings failed", exc_info=True)
             timings["encodings"] = time.perf_counter() - start
             progress.update()
         if pool is not None and len(side_by_side) > 1:
             # the one-piece metrics first, then the pair metrics (the larger work), so none starts last
-            queued = sorted(side_by_side, key=lambda r: (r.name not in _ONE_PIECE, metric_family(r) != "pairwise"))
+            queued = sorted(side_by_side, key=lambda r: (metric_parallel(r) != "one_piece", metric_family(r) != "pairwise"))
             futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
             for reg in side_by_side:
                 progress.step(reg.name)  # they run side by side: the one the bar waits for
@@ -381,10 +402,9 @@ def _data_warnings():
 
 
 PARALLEL_MIN_ROWS = 100_000
-"""Real + synthetic rows from which the fidelity metrics use threads."""
-_SIDE_BY_SIDE_MODULES = ("benchkit.metrics.marginal", "benchkit.metrics.pairwise")
-_ONE_PIECE = ("pairwise.category_combinations",)
-"""Built-in metrics whose work is one pass that cannot be split: queued first, off the tail."""
+"""Real + synthetic rows from which the metrics registered ``parallel=True`` run side by side in threads."""
+PARALLEL_VALUES = (True, "one_piece")
+"""What ``register(..., parallel=...)`` accepts besides False: see :func:`metric_parallel`."""
 
 
 def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial: bool = False) -> tuple[list[Score], Skipped | None]:

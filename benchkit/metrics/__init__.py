@@ -2,7 +2,8 @@
 
 A metric is a function ``fn(ctx: MetricContext) -> list[Score]`` registered by name through the
 ``benchkit_register_metrics`` hook: ``register(name, fn, family=..., higher_is_better=True,
-description=..., requires=(...))``. Names are dotted, family first (``marginal.ks_complement``).
+description=..., requires=(...), rows=(...), parallel=False)``. Names are dotted, family first
+(``marginal.ks_complement``).
 ``requires`` lists what the metric needs beyond real and synthetic: ``"target"`` and/or ``"holdout"``;
 :func:`benchkit.evaluate` skips a metric whose needs are not met, and says so.
 
@@ -16,6 +17,17 @@ leaves it unset and inherits the registration. Any family name is allowed; :data
 the built-in ones in the order reports show them. A metric whose rows are not named
 ``<name>_<suffix>`` lists them (names or ``fnmatch`` patterns) in ``rows=(...)``, so the report's
 Methods section finds their description.
+
+**Parallel metrics opt in at registration.** ``parallel=True`` says the metric only reads ``ctx``
+(the shared encodings of :mod:`benchkit.metrics._engine.encoding` and values kept with
+:func:`~benchkit.metrics._engine.ctx.memo`, never writing ``ctx.cache`` directly) and may run in
+:func:`benchkit.evaluate`'s shared thread pool beside the other opted-in metrics on a large table
+(``evaluation.PARALLEL_MIN_ROWS``); its columns or pairs join that pool's queue when it maps over
+them with ``thread_map``. ``parallel="one_piece"`` is the same for a metric whose work is one pass
+that cannot be split (it is queued first). When any runnable metric opted in, evaluate builds the
+shared encodings up front, with the rank encodings too if one of them registered
+``shared_ranks=True``. A metric without the option runs alone, after the pool. The built-in marginal
+and pairwise metrics opt in; a plugin's metric may do the same.
 """
 
 from __future__ import annotations

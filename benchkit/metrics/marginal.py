@@ -230,4 +230,4 @@ METRICS: dict[str, tuple[Callable[[MetricContext], list[Score]], str]] = {
 def benchkit_register_metrics(register) -> None:
     """Register the marginal metrics."""
     for name, (fn, description) in METRICS.items():
-        register(name, fn, family="marginal", higher_is_better=True, description=description)
+        register(name, fn, family="marginal", higher_is_better=True, description=description, parallel=True)
