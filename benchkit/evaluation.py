@@ -26,6 +26,7 @@ import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -35,7 +36,7 @@ import pandas as pd
 from . import jsonsafe, plugins
 from .data import align_frames, read_table
 from .errors import BenchkitError, SchemaError, UnknownNameError
-from .metrics import FAMILIES, MetricContext, Score
+from .metrics import FAMILIES, SCORE_COLUMNS, MetricContext, Score, score_frame  # noqa: F401 - SCORE_COLUMNS re-exported
 from .metrics._engine import encoding
 from .metrics.pairwise import DEFAULT_ASSOCIATION_CORRECTION, DEFAULT_ASSOCIATION_THRESHOLD, DEFAULT_CORRELATION_THRESHOLD
 from .schema import DataWarning, Schema
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 SHAPE_METRICS = ("marginal.ks_complement", "marginal.tv_complement")
 TREND_METRICS = ("pairwise.correlation_pearson", "pairwise.contingency")
-SCORE_COLUMNS = ["metric", "family", "column", "column_2", "value", "higher_is_better", "details"]
 
 
 @dataclass
@@ -96,9 +96,15 @@ def _fmt(v: float) -> str:
 
 @dataclass
 class EvaluationResult:
-    """Tidy scores (one row per value), what was skipped, and tables derived from them."""
+    """The typed Score rows (one per value), what was skipped, and views derived from them.
 
-    scores: pd.DataFrame
+    ``rows`` is the data: the :class:`~benchkit.metrics.Score` rows every metric returned, stamped
+    with their registration's family and direction, then the aggregates. ``scores`` is the same
+    rows as a tidy DataFrame (:func:`~benchkit.metrics.score_frame`, built once when first read);
+    the tables, the summary and :meth:`to_file` are derived from it.
+    """
+
+    rows: list[Score]
     skipped: list[Skipped]
     schema: Schema
     n_real: int
@@ -106,6 +112,15 @@ class EvaluationResult:
     timings: dict[str, float] = field(default_factory=dict)
     references: dict[str, pd.DataFrame] = field(default_factory=dict)  # "holdout", "independent": tidy scores
     notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """The rows as a tidy frame: ``metric, family, column, column_2, value, higher_is_better, details``."""
+        return score_frame(self.rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of :attr:`scores`, for callers that change it."""
+        return self.scores.copy()
 
     def score(self, metric: str, column: str | None = None, column_2: str | None = None) -> float:
         """The value of one row (``aggregate.overall``, or a metric for a column/pair); NaN if absent."""
@@ -198,7 +213,7 @@ class EvaluationResult:
         path = Path(path)
         if path.suffix.lower() == ".json":
             doc = {"n_real": self.n_real, "n_synthetic": self.n_synthetic,
-                   "scores": self.scores.to_dict(orient="records"), "skipped": [vars(s) for s in self.skipped]}
+                   "scores": [s.to_dict() for s in self.rows], "skipped": [vars(s) for s in self.skipped]}
             path.write_text(jsonsafe.dumps(doc, indent=1) + "\n", encoding="utf-8")
         elif path.suffix.lower() == ".csv":
             df = self.scores.copy()
@@ -373,7 +388,6 @@ def evaluate(
         if skip is not None:
             skipped.append(skip)
     rows.extend(_aggregates(rows, ctx.options))
-    scores = pd.DataFrame([s.to_dict() for s in rows], columns=SCORE_COLUMNS)
     from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
 
     start = time.perf_counter()
@@ -384,7 +398,7 @@ def evaluate(
     timings["references"] = time.perf_counter() - start
     progress.update(with_refs)
     progress.close()
-    return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + notes)
+    return EvaluationResult(rows, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + notes)
 
 
 @contextlib.contextmanager

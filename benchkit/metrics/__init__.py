@@ -33,11 +33,12 @@ and pairwise metrics opt in; a plugin's metric may do the same.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from ..errors import DataError
 from ..schema import Schema
 
 FAMILIES = ("marginal", "pairwise", "aggregate", "utility", "detection", "privacy")
@@ -70,14 +71,69 @@ class Score:
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if d["family"] is None:  # a row built outside evaluate (tests, old callers): its name's prefix
-            d["family"] = self.metric.split(".", 1)[0]
-        if d["higher_is_better"] is None:
-            d["higher_is_better"] = True
-        v = d["value"]
-        d["value"] = None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-        return d
+        """The row as plain JSON data, keyed by :data:`SCORE_COLUMNS`: a NaN value is ``None``; a
+        row built outside evaluate (tests, old callers) gets its name's prefix as family and
+        higher-is-better. This is what a results folder's ``scores.jsonl`` holds (plus the run's ids)."""
+        v = self.value
+        return {
+            "metric": self.metric,
+            "family": self.family if self.family is not None else self.metric.split(".", 1)[0],
+            "column": self.column,
+            "column_2": self.column_2,
+            "value": None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v),
+            "higher_is_better": True if self.higher_is_better is None else bool(self.higher_is_better),
+            "details": dict(self.details),
+        }
+
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any], where: str = "a score row") -> "Score":
+        """The Score a :meth:`to_dict` row (a ``scores.jsonl`` line without its ids) holds.
+
+        Strict: a field the row does not know (a misspelt name, a file of a newer version) raises
+        :class:`~benchkit.errors.DataError` naming it and ``where`` (e.g. ``path:line``); a missing
+        optional field gets its default, a ``None`` value reads as NaN.
+        """
+        unknown = [k for k in row if k not in _SCORE_FIELDS]
+        missing = [k for k in ("metric",) if k not in row]
+        if unknown or missing:
+            raise DataError(_field_problem(where, "score row", unknown, missing, _SCORE_FIELDS))
+        value = row.get("value")
+        details = row.get("details")
+        return cls(
+            metric=row["metric"],
+            value=math.nan if value is None else float(value),
+            column=row.get("column"),
+            column_2=row.get("column_2"),
+            higher_is_better=row.get("higher_is_better"),
+            details={} if details is None else dict(details),
+            family=row.get("family"),
+        )
+
+
+SCORE_COLUMNS = ["metric", "family", "column", "column_2", "value", "higher_is_better", "details"]
+"""The fields of a Score row as written (:meth:`Score.to_dict`), in the order of its frame view."""
+_SCORE_FIELDS = frozenset(SCORE_COLUMNS)
+
+
+def score_frame(rows: Iterable[Score], **extra: Sequence[Any]) -> pd.DataFrame:
+    """The tidy DataFrame view of Score rows: one row per value, :data:`SCORE_COLUMNS` (from
+    :meth:`Score.to_dict`, so a NaN value is NaN), after any ``extra`` columns given (one value per row,
+    e.g. ``run_id=[...]``)."""
+    frame = pd.DataFrame([s.to_dict() for s in rows], columns=SCORE_COLUMNS)
+    for i, (name, values) in enumerate(extra.items()):
+        frame.insert(i, name, list(values))
+    return frame
+
+
+def _field_problem(where: str, what: str, unknown: list[str], missing: list[str], known: Iterable[str]) -> str:
+    """The message for a record with fields it should not have (or lacks): names them, and the fix."""
+    parts = []
+    if unknown:
+        parts.append(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+    if missing:
+        parts.append(f"missing field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
+    return (f"{where}: a {what} with {' and '.join(parts)}; the fields are: {', '.join(sorted(known))} "
+            "(a misspelt field, or a file written by another benchkit version: fix or remove that line)")
 
 
 @dataclass
@@ -102,4 +158,4 @@ class MetricContext:
     cache: dict[str, Any] = field(default_factory=dict)
 
 
-__all__ = ["Score", "MetricContext", "FAMILIES"]
+__all__ = ["Score", "MetricContext", "FAMILIES", "SCORE_COLUMNS", "score_frame"]
