@@ -348,7 +348,8 @@ def evaluate(
     # the metrics that opted in (register(..., parallel=True)) only read the shared encodings: they
     # are built up front, and on a large table those metrics run side by side in one pool with their
     # columns and pairs, so a free core always finds work
-    side_by_side = [r for r in runnable if metric_parallel(r)]
+    parallel = {r.name: metric_parallel(r) for r in runnable}
+    side_by_side = [r for r in runnable if parallel[r.name]]
     # threads pay off on large tables only; on small ones their start-up and per-thread malloc
     # arenas cost more time and memory than the work they share
     threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
@@ -371,7 +372,7 @@ def evaluate(
             progress.update()
         if pool is not None and len(side_by_side) > 1:
             # the one-piece metrics first, then the pair metrics (the larger work), so none starts last
-            queued = sorted(side_by_side, key=lambda r: (metric_parallel(r) != "one_piece", metric_family(r) != "pairwise"))
+            queued = sorted(side_by_side, key=lambda r: (parallel[r.name] != "one_piece", metric_family(r) != "pairwise"))
             futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
             for reg in side_by_side:
                 progress.step(reg.name)  # they run side by side: the one the bar waits for
@@ -417,8 +418,6 @@ def _data_warnings():
 
 PARALLEL_MIN_ROWS = 100_000
 """Real + synthetic rows from which the metrics registered ``parallel=True`` run side by side in threads."""
-PARALLEL_VALUES = (True, "one_piece")
-"""What ``register(..., parallel=...)`` accepts besides False: see :func:`metric_parallel`."""
 
 
 def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial: bool = False) -> tuple[list[Score], Skipped | None]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import benchkit
-from benchkit.errors import DataError
+from benchkit.errors import DataError, RecordError
 from benchkit.metrics import SCORE_COLUMNS, Score, score_frame
 from benchkit.bench.results import ResultStore, RunRecord, score_from_line, score_line
 
@@ -120,3 +120,10 @@ def test_a_job_record_with_an_unknown_field_is_refused_before_it_is_written(tmp_
     with pytest.raises(DataError, match=r"the record of job r: a run record with unknown field 'fit_secs'"):
         _record(JobResult(rec, list(ROWS)), ResultStore(tmp_path))
     assert not (tmp_path / "runs.jsonl").exists()
+
+
+def test_a_score_line_with_a_value_that_is_not_a_number_is_named(tmp_path):
+    _folder(tmp_path)
+    _rewrite(tmp_path / "scores.jsonl", 1, lambda r: r.update(value="0.5"))
+    with pytest.raises(RecordError, match=r"scores\.jsonl:1: a score row whose value is not a number"):
+        ResultStore(tmp_path).read_scores()

@@ -44,8 +44,8 @@ import pandas as pd
 from scipy import stats
 
 from .. import jsonsafe
-from ..errors import BenchkitError, DataError
-from ..metrics import Score, _field_problem, score_frame
+from ..errors import BenchkitError, DataError, RecordError
+from ..metrics import SCORE_COLUMNS, Score, score_frame
 from ..schema import Schema
 
 RUNS = "runs.jsonl"
@@ -105,18 +105,18 @@ class RunRecord:
         """The record a :meth:`to_dict` row (a ``runs.jsonl`` line) holds.
 
         Strict: a field the record does not know (a misspelt name, a file of a newer version) or a
-        missing required one raises :class:`DataError` naming it and ``where`` (e.g. ``path:line``);
+        missing required one raises :class:`RecordError` (a DataError) naming it and ``where`` (e.g. ``path:line``);
         a missing optional field (one added in a later version, as ``n_scores``) gets its default.
         """
         known = cls.__dataclass_fields__
         unknown = [k for k in row if k not in known]
         missing = [k for k in _RUN_REQUIRED if k not in row]
         if unknown or missing:
-            raise DataError(_field_problem(where, "run record", unknown, missing, known))
+            raise RecordError.of_fields(where, "run record", unknown, missing, known)
         try:
             return cls(**row)
         except ValueError as exc:  # a status outside STATUSES
-            raise DataError(f"{where}: {exc}") from None
+            raise RecordError(f"{where}: {exc}") from None
 
 
 _RUN_REQUIRED = tuple(n for n, f in RunRecord.__dataclass_fields__.items()
@@ -141,7 +141,7 @@ def score_from_line(row: dict[str, Any], where: str = "a score line") -> StoredS
     """The :class:`StoredScore` of a ``scores.jsonl`` line; strict like :meth:`Score.from_dict`."""
     row = dict(row)
     if "run_id" not in row:
-        raise DataError(f"{where}: a score line without its 'run_id'; fix or remove that line")
+        raise RecordError.of_fields(where, "score line", [], ["run_id"], ["run_id", "attempt_id", *SCORE_COLUMNS])
     run_id, attempt_id = row.pop("run_id"), row.pop("attempt_id", None)
     return StoredScore(run_id, attempt_id, Score.from_dict(row, where))
 

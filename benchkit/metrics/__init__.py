@@ -38,7 +38,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import RecordError
 from ..schema import Schema
 
 FAMILIES = ("marginal", "pairwise", "aggregate", "utility", "detection", "privacy")
@@ -90,15 +90,19 @@ class Score:
         """The Score a :meth:`to_dict` row (a ``scores.jsonl`` line without its ids) holds.
 
         Strict: a field the row does not know (a misspelt name, a file of a newer version) raises
-        :class:`~benchkit.errors.DataError` naming it and ``where`` (e.g. ``path:line``); a missing
+        :class:`~benchkit.errors.RecordError` (a DataError) naming it and ``where`` (e.g. ``path:line``); a missing
         optional field gets its default, a ``None`` value reads as NaN.
         """
         unknown = [k for k in row if k not in _SCORE_FIELDS]
         missing = [k for k in ("metric",) if k not in row]
         if unknown or missing:
-            raise DataError(_field_problem(where, "score row", unknown, missing, _SCORE_FIELDS))
+            raise RecordError.of_fields(where, "score row", unknown, missing, _SCORE_FIELDS)
         value = row.get("value")
         details = row.get("details")
+        if not (value is None or isinstance(value, (int, float))) or isinstance(value, bool) or not (
+                details is None or isinstance(details, dict)):
+            raise RecordError(f"{where}: a score row whose value is not a number (or null), or whose details "
+                              "are not an object; fix or remove that line")
         return cls(
             metric=row["metric"],
             value=math.nan if value is None else float(value),
@@ -123,17 +127,6 @@ def score_frame(rows: Iterable[Score], **extra: Sequence[Any]) -> pd.DataFrame:
     for i, (name, values) in enumerate(extra.items()):
         frame.insert(i, name, list(values))
     return frame
-
-
-def _field_problem(where: str, what: str, unknown: list[str], missing: list[str], known: Iterable[str]) -> str:
-    """The message for a record with fields it should not have (or lacks): names them, and the fix."""
-    parts = []
-    if unknown:
-        parts.append(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
-    if missing:
-        parts.append(f"missing field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
-    return (f"{where}: a {what} with {' and '.join(parts)}; the fields are: {', '.join(sorted(known))} "
-            "(a misspelt field, or a file written by another benchkit version: fix or remove that line)")
 
 
 @dataclass
