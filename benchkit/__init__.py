@@ -1,7 +1,9 @@
 """benchkit: evaluation-first benchmarking for tabular synthetic-data generators.
 
 The public API: :class:`Schema`, :class:`Generator`, :data:`hookimpl`, :func:`evaluate`,
-:func:`run_benchmark` and :class:`BenchkitError`.
+:func:`run_benchmark` and :class:`BenchkitError`. Plugin authors also use :mod:`benchkit.generator` (the
+optional parts of the Generator contract and the helpers every generator needs: ``fresh_ids``,
+``check_training_data``, ...) and :mod:`benchkit.testing` (the conformance suite).
 """
 
 from __future__ import annotations

@@ -47,5 +47,9 @@ class UnknownNameError(PluginError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnsupportedKindError(DataError):
+    """A table has a column of a kind the generator does not declare in ``supported_kinds``."""
+
+
 class NotFittedError(BenchkitError):
     """``sample`` was called on a generator before ``fit``."""

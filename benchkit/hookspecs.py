@@ -23,8 +23,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def benchkit_register_generators(register: Callable[..., None]) -> None:
     """Register generators: ``register(name, factory, **info)``; ``factory(**params, seed=...)`` builds one.
 
-    ``info`` may hold ``description`` (one line), ``tags`` (list of str) and ``test_params``
-    (cheap hyper-parameters for the conformance checks).
+    ``info`` may hold ``description`` (one line) and ``tags`` (list of str). Cheap hyper-parameters for
+    the conformance checks come from the factory's own ``test_params()`` (see :mod:`benchkit.generator`),
+    not from ``info``.
     """
 
 

@@ -236,15 +236,15 @@ def _register_checked(pm: pluggy.PluginManager, plugin: Any, name: str) -> bool:
     return True
 
 
-def _record_error(plugin: str, stage: str, exc: BaseException) -> None:
+def _record_error(plugin: str, stage: str, exc: BaseException, errors: list[LoadError] | None = None,
+                  stacklevel: int = 3) -> None:
+    """Keep a plugin's failure (import, register or a hook) and warn; the host carries on."""
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    _load_errors.append(LoadError(plugin, stage, f"{type(exc).__name__}: {exc}", tb))
-    warnings.warn(
-        f"benchkit plugin {plugin!r} failed ({stage}): {type(exc).__name__}: {exc}; "
-        "the other plugins keep working (see `benchkit list`)",
-        RuntimeWarning,
-        stacklevel=3,
-    )
+    (_load_errors if errors is None else errors).append(LoadError(plugin, stage, f"{type(exc).__name__}: {exc}", tb))
+    consequence = ("the other plugins keep working (see `benchkit list`)" if stage in ("import", "register")
+                   else "its registrations are skipped, the other plugins keep working")
+    warnings.warn(f"benchkit plugin {plugin!r} failed ({stage}): {type(exc).__name__}: {exc}; {consequence}",
+                  RuntimeWarning, stacklevel=stacklevel)
 
 
 # ----------------------------------------------------------------- registry
@@ -276,6 +276,12 @@ def registry() -> Registry:
                 reg = Registration(_k, str(name), obj, _p, _d, _v, dict(info))
                 if not callable(obj):
                     raise PluginError(f"{reg.source} registered {_k} {reg.name!r} with a non-callable {obj!r}")
+                if _k == "generator" and "test_params" in info:
+                    raise PluginError(
+                        f"{reg.source} registered generator {reg.name!r} with test_params=...; benchkit reads "
+                        "cheap settings only from the factory's test_params() method: drop the keyword and "
+                        "define `@classmethod def test_params(cls): return {...}` on the class (on a plain "
+                        "function factory, set `factory.test_params = lambda: {...}`)")
                 batch.append(reg)
 
             kwargs = {"register": register}
@@ -286,7 +292,7 @@ def registry() -> Registry:
                 inactive[plugin_name] = str(exc)
                 continue
             except (Exception, SystemExit) as exc:
-                _record_hook_error(errors, plugin_name, _HOOK[kind], exc)
+                _record_error(plugin_name, _HOOK[kind], exc, errors, stacklevel=4)
                 continue
             for reg in batch:
                 _add(items[kind], conflicts[kind], reg)
@@ -299,17 +305,6 @@ def registry() -> Registry:
     reg = Registry(items, errors, conflicts, inactive)
     _registry_cache = (key, reg)
     return reg
-
-
-def _record_hook_error(errors: list[LoadError], plugin: str, hook: str, exc: BaseException) -> None:
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    errors.append(LoadError(plugin, hook, f"{type(exc).__name__}: {exc}", tb))
-    warnings.warn(
-        f"benchkit plugin {plugin!r} raised in {hook}: {type(exc).__name__}: {exc}; "
-        "its registrations are skipped, the other plugins keep working",
-        RuntimeWarning,
-        stacklevel=4,
-    )
 
 
 def _add(table: dict[str, Registration], clashes: dict[str, list[Registration]], reg: Registration) -> None:

@@ -2,10 +2,12 @@
 
 Each check is a plain function ``check_*(factory, data=None, schema=None, params=None)`` that raises
 :class:`ConformanceError` (an ``AssertionError``) naming the check and the defect. ``factory`` is a
-generator class or any callable ``factory(**params, seed=...)``; ``params`` defaults to the
+generator class or any callable ``factory(**params, seed=...)``; ``params`` are merged over the
 factory's ``test_params()`` (cheap settings), when it has one. Without ``data`` the checks use
 :func:`make_check_data`, a small mixed table with numerical (continuous and integer), categorical,
-boolean, datetime and id columns and missing values.
+boolean, datetime and id columns and missing values. Columns of a kind the generator does not declare
+in ``supported_kinds`` are left out of the data it is fed (:func:`skipped_columns` says which;
+:func:`run_checks` and :func:`check_generator` warn with :class:`SkippedKindsWarning`).
 
 Three ways in::
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import functools
 import re
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
@@ -30,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BenchkitError
+from .generator import ALL_KINDS, supported_kinds
 from .pandas_compat import TEXT_DTYPE
 from .schema import Schema, _to_bool
 
@@ -41,6 +45,10 @@ LARGE_FACTOR = 10
 
 class ConformanceError(BenchkitError, AssertionError):
     """A generator broke the plugin contract; the message names the check and the defect."""
+
+
+class SkippedKindsWarning(UserWarning):
+    """The conformance checks left out columns of kinds the generator does not declare it supports."""
 
 
 @dataclass
@@ -116,6 +124,54 @@ def _inputs(data: pd.DataFrame | None, schema: Schema | None) -> tuple[pd.DataFr
     return data, schema
 
 
+def _kinds(factory: Factory, params: dict[str, Any] | None = None) -> frozenset[str]:
+    """The kinds ``factory`` supports: its ``supported_kinds``, or (a plain-function factory) that of the
+    object it builds; every kind when neither says."""
+    if getattr(factory, "supported_kinds", None) is not None or isinstance(factory, type):
+        return supported_kinds(factory)
+    try:
+        built = factory(**_params(factory, params), seed=0)
+    except Exception:  # the checks themselves report a factory that cannot build
+        return ALL_KINDS
+    return supported_kinds(built)
+
+
+def skipped_columns(factory: Factory | str, schema: Schema | None = None,
+                    params: dict[str, Any] | None = None) -> dict[str, str]:
+    """The columns of ``schema`` (default: the check data's) the checks leave out because ``factory`` does
+    not declare their kind in ``supported_kinds``, as ``{column: kind}``."""
+    factory, params, _ = resolve(factory, params)
+    return _skipped(factory, params, schema if schema is not None else make_check_data()[1])
+
+
+def _skipped(factory: Factory, params: dict[str, Any] | None, schema: Schema) -> dict[str, str]:
+    kinds = _kinds(factory, params)
+    return {name: spec.kind for name, spec in schema.columns.items() if spec.kind not in kinds}
+
+
+def _supported_only(factory: Factory, data: pd.DataFrame, schema: Schema,
+                    params: dict[str, Any] | None) -> tuple[pd.DataFrame, Schema]:
+    """``data`` and ``schema`` without the columns of kinds ``factory`` does not support."""
+    kinds = _kinds(factory, params)
+    keep = [c for c, spec in schema.columns.items() if spec.kind in kinds]
+    if len(keep) == len(schema.columns):
+        return data, schema
+    if not keep:
+        raise ConformanceError(f"{_name(factory)} supports the column kinds {sorted(kinds)} and the check data has "
+                               f"none of them ({', '.join(sorted({s.kind for s in schema.columns.values()}))}); "
+                               "pass data= with columns it supports")
+    target = schema.target if schema.target in keep else None
+    return data[keep], Schema({c: schema.columns[c] for c in keep}, target=target)
+
+
+def _warn_skipped(factory: Factory, params: dict[str, Any] | None, schema: Schema) -> None:
+    skipped = _skipped(factory, params, schema)
+    if skipped:
+        warnings.warn(SkippedKindsWarning(
+            f"{_name(factory)} does not support the kind(s) {', '.join(sorted(set(skipped.values())))}: the "
+            f"checks left out column(s) {', '.join(f'{c} ({k})' for c, k in skipped.items())}"), stacklevel=3)
+
+
 def _make(factory: Factory, params: dict[str, Any], seed: int = 0) -> Any:
     return factory(**params, seed=seed)
 
@@ -137,6 +193,7 @@ def _check(fn: Callable[..., None]) -> Callable[..., None]:
     def run(factory: Factory, data: pd.DataFrame | None = None, schema: Schema | None = None,
             params: dict[str, Any] | None = None) -> None:
         d, s = _inputs(data, schema)
+        d, s = _supported_only(factory, d, s, params)
         try:
             fn(factory, d, s, _params(factory, params))
         except ConformanceError:
@@ -417,14 +474,12 @@ CHECKS: tuple[Callable[..., None], ...] = (
 
 # ------------------------------------------------------------- entry points
 def resolve(generator: Factory | str, params: dict[str, Any] | None = None) -> tuple[Factory, dict[str, Any] | None, str]:
-    """A factory, its registered test params and a label, from a factory or a registered name."""
+    """A factory, the params given and a label, from a factory or a registered name. (The factory's
+    ``test_params()`` are merged under ``params`` by each check.)"""
     if isinstance(generator, str):
         from .plugins import get_generator
 
-        reg = get_generator(generator)
-        merged = dict(reg.info.get("test_params") or {})
-        merged.update(params or {})
-        return reg.obj, merged, generator
+        return get_generator(generator).obj, params, generator
     return generator, params, _name(generator)
 
 
@@ -438,6 +493,7 @@ def run_checks(
     """Run every check (or ``checks``) and return one :class:`CheckResult` each; never raises for a defect."""
     factory, params, _ = resolve(generator, params)
     data, schema = _inputs(data, schema)
+    _warn_skipped(factory, params, schema)
     results = []
     for check in checks or CHECKS:
         start = time.perf_counter()
@@ -492,8 +548,10 @@ __all__ = [
     "CHECKS",
     "CheckResult",
     "ConformanceError",
+    "SkippedKindsWarning",
     "check_generator",
     "make_check_data",
     "parametrize_with_checks",
     "run_checks",
+    "skipped_columns",
 ] + [c.__name__ for c in CHECKS]

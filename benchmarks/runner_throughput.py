@@ -41,7 +41,7 @@ def bare_loop(rows: int, gens: list[str], seeds: int, families: list[str] | None
     import benchkit
     from benchkit import plugins
     from benchkit.datasets import load_dataset
-    from benchkit.bench.job import split_train_holdout
+    from benchkit.bench.prepare import split_train_holdout
     from benchkit.bench.spec import parse_generator_flag
 
     plugins.registry()

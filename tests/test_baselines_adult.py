@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchkit import Schema, evaluate
+from benchkit_baselines import BootstrapGenerator, GaussianCopulaGenerator, IndependentGenerator
 from conftest import shared_data
 
 ADULT_COLUMNS = [
@@ -23,14 +25,6 @@ N_ROWS = 6000
 
 @pytest.fixture(scope="module")
 def scores():
-    benchkit = pytest.importorskip("benchkit")
-    try:
-        evaluate = benchkit.evaluate
-    except (ImportError, AttributeError) as exc:  # the metrics engine lives on another branch until merged
-        pytest.skip(f"benchkit.evaluate is not available yet: {exc}")
-    from benchkit import Schema
-    from benchkit_baselines import BootstrapGenerator, GaussianCopulaGenerator, IndependentGenerator
-
     path = shared_data("adult", "adult.data")
     full = pd.read_csv(path, header=None, names=ADULT_COLUMNS, skipinitialspace=True, na_values="?")
     real = full.sample(N_ROWS, random_state=0).reset_index(drop=True)

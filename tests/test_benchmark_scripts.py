@@ -5,6 +5,10 @@ The peers (SDMetrics, SDV, CTGAN) are optional and need pandas < 3, so they live
 interpreter: set ``BENCHKIT_PEER_PYTHON`` to a Python that has them (``.ci/run`` builds one) and
 the peer comparisons run too; without it those cases are skipped with that reason. Scripts reading
 ``../shared/data`` are skipped when it is absent.
+
+The script runs carry the ``bench_smoke`` marker: they are part of the default run (and of CI's),
+and a quick local run leaves them out with ``python -m pytest -m "not slow and not bench_smoke"``
+(``-m`` replaces the configured ``-m 'not slow'``, hence both); ``-m bench_smoke`` runs only them.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ def test_every_benchmark_script_has_a_case():
     assert scripts <= covered, f"benchmark scripts without a tiny-size test: {sorted(scripts - covered)}"
 
 
+@pytest.mark.bench_smoke
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_benchmark_script_runs_at_tiny_size(case, tmp_path):
     script, args, data, expect, peers = case

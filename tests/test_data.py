@@ -45,40 +45,29 @@ def test_schema_coerces_columns(tmp_path):
         read_table(path, bad)
 
 
-def test_missing_file(tmp_path):
-    with pytest.raises(DataError, match="does not exist"):
-        read_table(tmp_path / "nope.csv")
+BAD_FILES = [
+    # (id, file name, content: None = no file, "dir" = a folder, str or bytes = the file's content; error pattern)
+    ("missing", "nope.csv", None, "does not exist"),
+    ("folder", "sub", "dir", "folder"),
+    ("empty", "empty.csv", "", "empty"),
+    ("header-only", "header.csv", "a,b\n", "no rows"),
+    ("ragged", "ragged.csv", "a,b\n1,2\n3,4,5,6\n", "cannot parse .*ragged.csv"),
+    ("binary", "blob.csv", bytes(range(256)) * 8, "blob.csv"),
+    ("broken-parquet", "broken.parquet", "not parquet at all", "cannot read .*broken.parquet as Parquet"),
+]
 
 
-def test_folder_and_empty_file(tmp_path):
-    with pytest.raises(DataError, match="folder"):
-        read_table(tmp_path)
-    empty = tmp_path / "empty.csv"
-    empty.write_text("")
-    with pytest.raises(DataError, match="empty"):
-        read_table(empty)
-    header_only = tmp_path / "header.csv"
-    header_only.write_text("a,b\n")
-    with pytest.raises(DataError, match="no rows"):
-        read_table(header_only)
-
-
-def test_ragged_csv_does_not_parse(tmp_path):
-    path = tmp_path / "ragged.csv"
-    path.write_text("a,b\n1,2\n3,4,5,6\n")
-    with pytest.raises(DataError, match="cannot parse .*ragged.csv"):
+@pytest.mark.parametrize("name,content,match", [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES])
+def test_unreadable_files_are_a_clear_data_error(tmp_path, name, content, match):
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(DataError, match=match):
         read_table(path)
-
-
-def test_binary_and_broken_parquet(tmp_path):
-    blob = tmp_path / "blob.csv"
-    blob.write_bytes(bytes(range(256)) * 8)
-    with pytest.raises(DataError, match="blob.csv"):
-        read_table(blob)
-    broken = tmp_path / "broken.parquet"
-    broken.write_text("not parquet at all")
-    with pytest.raises(DataError, match="cannot read .*broken.parquet as Parquet"):
-        read_table(broken)
 
 
 def test_align_frames_drops_extra_columns_and_allows_other_row_counts():

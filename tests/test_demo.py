@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
-import pytest
-
+from benchkit.bench.spec import spec_from_dict
 from benchkit.cli.cmd_demo import BASELINES, DATASET, demo_spec
 
-needs_runner = pytest.mark.skipif(
-    importlib.util.find_spec("benchkit.bench.runner") is None or importlib.util.find_spec("benchkit_wgan") is None,
-    reason="the benchmark runner (benchkit.bench.runner) or the wgan plugin is not in this checkout yet")
 
-
-@needs_runner
 def test_demo_spec_is_valid_and_names_installed_plugins(tmp_path, plugin_manager):
-    from benchkit.bench.spec import spec_from_dict
-
     spec = spec_from_dict(demo_spec(tmp_path / "demo"))
     spec.check_names()  # wgan, the baselines and bank_transactions are all registered
     assert [g.name for g in spec.generators] == ["wgan", *BASELINES]
@@ -27,7 +18,6 @@ def test_demo_spec_is_valid_and_names_installed_plugins(tmp_path, plugin_manager
     assert quick.datasets[0].n_rows < spec.datasets[0].n_rows
 
 
-@needs_runner
 def test_quick_demo_writes_the_report_and_prints_the_leaderboard_and_verdict(tmp_path):
     out = tmp_path / "demo"
     done = subprocess.run([sys.executable, "-m", "benchkit", "demo", "--quick", "--out", str(out), "--jobs", "2"],

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from benchkit import evaluate
-from benchkit.bench.job import split_train_holdout
+from benchkit.bench.prepare import split_train_holdout
 from benchkit.report import write_evaluation_report, write_report
 from benchkit.report.methods import family_notes, method_rows
 from benchkit.verdict.references import HEADLINE_FAMILIES

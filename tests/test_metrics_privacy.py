@@ -96,12 +96,17 @@ def test_privacy_on_adult():
     assert res["independent"]["privacy.dcr_below_holdout_p5"].value < 0.05
 
 
-def test_privacy_is_deterministic_under_a_seed():
+def small_privacy_frames(n_holdout: int):
+    """A seeded train/synthetic/holdout triple of one numeric and one categorical column, and its schema."""
     rng = np.random.default_rng(3)
     train = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(list("abc"), 300)})
     syn = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(list("abc"), 200)})
-    hold = pd.DataFrame({"x": rng.normal(size=5000), "c": rng.choice(list("abc"), 5000)})
-    schema = Schema.infer(train)
+    hold = pd.DataFrame({"x": rng.normal(size=n_holdout), "c": rng.choice(list("abc"), n_holdout)})
+    return train, syn, hold, Schema.infer(train)
+
+
+def test_privacy_is_deterministic_under_a_seed():
+    train, syn, hold, schema = small_privacy_frames(n_holdout=5000)
     opts = {"privacy_max_holdout": 100}
     a = dcr(MetricContext(train, syn, schema, holdout=hold, seed=7, options=opts))
     b = dcr(MetricContext(train, syn, schema, holdout=hold, seed=7, options=opts))

@@ -1,7 +1,7 @@
 import pytest
 
 from adult_case import adult, bootstrap
-from benchkit import plugins
+from benchkit import evaluation, plugins
 from conftest import shared_data
 
 EXPECTED = {
@@ -25,7 +25,6 @@ def test_builtin_metrics_are_registered_with_their_needs(plugin_manager):
 
 
 def test_evaluate_runs_the_three_families_on_adult(plugin_manager):
-    evaluation = pytest.importorskip("benchkit.evaluation", reason="benchkit.evaluate lands with the metrics branch")
     train, holdout, schema = adult(shared_data)
     train, holdout = train.iloc[:2000], holdout.iloc[:1000]
     res = evaluation.evaluate(train, bootstrap(train), schema, target="income", holdout=holdout,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import shutil
 import re
@@ -340,8 +339,6 @@ def test_text_leaderboard_matches_the_html_one(results):
     assert "Overall = aggregate.overall ↑" in text
 
 
-@pytest.mark.skipif(importlib.util.find_spec("benchkit.evaluation") is None,
-                    reason="benchkit.evaluate is not in this checkout yet")
 def test_evaluation_report_from_benchkit_evaluate(tmp_path):
     from benchkit import evaluate
 
@@ -373,8 +370,6 @@ def test_methods_use_the_registry_description_of_the_metric_that_wrote_the_rows(
     assert rows["made.up"]["text"] == "" and rows["made.up"]["description"] == ""
 
 
-@pytest.mark.skipif(importlib.util.find_spec("benchkit.evaluation") is None,
-                    reason="benchkit.evaluate is not in this checkout yet")
 def test_cli_evaluate_writes_a_report(tmp_path):
     real = make_frame(400, 1)
     real.to_csv(tmp_path / "real.csv", index=False)

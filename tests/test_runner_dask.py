@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import distributed  # the README's test command installs the dask extra: missing is a failure
 import pytest
 from runner_fixtures import planted, spec_dict, tiny_csv, values_by_job  # noqa: F401 - fixture
 
 from benchkit.bench.runner import run_benchmark
 
+EVENT_DEADLINE_S = 120
 GENS = [{"name": "toy"}, {"name": "toy", "label": "toy-wide", "params": {"scale": 2.0}}]
 
 
@@ -34,7 +36,6 @@ def test_same_spec_twice_gives_identical_values(pool_run, tmp_path):
 
 
 def test_dask_local_cluster_matches_local_pool(pool_run, tmp_path):
-    distributed = pytest.importorskip("distributed")
     spec, pool = pool_run
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
@@ -58,7 +59,7 @@ def _dask_epochs(address, spec):
     import time
 
     from benchkit.bench.executors import DaskExecutor
-    from benchkit.bench.job import prepare_dataset
+    from benchkit.bench.prepare import prepare_dataset
     from benchkit.bench.runner import plan_jobs
     from benchkit.bench.spec import spec_from_dict
 
@@ -71,8 +72,11 @@ def _dask_epochs(address, spec):
         events.append((job.generator, info["epoch"], info["epochs"]))
 
     DaskExecutor(scheduler=address).run(jobs, data, results.append, collect)
-    deadline = time.monotonic() + 5  # events travel on their own stream; allow them a moment
-    while len(events) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
     assert [r.record["status"] for r in results] == ["ok"]
+    # events travel on their own stream and may trail the result: wait for both epochs' events,
+    # with a deadline that only a lost event reaches
+    deadline = time.monotonic() + EVENT_DEADLINE_S
+    while len(events) < 2:
+        assert time.monotonic() < deadline, f"only {events} of the 2 epoch events arrived in {EVENT_DEADLINE_S} s"
+        time.sleep(0.05)
     return events

@@ -1,5 +1,9 @@
 """A benchmark killed with SIGKILL loses only its in-flight jobs; re-running it finishes the rest and
-gives exactly the numbers of an uninterrupted run."""
+gives exactly the numbers of an uninterrupted run.
+
+The kill lands on an event, not after a sleep: through ``BENCHKIT_TESTPLUG_HOLD`` the planted toy
+generator lets three fits through and holds the fourth, writing a ``held`` marker file; the test
+kills the runner when that file appears, so the kill is mid-benchmark on any machine."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from runner_fixtures import planted, tiny_csv, values_by_job  # noqa: F401 - fixture
 
 from benchkit.bench.results import ResultStore
@@ -27,13 +32,16 @@ target = "label"
 
 [[generators]]
 name = "toy"
-params = {{ delay = 0.25 }}
 
 [[generators]]
 name = "toy"
 label = "toy-wide"
-params = {{ delay = 0.25, scale = 2.0 }}
+params = {{ scale = 2.0 }}
 """
+
+
+PASSED_FITS = 3  # toy fits that finish before the held one
+DEADLINE_S = 300  # generous: only a runner that never reaches the held fit waits this long
 
 
 def _cli(spec_path, *extra):
@@ -42,7 +50,7 @@ def _cli(spec_path, *extra):
 
 def _assert_no_orphan_job_process(parent_pid: int) -> None:
     """The killed runner's job processes died with it (they are started with its pid in argv)."""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while True:
         alive = []
         for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -63,6 +71,18 @@ def _lines(path):
     return path.read_text().splitlines() if path.exists() else []
 
 
+def _wait_for(what: str, ready, proc) -> None:
+    """Poll until ``ready()``; fail loudly if the runner exits first or the event never comes."""
+    deadline = time.monotonic() + DEADLINE_S
+    while not ready():
+        if proc.poll() is not None:
+            pytest.fail(f"the runner exited ({proc.returncode}) before {what}:\n{proc.stdout.read()[-3000:]}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no {what} within {DEADLINE_S} s")
+        time.sleep(0.05)
+
+
 def test_sigkill_then_resume_equals_uninterrupted(planted, tmp_path):  # noqa: F811
     data = tiny_csv(tmp_path)
     out = tmp_path / "killed"
@@ -70,17 +90,20 @@ def test_sigkill_then_resume_equals_uninterrupted(planted, tmp_path):  # noqa: F
     spec_path.write_text(SPEC.format(out=out, data=data))
     total = 3 * 3  # (reference + 2 generators) x 3 seeds
 
-    proc = subprocess.Popen(_cli(spec_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    gate = tmp_path / "gate"
+    env = {**os.environ, "BENCHKIT_TESTPLUG_HOLD": f"{PASSED_FITS}:{gate}"}
+    proc = subprocess.Popen(_cli(spec_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     runs_file = out / "runs.jsonl"
-    deadline = time.monotonic() + 90
-    while len(_lines(runs_file)) < 3 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+    _wait_for("held toy fit (gate/held)", (gate / "held").exists, proc)
+    # the finished fits' run lines (the runner may append the last one after starting the next job)
+    _wait_for(f"{PASSED_FITS} run lines in runs.jsonl", lambda: len(_lines(runs_file)) >= PASSED_FITS, proc)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     _assert_no_orphan_job_process(proc.pid)
     done_before = {r.run_id: r.attempt_id for r in ResultStore(out).runs().values()}
-    assert 3 <= len(done_before) < total, "the kill should land mid-benchmark"
+    assert len(list(gate.glob("fit-*"))) == PASSED_FITS + 1  # jobs=1: one job at a time, the last one held
+    assert PASSED_FITS <= len(done_before) < total, "the kill lands mid-benchmark"
 
     resumed = subprocess.run(_cli(spec_path), capture_output=True, text=True, timeout=180)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
@@ -93,8 +116,8 @@ def test_sigkill_then_resume_equals_uninterrupted(planted, tmp_path):  # noqa: F
     # the same spec, uninterrupted, in another folder: the same jobs and the same numbers
     spec = spec_from_dict({"seeds": 3, "families": ["marginal"], "out": str(tmp_path / "clean"),
                            "time_limit": 120, "datasets": [{"path": str(data), "target": "label"}],
-                           "generators": [{"name": "toy", "params": {"delay": 0.25}},
-                                          {"name": "toy", "label": "toy-wide", "params": {"delay": 0.25, "scale": 2.0}}]})
+                           "generators": [{"name": "toy"},
+                                          {"name": "toy", "label": "toy-wide", "params": {"scale": 2.0}}]})
     clean = run_benchmark(spec, jobs=2, progress=False, report=False)
     from benchkit.bench.runner import load_result
 

@@ -107,11 +107,12 @@ def test_rare_categories_come_out_at_their_real_rates():
 def test_time_budget_stops_training_early():
     df = mixed(300)
     seen = []
-    gen = WGANGenerator(**dict(TINY, epochs=10**6, max_seconds=1.0), progress=seen.append)
+    gen = WGANGenerator(**dict(TINY, epochs=10**6, max_seconds=1.0))
+    gen.progress = seen.append  # an attribute the runner sets, as for every generator (benchkit.generator)
     gen.fit(df, Schema.infer(df))
     assert gen.stopped_early_ and 1 <= gen.epochs_done_ < 10**6
     assert len(seen) == gen.epochs_done_ and seen[-1]["epoch"] == gen.epochs_done_
-    assert seen[0]["epochs"] == 10**6 and "loss_g" in seen[0]
+    assert seen[0]["epochs"] == 10**6 and seen[0]["loss"] == seen[0]["loss_g"] and seen[0]["seconds"] > 0
     assert len(gen.sample(5)) == 5
 
 
@@ -123,7 +124,7 @@ def test_registered_and_import_does_not_load_torch(plugin_manager):
     from benchkit import plugins
 
     reg = plugins.get_generator("wgan")
-    assert reg.obj is WGANGenerator and reg.info["test_params"] == TINY
+    assert reg.obj is WGANGenerator and "test_params" not in reg.info  # cheap settings come from the class
     code = "import sys, benchkit_wgan; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 

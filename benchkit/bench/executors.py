@@ -15,6 +15,7 @@ calling process as each job finishes (so results are written one by one, never b
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import threading
@@ -25,7 +26,8 @@ from typing import Any, Callable, Iterable
 
 from ..errors import BenchkitError
 from .isolation import POLL_S, JobHost, ProgressFn
-from .job import Job, JobResult, PreparedDataset, execute_job, failed_result
+from .job import Job, JobResult, execute_job, failed_result
+from .prepare import PreparedDataset
 
 log = logging.getLogger(__name__)
 
@@ -156,12 +158,34 @@ def _forward_progress(job: Job, info: dict[str, Any]) -> None:
     get_worker().log_event(PROGRESS_TOPIC, {"run_id": job.run_id, "info": info})
 
 
+DASK_INSTALL_HINT = "pip install 'benchkit[dask]'"
+
+
+def _dask_missing_error() -> BenchkitError:
+    return BenchkitError(f"the Dask executor needs dask and distributed, which are not installed; {DASK_INSTALL_HINT}")
+
+
+def _check_distributed() -> None:
+    """Raise the install hint when ``distributed`` is missing (looked up, not imported: it is slow)."""
+    try:
+        found = importlib.util.find_spec("distributed") is not None
+    except (ImportError, ValueError):  # a finder refused it, or a broken half-import left in sys.modules
+        found = False
+    if not found:
+        raise _dask_missing_error()
+
+
 class DaskExecutor:
-    """Run jobs on a Dask cluster: an existing scheduler, or a LocalCluster started (and stopped) here."""
+    """Run jobs on a Dask cluster: an existing scheduler, or a LocalCluster started (and stopped) here.
+
+    Dask is optional (``pip install 'benchkit[dask]'``): without it, asking for this executor raises a
+    :class:`BenchkitError` with that hint before any work starts.
+    """
 
     name = "dask"
 
     def __init__(self, scheduler: str | None = None, local_workers: int | None = None):
+        _check_distributed()
         if scheduler is None and local_workers is None:
             raise BenchkitError("the Dask executor needs --scheduler ADDRESS or --dask-local N")
         if local_workers is not None and (not isinstance(local_workers, int) or local_workers < 1):
@@ -179,8 +203,8 @@ class DaskExecutor:
             on_progress: ProgressFn | None = None) -> None:
         try:
             from distributed import Client, LocalCluster, as_completed
-        except ImportError as exc:  # pragma: no cover - a dependency
-            raise BenchkitError("the Dask executor needs `distributed` (pip install 'dask[distributed]')") from exc
+        except ImportError as exc:  # found by __init__, yet it does not import (a broken install)
+            raise BenchkitError(f"the Dask executor cannot import distributed ({exc}); {DASK_INSTALL_HINT}") from exc
         jobs = list(jobs)
         if not jobs:
             return

@@ -24,7 +24,8 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
-from .job import Job, JobResult, PreparedDataset, failed_result
+from .job import Job, JobResult, failed_result
+from .prepare import PreparedDataset
 
 log = logging.getLogger(__name__)
 

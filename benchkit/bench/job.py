@@ -1,13 +1,12 @@
-"""One benchmark job, (dataset, generator, seed) -> fit, sample, validate, score, and the data it needs.
+"""One benchmark job, (dataset, generator, seed) -> fit, sample, validate, score.
 
 This module holds what runs *inside* a job process (see :mod:`benchkit.bench.isolation`): it never touches
-the results folder. :func:`execute_job` turns every failure of the plugin into a ``failed`` or ``oom``
+the results folder; the data a job needs is prepared once in the parent (:mod:`.prepare`). :func:`execute_job` turns every failure of the plugin into a ``failed`` or ``oom``
 result instead of raising, so one bad generator never stops a benchmark.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,31 +23,16 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, SchemaError
-from ..generator import THREADS_ENV
+from ..errors import SchemaError, UnsupportedKindError
+from ..generator import THREADS_ENV, check_supported_kinds
 from ..metrics import Score
 from ..schema import Schema
+from .prepare import PreparedDataset, split_train_holdout
 
 log = logging.getLogger(__name__)
 
 SAMPLE_CAP = 20_000
 """At most this many synthetic (and real-train) rows are kept in the results folder for the report."""
-
-
-@dataclass
-class PreparedDataset:
-    """A dataset split once, identically for every generator: train (what generators see) and holdout."""
-
-    key: str  # the dataset's name in the spec
-    train: pd.DataFrame
-    holdout: pd.DataFrame
-    schema: Schema
-    card: dict[str, Any]
-    sha256: str  # of the loaded table, so a changed file gives new job ids
-
-    @property
-    def target(self) -> str | None:
-        return self.card.get("target") or self.schema.target
 
 
 @dataclass
@@ -81,66 +65,6 @@ class JobResult:
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-# ============================================================== data preparation
-def table_sha256(df: pd.DataFrame) -> str:
-    """A content hash of a table (values, column names and dtypes), independent of its index."""
-    h = hashlib.sha256()
-    h.update(repr([(str(c), str(t)) for c, t in df.dtypes.items()]).encode())
-    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
-    return h.hexdigest()
-
-
-def split_train_holdout(df: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A random train/holdout split fixed by ``seed`` (the spec's split seed, not the job seed)."""
-    n = len(df)
-    n_hold = int(round(n * fraction))
-    if n_hold < 1 or n - n_hold < 2:
-        raise DataError(
-            f"a table of {n} rows cannot be split with holdout={fraction}: need at least 1 holdout and 2 "
-            "training rows; use more rows or another holdout fraction"
-        )
-    order = np.random.default_rng(seed).permutation(n)
-    hold = np.sort(order[:n_hold])
-    train = np.sort(order[n_hold:])
-    return df.iloc[train].reset_index(drop=True), df.iloc[hold].reset_index(drop=True)
-
-
-def load_table(source: str, *, n_rows: int | None, seed: int, schema: str | None, target: str | None):
-    """Load a dataset by registered name or file path (see :func:`benchkit.datasets.load_dataset`)."""
-    from ..datasets import load_dataset
-
-    return load_dataset(source, n_rows=n_rows, seed=seed, schema=schema, target=target)
-
-
-def prepare_dataset(spec_ds, *, holdout: float, split_seed: int) -> PreparedDataset:
-    """Load one spec dataset, hash it and split it into train and holdout."""
-    ds = load_table(spec_ds.source, n_rows=spec_ds.n_rows, seed=split_seed, schema=spec_ds.schema,
-                    target=spec_ds.target)
-    data = ds.data
-    schema = ds.schema
-    missing = [c for c in schema.columns if c not in data.columns]
-    if missing:
-        raise SchemaError(f"dataset {spec_ds.name!r}: columns {missing} of its schema are not in the table")
-    data = data[list(schema.columns)]
-    card = _card_dict(ds.card)
-    if spec_ds.target is not None:
-        card["target"] = spec_ds.target
-    if card.get("target") is None and schema.target is not None:
-        card["target"] = schema.target
-    train, hold = split_train_holdout(data, holdout, split_seed)
-    return PreparedDataset(spec_ds.name, train, hold, schema, card, table_sha256(data))
-
-
-def _card_dict(card: Any) -> dict[str, Any]:
-    from dataclasses import asdict, is_dataclass
-
-    if card is None:
-        return {}
-    if is_dataclass(card):
-        return asdict(card)
-    return dict(card)
 
 
 # ================================================================== execution
@@ -256,7 +180,8 @@ def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]
             stage.name = "construct"
             gen = reg.obj(**job.params, seed=job.seed)
             rec["budget_s"] = budget_seconds(gen, job.params)
-            if progress is not None and hasattr(gen, "progress"):
+            check_supported_kinds(gen, data.schema, job.generator_name)
+            if progress is not None and hasattr(gen, "progress"):  # the ProgressCallback convention (benchkit.generator)
                 try:
                     gen.progress = progress
                 except Exception:  # a read-only attribute: the bar just shows jobs
@@ -288,7 +213,9 @@ def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]
     except BaseException as exc:  # noqa: BLE001 - a plugin may raise anything, even SystemExit
         if isinstance(exc, KeyboardInterrupt):
             raise
-        if stage.name in ("construct", "fit", "sample"):
+        if isinstance(exc, UnsupportedKindError):  # the message names generator, column and kind
+            where = "dataset not supported"
+        elif stage.name in ("construct", "fit", "sample"):
             where = f"generator {job.generator_name!r} failed in {stage.name}"
         elif stage.name == "validate":
             where = "invalid sample"

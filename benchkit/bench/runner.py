@@ -25,7 +25,8 @@ import pandas as pd
 from .. import __version__
 from ..errors import BenchkitError
 from .executors import make_executor
-from .job import SAMPLE_CAP, Job, JobResult, PreparedDataset, failed_result, now_iso, prepare_dataset
+from .job import SAMPLE_CAP, Job, JobResult, failed_result, now_iso
+from .prepare import PreparedDataset, prepare_dataset
 from .results import REFERENCE_GENERATOR, ResultStore, RunRecord, run_id_for
 from .spec import BenchmarkSpec, load_spec, spec_from_dict
 from ..verdict.summary import summarise
@@ -152,9 +153,10 @@ def run_benchmark(
     spec.validate()
     spec.check_names()
     spec.check_params()  # a misspelt or bad generator parameter stops the run before any job starts
+    # bad executor options (or the dask executor without dask installed) stop here, before the folder is touched
+    exe = make_executor(executor, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
     store = ResultStore(spec.out)
     with store.lock():  # a second run on this folder fails here instead of running every job twice
-        exe = make_executor(executor, jobs=jobs, scheduler=scheduler, dask_local=dask_local)
         return _run_locked(spec, exe, store, rerun_failed=rerun_failed, progress=progress, report=report)
 
 
@@ -200,10 +202,13 @@ def _run_locked(spec: BenchmarkSpec, exe: Any, store: ResultStore, *, rerun_fail
             bar.update(1)
             bar.set_postfix_str(f"last: {run.generator}/{run.dataset}/s{run.seed} {run.status}", refresh=True)
 
-    def on_progress(job: Job, info: dict[str, Any]) -> None:
+    def on_progress(job: Job, info: dict[str, Any]) -> None:  # a generator's ProgressInfo (benchkit.generator)
         if bar is not None and "epoch" in info:
             total = f"/{info['epochs']}" if info.get("epochs") else ""
-            bar.set_postfix_str(f"{job.generator}/{job.dataset}/s{job.seed} epoch {info['epoch']}{total}", refresh=True)
+            loss = info.get("loss")
+            shown = f" loss {loss:.4g}" if isinstance(loss, (int, float)) and not isinstance(loss, bool) else ""
+            bar.set_postfix_str(f"{job.generator}/{job.dataset}/s{job.seed} epoch {info['epoch']}{total}{shown}",
+                                refresh=True)
 
     if hasattr(exe, "log_file"):  # plugin output goes to a log, not over the progress bar
         (store.folder / "logs").mkdir(exist_ok=True)

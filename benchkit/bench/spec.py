@@ -254,17 +254,26 @@ def accepted_params(factory: Any) -> list[str] | None:
     return [p.name for p in params if p.kind in kinds and p.name not in _NOT_PARAMS]
 
 
-def check_generator_params(gen: GeneratorSpec, factory: Any) -> None:
-    """Raise :class:`SpecError` for a parameter ``factory`` does not take or a value it rejects."""
-    who = f"generator {gen.key!r}" + (f" ({gen.name})" if gen.key != gen.name else "")
+def _who(gen: GeneratorSpec) -> str:
+    return f"generator {gen.key!r}" + (f" ({gen.name})" if gen.key != gen.name else "")
+
+
+def check_param_names(gen: GeneratorSpec, factory: Any) -> None:
+    """Raise :class:`SpecError` for a parameter name ``factory`` does not take (with the closest one)."""
     accepted = accepted_params(factory)
     if accepted is not None:
         for key in gen.params:
             if key not in accepted:
                 close = difflib.get_close_matches(key, accepted, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
-                raise SpecError(f"{who}: unknown parameter {key!r}{hint}; {gen.name} accepts: "
+                raise SpecError(f"{_who(gen)}: unknown parameter {key!r}{hint}; {gen.name} accepts: "
                                 f"{', '.join(accepted) or 'no parameters'}")
+
+
+def check_generator_params(gen: GeneratorSpec, factory: Any) -> None:
+    """Raise :class:`SpecError` for a parameter ``factory`` does not take or a value it rejects."""
+    who = _who(gen)
+    check_param_names(gen, factory)
     try:
         instance = factory(**gen.params, seed=0)  # constructors only store their parameters
         hook = getattr(instance, "_check_params", None)
@@ -426,22 +435,54 @@ def _generator_entry(entry: Any, where: str) -> GeneratorSpec:
 
 
 # ====================================================================== flags
-def _parse_value(text: str) -> Any:
-    """A flag value read as a TOML literal (3, 0.5, true, "x", [1, 2]); anything else stays a string."""
+PARAM_SYNTAX = ('key=value[,key=value...], each value a TOML literal (3, 1e-4, true, "text", [64, 64]) '
+                "or plain text (fast, cpu)")
+"""The one syntax of generator parameters on the command line: ``benchkit run --generators NAME:...``
+and ``benchkit check NAME --param ...`` (and the dataset flag's options) all read it with :func:`parse_params`."""
+
+_TOML_STARTS = ("[", "{", '"', "'")
+
+
+def parse_param_value(key: str, text: str, what: str = "parameter") -> Any:
+    """One flag value read as a TOML literal (3, 0.5, true, "x", [1, 2]); other plain text stays a string.
+
+    A value that starts like a TOML list, table or quoted string but does not parse (``[64, 64``) is a
+    :class:`SpecError` naming ``key`` and the value, as is an empty one."""
+    text = text.strip()
+    if not text:
+        raise SpecError(f"{what}: {key!r} has no value; write {key}=VALUE ({PARAM_SYNTAX})")
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except tomllib.TOMLDecodeError as exc:
+        if text.startswith(_TOML_STARTS):
+            reason = str(exc).split(" (at ")[0].lower()
+            raise SpecError(f"{what}: the value of {key!r} is not valid: {text!r} ({reason}); write a TOML literal "
+                            'such as 3, 0.5, true, "text" or [64, 64]') from None
         return text
 
 
-def _parse_options(text: str, what: str) -> dict[str, Any]:
+def parse_params(text: str | Iterable[str], what: str = "parameters") -> dict[str, Any]:
+    """Generator parameters from the command line, in the one syntax :data:`PARAM_SYNTAX`: a string
+    ``"epochs=3,dims=[64, 64]"`` or several (``--param`` repeated), into ``{"epochs": 3, "dims": [64, 64]}``.
+
+    Raises :class:`SpecError` (one line, naming ``what`` and the offending part) for a part that is not
+    key=value, a key given twice or an invalid value."""
+    items = [text] if isinstance(text, str) else list(text)
     out: dict[str, Any] = {}
-    for part in _split_top_level(text):
-        if "=" not in part:
-            raise SpecError(f"{what}: option {part!r} must look like key=value")
-        k, v = part.split("=", 1)
-        out[k.strip()] = _parse_value(v.strip())
+    for item in items:
+        for part in _split_top_level(item):
+            key, sep, value = part.partition("=")
+            key = key.strip()
+            if not sep or not key:
+                raise SpecError(f"{what}: {part!r} is not KEY=VALUE (e.g. epochs=300)")
+            if key in out:
+                raise SpecError(f"{what}: {key!r} is given twice")
+            out[key] = parse_param_value(key, value, what)
     return out
+
+
+def _parse_options(text: str, what: str) -> dict[str, Any]:
+    return parse_params(text, what)
 
 
 def _split_top_level(text: str) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -27,7 +26,8 @@ def add_parser(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="hyper-parameter for the generator (VALUE read as JSON when it parses, else a string); repeatable",
+        help="hyper-parameter(s) for the generator, in the syntax of `benchkit run --generators NAME:KEY=VALUE,...`: "
+        'VALUE is a TOML literal (3, 1e-4, true, "text", [64, 64]) or plain text; repeatable, or comma-separated',
     )
     p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                    help=f"stop the suite after this many seconds; it runs in a child process that is killed then "
@@ -35,27 +35,26 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _parse_params(items: list[str]) -> dict[str, Any]:
+def parse_check_params(name: str, items: list[str]) -> dict[str, Any]:
+    """``--param`` values for generator ``name``, parsed as ``benchkit run`` parses ``NAME:key=value,...``
+    (:func:`benchkit.bench.spec.parse_params`); an unknown generator or parameter name is an error here, as in
+    a run (a value the generator rejects is left to the checks, which report it)."""
+    from ..bench.spec import GeneratorSpec, check_param_names, parse_params
     from ..errors import BenchkitError
+    from ..plugins import get_generator
 
-    params: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise BenchkitError(f"--param {item!r} is not KEY=VALUE, e.g. --param epochs=2")
-        try:
-            params[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key.strip()] = value
+    params = parse_params(items, "--param")
+    reg = get_generator(name)  # an unknown name fails here, with suggestions
+    if "seed" in params:
+        raise BenchkitError("--param seed=...: the checks set the seed themselves (they test determinism)")
+    check_param_names(GeneratorSpec(name=name, params=params), reg.obj)
     return params
 
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import BenchkitError
-    from ..testing import resolve
 
-    params = _parse_params(args.param)
-    resolve(args.name)  # an unknown name fails here, with suggestions
+    params = parse_check_params(args.name, args.param)
     if args.time_limit < 0:
         raise BenchkitError(f"--time-limit must be 0 (no limit) or a number of seconds, got {args.time_limit:g}")
     if args.time_limit == 0:
@@ -65,12 +64,20 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_here(name: str, params: dict[str, Any]) -> int:
     """Run the checks one by one, printing each result as it comes (so a hang shows where it is)."""
-    from ..testing import CHECKS, run_checks
+    import warnings
 
+    from ..testing import CHECKS, SkippedKindsWarning, run_checks, skipped_columns
+
+    skipped = skipped_columns(name, params=params)
+    if skipped:
+        print(f"{name} does not support the kind(s) {', '.join(sorted(set(skipped.values())))} (its supported_kinds): "
+              f"the checks leave out {', '.join(f'{c} ({k})' for c, k in skipped.items())}\n", flush=True)
     width = max(len(c.__name__) for c in CHECKS)
     failed = 0
     for check in CHECKS:
-        r = run_checks(name, params=params, checks=[check])[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SkippedKindsWarning)  # said once above
+            r = run_checks(name, params=params, checks=[check])[0]
         failed += not r.passed
         line = f"{'PASS' if r.passed else 'FAIL'}  {r.check.ljust(width)}  {r.seconds:6.2f}s"
         if not r.passed:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatch
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ import pandas as pd
 from ..bench.results import aggregate
 from .model import ReportData, is_reference
 from .style import Figure, export, label, new_figure, style
-from .tables import HEADLINES, pick_metric
+from ..verdict.headlines import HEADLINES, pick_metric
 
 FIDELITY = "aggregate.overall"
 RISKS = (("privacy.dcr_below_holdout_p5",), ("privacy.mia_*_advantage",), ("privacy.exact_copies",))
@@ -147,41 +148,50 @@ def _hollow(leaks: set[str]) -> str:
             if leaks else "")
 
 
-def _fidelity_front(fid: Axis, risk: Axis, gens: list[str], refs: list[str], colors: dict[str, str],
-                    dataset: str, leaks: set[str]) -> Figure | None:
-    if sum(g in fid.stats.index and g in risk.stats.index for g in gens) < 1:
+def _front_figure(x: Axis, y: Axis, gens: list[str], refs: list[str], colors: dict[str, str], leaks: set[str], *,
+                  mark_reference: Callable[[Any, str], None], title: str, alt: str,
+                  caption: Callable[[list[str]], str], log_x: bool = False) -> Figure | None:
+    """One front: ``y`` against ``x`` per generator, the Pareto front drawn, references marked by ``mark_reference``."""
+    if sum(g in x.stats.index and g in y.stats.index for g in gens) < 1:
         return None
     with style():
         fig, axes = new_figure(5.6, 4.0)
         ax = axes[0, 0]
-        front = _draw(ax, risk, fid, gens, colors, leaks)
+        front = _draw(ax, x, y, gens, colors, leaks, log_x=log_x)
         for g in refs:
-            if g in fid.stats.index and g in risk.stats.index:
-                ax.plot(risk.stats.loc[g, "mean"], fid.stats.loc[g, "mean"], "*", color="#555", ms=13, zorder=4,
-                        label=f"{label(g, 20)} (reference)")
+            mark_reference(ax, g)
         ax.legend(loc="best", frameon=False)
-        ax.set_title(label(f"{dataset}: fidelity against privacy risk", 70))
-        caption = (f"{fid.name} (higher is better) against privacy risk, {risk.name} (lower is better): mean over "
-                   f"seeds with 95% intervals. The Pareto front (no generator has both higher fidelity and lower "
-                   f"risk): {', '.join(front)}. The star is the real holdout, scored like a generator." + _hollow(leaks))
-        return export(fig, alt=f"Fidelity against privacy risk for {dataset}", caption=caption)
+        ax.set_title(label(title, 70))
+        return export(fig, alt=alt, caption=caption(front) + _hollow(leaks))
+
+
+def _fidelity_front(fid: Axis, risk: Axis, gens: list[str], refs: list[str], colors: dict[str, str],
+                    dataset: str, leaks: set[str]) -> Figure | None:
+    def star(ax: Any, g: str) -> None:
+        if g in fid.stats.index and g in risk.stats.index:
+            ax.plot(risk.stats.loc[g, "mean"], fid.stats.loc[g, "mean"], "*", color="#555", ms=13, zorder=4,
+                    label=f"{label(g, 20)} (reference)")
+
+    return _front_figure(
+        risk, fid, gens, refs, colors, leaks, mark_reference=star,
+        title=f"{dataset}: fidelity against privacy risk", alt=f"Fidelity against privacy risk for {dataset}",
+        caption=lambda front: (
+            f"{fid.name} (higher is better) against privacy risk, {risk.name} (lower is better): mean over "
+            f"seeds with 95% intervals. The Pareto front (no generator has both higher fidelity and lower "
+            f"risk): {', '.join(front)}. The star is the real holdout, scored like a generator."))
 
 
 def _utility_front(util: Axis, fit: Axis, gens: list[str], refs: list[str], colors: dict[str, str],
                    dataset: str, leaks: set[str]) -> Figure | None:
-    if sum(g in util.stats.index and g in fit.stats.index for g in gens) < 1:
-        return None
-    with style():
-        fig, axes = new_figure(5.6, 4.0)
-        ax = axes[0, 0]
-        front = _draw(ax, fit, util, gens, colors, leaks, log_x=True)
-        for g in refs:
-            if g in util.stats.index:
-                ax.axhline(util.stats.loc[g, "mean"], color="#555", ls="--", lw=1, label=f"{label(g, 20)} (reference)")
-        ax.legend(loc="best", frameon=False)
-        ax.set_title(label(f"{dataset}: utility against fit time", 70))
-        caption = (f"{util.name} ({'higher' if util.higher else 'lower'} is better) against mean fit time over "
-                   f"successful seeds (log scale), with 95% intervals. The Pareto front (no generator is both "
-                   f"more useful and faster): {', '.join(front)}. The dashed line is the real holdout's level; "
-                   f"it has no fit time." + _hollow(leaks))
-        return export(fig, alt=f"Utility against fit time for {dataset}", caption=caption)
+    def level(ax: Any, g: str) -> None:
+        if g in util.stats.index:
+            ax.axhline(util.stats.loc[g, "mean"], color="#555", ls="--", lw=1, label=f"{label(g, 20)} (reference)")
+
+    return _front_figure(
+        fit, util, gens, refs, colors, leaks, mark_reference=level, log_x=True,
+        title=f"{dataset}: utility against fit time", alt=f"Utility against fit time for {dataset}",
+        caption=lambda front: (
+            f"{util.name} ({'higher' if util.higher else 'lower'} is better) against mean fit time over "
+            f"successful seeds (log scale), with 95% intervals. The Pareto front (no generator is both "
+            f"more useful and faster): {', '.join(front)}. The dashed line is the real holdout's level; "
+            f"it has no fit time."))

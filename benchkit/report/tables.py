@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 
 import numpy as np
 import pandas as pd
@@ -15,19 +14,10 @@ import pandas as pd
 from ..metrics import FAMILIES
 from ..verdict.summary import gated_ranks
 from ..verdict.gate import GATE_FAILED
+from ..verdict.headlines import HEADLINES, pick_metric
 from ..verdict.significance import IDEAL, tie_groups
 from .model import ReportData, is_reference
 
-HEADLINES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Overall", ("aggregate.overall",)),
-    ("Column shapes", ("aggregate.column_shapes",)),
-    ("Pair trends", ("aggregate.column_pair_trends",)),
-    ("Utility", ("utility.ratio_roc_auc", "utility.ratio_r2", "utility.*ratio*", "utility.tstr_*auc*",
-                 "utility.tstr_*r2*", "utility.tstr*", "utility.*")),
-    ("Detection", ("detection.lightgbm_score", "detection.*score*", "detection.*")),
-    ("Privacy", ("privacy.dcr_below_holdout_p5", "privacy.dcr*", "privacy.*")),
-)
-"""Leaderboard columns: a label and the metric-name patterns tried in order (first match is shown)."""
 
 ALPHA = 0.05
 """Significance level of the tie test (and of the rank tests across datasets)."""
@@ -108,15 +98,6 @@ def value_cell(row: pd.Series | None, tie: pd.Series | None = None) -> Cell:
     note = tie_note(tie)
     tied = tie is not None and bool(tie["tied"])
     return Cell(text, f"{title}; {note}" if note else title, "best" if tied else "")
-
-
-def pick_metric(available: list[str], patterns: tuple[str, ...]) -> str | None:
-    """The first available metric matching the first pattern that matches anything."""
-    for pat in patterns:
-        hits = sorted(m for m in available if fnmatch(m, pat))
-        if hits:
-            return hits[0]
-    return None
 
 
 NO_TIES = pd.DataFrame(columns=["best", "tied", "tested", "p_value", "test"],

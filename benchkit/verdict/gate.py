@@ -162,23 +162,25 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
     else:
         skipped.append("exact copies not computed")
 
-    below = _mean_value(rows, "privacy.dcr_below_holdout_p5")
-    if math.isfinite(below):
-        limit = _share_limit(rows, "privacy.dcr_below_holdout_p5", DCR_EXPECTED, t.dcr_below_p5_excess,
-                             with_holdout=True)
-        checks.append(_check("dcr_below_holdout_p5", below, DCR_EXPECTED, limit,
-                             f"{below:.0%} of rows closer to training data than 95% of fresh rows",
-                             f"{below:.1%} of synthetic rows are closer to a training row than 95% of real "
-                             f"holdout rows are (fresh data: {DCR_EXPECTED:.0%}; limit {limit:.1%})"))
-    else:
-        skipped.append("distance to closest record not computed (needs a holdout)")
-
-    share = _mean_value(rows, "privacy.dcr_share")
-    if math.isfinite(share):
-        limit = _share_limit(rows, "privacy.dcr_share", 0.5, t.dcr_share_excess, with_holdout=False)
-        checks.append(_check("dcr_share", share, 0.5, limit, f"DCR share {share:.0%} (fresh data 50%)",
-                             f"{share:.1%} of synthetic rows are nearer to a training row than to any unseen "
-                             f"real row, size-adjusted (fresh data: 50%; limit {limit:.1%})"))
+    # the two distance-to-closest-record shares: (metric, fresh-data level, allowed excess, the
+    # holdout's own sampling error counts, short text, reason text)
+    dcr_checks = (
+        ("dcr_below_holdout_p5", DCR_EXPECTED, t.dcr_below_p5_excess, True,
+         "{v:.0%} of rows closer to training data than 95% of fresh rows",
+         "{v:.1%} of synthetic rows are closer to a training row than 95% of real holdout rows are "
+         "(fresh data: {ref:.0%}; limit {limit:.1%})"),
+        ("dcr_share", 0.5, t.dcr_share_excess, False, "DCR share {v:.0%} (fresh data 50%)",
+         "{v:.1%} of synthetic rows are nearer to a training row than to any unseen real row, size-adjusted "
+         "(fresh data: {ref:.0%}; limit {limit:.1%})"),
+    )
+    for name, ref, excess, with_holdout, short, reason in dcr_checks:
+        v = _mean_value(rows, f"privacy.{name}")
+        if not math.isfinite(v):
+            if name == "dcr_below_holdout_p5":
+                skipped.append("distance to closest record not computed (needs a holdout)")
+            continue
+        limit = _share_limit(rows, f"privacy.{name}", ref, excess, with_holdout=with_holdout)
+        checks.append(_check(name, v, ref, limit, short.format(v=v), reason.format(v=v, ref=ref, limit=limit)))
 
     advs = {m: _mean_value(rows, m) for m in MIA_METRICS}
     advs = {m: v for m, v in advs.items() if math.isfinite(v)}

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from typing import Any
 
 import pandas as pd
 
+from .headlines import FIDELITY, UTILITY_RATIOS, pick_metric
 from .significance import IDEAL, tie_groups
 
-UTILITY_PRIMARY = ("utility.ratio_roc_auc", "utility.ratio_r2", "utility.ratio_*")
-FIDELITY_PRIMARY = "aggregate.overall"
 BASELINE = "independent"
 
 
@@ -115,18 +113,14 @@ def _metric_words(metric: str | None) -> str:
     if metric.startswith("utility.ratio_"):
         return f"machine-learning utility ({metric.split('ratio_', 1)[1].replace('_', ' ').upper()} of a model "\
                "trained on synthetic data, relative to one trained on real data)"
-    if metric == FIDELITY_PRIMARY:
+    if metric == FIDELITY:
         return "overall fidelity (column shapes and pair trends)"
     return metric
 
 
 def deciding_metric(metrics: list[str]) -> str | None:
     """Utility's TSTR/TRTR ratio when the results have one, else the overall fidelity score."""
-    for pat in UTILITY_PRIMARY:
-        hits = sorted(m for m in metrics if fnmatch(m, pat))
-        if hits:
-            return hits[0]
-    return FIDELITY_PRIMARY if FIDELITY_PRIMARY in metrics else None
+    return pick_metric(metrics, UTILITY_RATIOS) or (FIDELITY if FIDELITY in metrics else None)
 
 
 def recommend(seed_level: pd.DataFrame, runs: pd.DataFrame, gates: pd.DataFrame, dataset: str,
@@ -143,7 +137,7 @@ def recommend(seed_level: pd.DataFrame, runs: pd.DataFrame, gates: pd.DataFrame,
     ok = runs[(runs["dataset"] == dataset) & (runs["status"] == "ok")]
     fit = pd.to_numeric(ok["fit_s"], errors="coerce").groupby(ok["generator"]).mean()
     primary = vals[vals["metric"] == metric]
-    fidelity = vals[vals["metric"] == FIDELITY_PRIMARY].groupby("generator")["value"].mean()
+    fidelity = vals[vals["metric"] == FIDELITY].groupby("generator")["value"].mean()
 
     rec = Recommendation(dataset, metric, None)
     rec.gated = {name: reasons for name, (label, reasons) in gate_of.items() if label == "leaks training rows"

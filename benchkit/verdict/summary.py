@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..bench.results import REFERENCE_GENERATOR, aggregate
 from .gate import GATE_FAILED, GateThresholds, gate_table
+from .headlines import headline_metrics
 
 COLUMNS = ["dataset", "generator", "metric", "family", "higher_is_better", "mean", "std", "n",
            "ci_low", "ci_high", "rank", "gate", "is_reference"]
@@ -93,14 +94,9 @@ def format_summary(summary: pd.DataFrame, runs: pd.DataFrame, max_metrics: int =
     return "\n".join(lines).rstrip()
 
 
-HEADLINE_ORDER = ("aggregate.overall", "aggregate.column_shapes", "aggregate.column_pair_trends",
-                  "utility.ratio_roc_auc", "utility.ratio_r2", "privacy.dcr_below_holdout_p5")
-"""The terminal summary's first columns, when present: the report leaderboard's headline scores."""
-
-
 def _pick_metrics(sub: pd.DataFrame, limit: int) -> list[str]:
     """The headline metrics first, then the other aggregates, then the rest, in a stable order."""
-    rank = {m: i for i, m in enumerate(HEADLINE_ORDER)}
+    rank = {m: i for i, m in enumerate(headline_metrics(sub["metric"]))}
     names = sorted(set(sub["metric"]), key=lambda m: (rank.get(m, len(rank)), not m.startswith("aggregate."), m))
     return names[:limit]
 

@@ -112,23 +112,12 @@ class SDVGenerator(Generator):
     sdv_class: ClassVar[str] = ""
     has_epochs: ClassVar[bool] = False
 
-    # defaults every subclass stores in __init__
+    # parameters every subclass takes (stored by store_params in its __init__), with their defaults
     enforce_min_max_values: bool = True
     enforce_rounding: bool = True
     sdv_params: dict[str, Any] | None = None
     max_seconds: float | None = None
     seed: int | None = 0
-
-    def _set_shared(self, *, max_seconds: float | None, device: str, enforce_min_max_values: bool,
-                    enforce_rounding: bool, verbose: bool, sdv_params: dict[str, Any] | None, seed: int | None) -> None:
-        """Store the parameters every deep SDV synthesizer takes (as given, scikit-learn style)."""
-        self.max_seconds = max_seconds
-        self.device = device
-        self.enforce_min_max_values = enforce_min_max_values
-        self.enforce_rounding = enforce_rounding
-        self.verbose = verbose
-        self.sdv_params = sdv_params
-        self.seed = seed
 
     @staticmethod
     def test_params() -> dict[str, Any]:
@@ -302,7 +291,6 @@ class SDVGenerator(Generator):
         if not getattr(self, "_fitted", False):
             raise NotFittedError(f"{self.registered_name}: save() needs a fitted model; call fit() first")
         params = self.get_params()
-        params.pop("progress", None)
         header = {"generator": self.registered_name, "sdv_class": self.sdv_class, "params": params,
                   "schema": self.schema_.to_dict(), "seed_used": self.seed_used_, "epochs_done": self.epochs_done_,
                   "training": self.training_}
@@ -360,12 +348,7 @@ class SDVGaussianCopulaGenerator(SDVGenerator):
     def __init__(self, *, default_distribution: str = "beta", numerical_distributions: dict[str, str] | None = None,
                  enforce_min_max_values: bool = True, enforce_rounding: bool = True,
                  sdv_params: dict[str, Any] | None = None, seed: int | None = 0):
-        self.default_distribution = default_distribution
-        self.numerical_distributions = numerical_distributions
-        self.enforce_min_max_values = enforce_min_max_values
-        self.enforce_rounding = enforce_rounding
-        self.sdv_params = sdv_params
-        self.seed = seed
+        self.store_params(locals())
 
     def _sdv_kwargs(self) -> dict[str, Any]:
         return {"default_distribution": self.default_distribution,
@@ -391,17 +374,7 @@ class SDVCTGANGenerator(SDVGenerator):
                  n_critic: int = 1, pac: int = 10, log_frequency: bool = True, max_seconds: float | None = None,
                  device: str = "auto", enforce_min_max_values: bool = True, enforce_rounding: bool = True,
                  verbose: bool = False, sdv_params: dict[str, Any] | None = None, seed: int | None = 0):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.embedding_dim = embedding_dim
-        self.generator_dims = generator_dims
-        self.critic_dims = critic_dims
-        self.n_critic = n_critic
-        self.pac = pac
-        self.log_frequency = log_frequency
-        self._set_shared(max_seconds=max_seconds, device=device, enforce_min_max_values=enforce_min_max_values,
-                         enforce_rounding=enforce_rounding, verbose=verbose, sdv_params=sdv_params, seed=seed)
+        self.store_params(locals())
 
     @staticmethod
     def test_params() -> dict[str, Any]:
@@ -466,15 +439,7 @@ class SDVTVAEGenerator(SDVGenerator):
                  l2scale: float = 1e-5, loss_factor: float = 2, max_seconds: float | None = None,
                  device: str = "auto", enforce_min_max_values: bool = True, enforce_rounding: bool = True,
                  verbose: bool = False, sdv_params: dict[str, Any] | None = None, seed: int | None = 0):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.embedding_dim = embedding_dim
-        self.compress_dims = compress_dims
-        self.decompress_dims = decompress_dims
-        self.l2scale = l2scale
-        self.loss_factor = loss_factor
-        self._set_shared(max_seconds=max_seconds, device=device, enforce_min_max_values=enforce_min_max_values,
-                         enforce_rounding=enforce_rounding, verbose=verbose, sdv_params=sdv_params, seed=seed)
+        self.store_params(locals())
 
     @staticmethod
     def test_params() -> dict[str, Any]:

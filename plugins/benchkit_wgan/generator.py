@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from benchkit.errors import BenchkitError, DataError, NotFittedError
-from benchkit.generator import Generator, ProgressCallback, job_threads
+from benchkit.generator import Generator, job_threads
 from benchkit.schema import Schema
 
 from .state import array_from_state, array_to_state, check_plain
@@ -89,7 +89,9 @@ class WGANGenerator(Generator):
     (Gumbel-softmax temperature), ``n_quantiles`` (knots of the numerical transform), ``calibrate``
     (after training, shift categorical logits so categories come out at their real rates), ``device``
     ("auto" = CUDA when available, else CPU), ``seed``, ``verbose`` (tqdm bar; None = only on a
-    terminal) and ``progress`` (called after each epoch with a dict of losses).
+    terminal). Like every :class:`~benchkit.Generator`, its ``progress`` attribute (set by the runner, not a
+    constructor argument) is called after each epoch with ``epoch``, ``epochs``, ``seconds``, ``loss`` (the
+    generator's) and the per-part losses ``loss_c``, ``gp``, ``loss_g``, ``loss_cond``.
     """
 
     def __init__(
@@ -111,25 +113,8 @@ class WGANGenerator(Generator):
         device: str = "auto",
         seed: int | None = 0,
         verbose: bool | None = None,
-        progress: ProgressCallback | None = None,
     ):
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.embedding_dim = embedding_dim
-        self.generator_dims = generator_dims
-        self.critic_dims = critic_dims
-        self.n_critic = n_critic
-        self.gp_weight = gp_weight
-        self.pac = pac
-        self.tau = tau
-        self.n_quantiles = n_quantiles
-        self.calibrate = calibrate
-        self.max_seconds = max_seconds
-        self.device = device
-        self.seed = seed
-        self.verbose = verbose
-        self.progress = progress
+        self.store_params(locals())
 
     @staticmethod
     def test_params() -> dict[str, Any]:
@@ -287,7 +272,7 @@ class WGANGenerator(Generator):
                     break
             epochs_done += 1
             rec = dict(zip(("loss_c", "gp", "loss_g", "loss_cond"), (sums / steps).round(4).tolist()))
-            rec.update(epoch=epoch + 1, epochs=self.epochs, seconds=round(time.perf_counter() - t0, 3))
+            rec.update(epoch=epoch + 1, epochs=self.epochs, seconds=round(time.perf_counter() - t0, 3), loss=rec["loss_g"])
             self.history_.append(rec)
             bar.set_postfix(loss_c=rec["loss_c"], loss_g=rec["loss_g"], cond=rec["loss_cond"])
             log.debug("wgan epoch %d/%d %s", epoch + 1, self.epochs, rec)
@@ -404,7 +389,6 @@ class WGANGenerator(Generator):
         if not getattr(self, "_fitted", False):
             raise NotFittedError("wgan: save() needs a fitted model; call fit() first")
         params = self.get_params()
-        params.pop("progress", None)
         state = {
             "format": _FORMAT,
             "params": params,

@@ -19,6 +19,27 @@ from benchkit import Generator, hookimpl
 from benchkit.metrics import Score
 
 
+HOLD_ENV = "BENCHKIT_TESTPLUG_HOLD"
+"""``"K:FOLDER"``: the first K toy fits run, the next one writes ``FOLDER/held`` and waits to be killed."""
+
+
+def _hold_gate() -> None:
+    """Let K fits through, then hold the next one (the resume test kills the runner on ``held``)."""
+    spec = os.environ.get(HOLD_ENV)
+    if not spec:
+        return
+    k, folder = spec.split(":", 1)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(list(folder.glob("fit-*")))
+    (folder / f"fit-{n + 1}").write_text(str(os.getpid()))
+    if n + 1 > int(k):
+        (folder / "held.tmp").write_text(str(os.getpid()))
+        os.replace(folder / "held.tmp", folder / "held")
+        while True:  # until the runner dies (its job processes die with it) or the job's time limit
+            time.sleep(1)
+
+
 class Toy(Generator):
     """Numerical columns from a fitted normal, categorical columns from their frequencies."""
 
@@ -29,6 +50,7 @@ class Toy(Generator):
         self.seed = seed
 
     def _fit(self, data, schema):
+        _hold_gate()
         for i in range(self.epochs):
             if self.progress is not None:
                 self.progress({"epoch": i + 1, "epochs": self.epochs})
@@ -53,6 +75,19 @@ class Toy(Generator):
             else:
                 out[name] = rng.choice(a, size=n, p=b)
         return pd.DataFrame(out)
+
+
+class Ballast(Toy):
+    """A toy that holds ``mb`` MB of touched memory while it fits (the peak-RSS test's known extra)."""
+
+    def __init__(self, *, mb: int = 0, seed: int = 0):
+        super().__init__(seed=seed)
+        self.mb = mb
+
+    def _fit(self, data, schema):
+        ballast = np.ones(self.mb * 2**20 // 8)  # np.ones writes every page: resident, not just mapped
+        super()._fit(data, schema)
+        del ballast
 
 
 class Boom(Toy):
@@ -115,6 +150,7 @@ def mean_gap(ctx):
 @hookimpl
 def benchkit_register_generators(register):
     register("toy", Toy, description="test generator")
+    register("ballast", Ballast)
     register("boom", Boom)
     register("sleepy", Sleepy)
     register("hog", Hog)

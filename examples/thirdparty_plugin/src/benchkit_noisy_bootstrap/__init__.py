@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 import benchkit
-from benchkit.errors import DataError
+from benchkit.generator import check_training_data, first_fresh_id, fresh_ids
 
 __version__ = "0.1.0"
 
@@ -19,7 +19,7 @@ class NoisyBootstrap(benchkit.Generator):
     ``noise`` is the noise's standard deviation as a fraction of each column's own standard
     deviation: 0 copies rows exactly (like benchkit's ``bootstrap``), larger values trade fidelity
     for distance from the real records. Integer columns are rounded back to whole numbers and every
-    value is clipped to the column's observed range. Id columns get fresh ids.
+    value is clipped to the column's observed range. Id columns get fresh ids (never a real one).
     """
 
     def __init__(self, *, noise: float = 0.1, seed: int | None = 0):
@@ -33,14 +33,13 @@ class NoisyBootstrap(benchkit.Generator):
         return {"noise": 0.2}
 
     def _fit(self, data: pd.DataFrame, schema: benchkit.Schema) -> None:
-        if len(data) == 0:
-            raise DataError("NoisyBootstrap.fit() got an empty table; it needs at least one row")
-        schema.check(data, what="training data")
+        check_training_data(data, schema, "NoisyBootstrap")  # clear errors: empty table, missing column
         self.columns_ = list(schema.columns)
         self.data_ = data[self.columns_]
         self.numbers_ = schema.numerical
         self.dates_ = schema.datetime
-        self.ids_ = schema.names("id")
+        # where each id column's fresh ids start: after the largest real id, so none repeats a real one
+        self.id_start_ = {col: first_fresh_id(data[col]) for col in schema.names("id")}
         self.integer_ = [c for c in self.numbers_ if schema[c].subtype == "integer"]
         self.rng_ = np.random.default_rng(self.seed)  # every random number comes from the seed
 
@@ -60,8 +59,8 @@ class NoisyBootstrap(benchkit.Generator):
             spread = (real.max() - real.min()) / 4 if real.notna().any() else pd.Timedelta(0)
             jitter = pd.to_timedelta(self.rng_.normal(0.0, self.noise, n) * spread.value, unit="ns")
             out[col] = (out[col] + jitter).clip(real.min(), real.max())
-        for col in self.ids_:
-            out[col] = np.arange(n)
+        for col, start in self.id_start_.items():
+            out[col] = fresh_ids(start, n, col)
         return out
 
 
@@ -72,5 +71,4 @@ def benchkit_register_generators(register: Callable[..., None]) -> None:
         "noisy_bootstrap",
         NoisyBootstrap,
         description="real rows resampled with Gaussian noise on numbers and dates",
-        test_params=NoisyBootstrap.test_params(),
     )
