@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import hashlib
 import json
 import math
@@ -128,7 +129,10 @@ def score_line(score: Score, run: RunRecord) -> dict[str, Any]:
     return {"run_id": run.run_id, "attempt_id": run.attempt_id, **score.to_dict()}
 
 
-@dataclass
+_SCORE_IDS = frozenset(("run_id", "attempt_id"))
+
+
+@dataclass(slots=True)
 class StoredScore:
     """A Score read back from ``scores.jsonl``, with the ids of the job attempt that wrote it."""
 
@@ -139,11 +143,21 @@ class StoredScore:
 
 def score_from_line(row: dict[str, Any], where: str = "a score line") -> StoredScore:
     """The :class:`StoredScore` of a ``scores.jsonl`` line; strict like :meth:`Score.from_dict`."""
-    row = dict(row)
     if "run_id" not in row:
-        raise RecordError.of_fields(where, "score line", [], ["run_id"], ["run_id", "attempt_id", *SCORE_COLUMNS])
-    run_id, attempt_id = row.pop("run_id"), row.pop("attempt_id", None)
-    return StoredScore(run_id, attempt_id, Score.from_dict(row, where))
+        raise RecordError.of_fields(where, "score line", [], ["run_id"], [*_SCORE_IDS, *SCORE_COLUMNS])
+    return StoredScore(row["run_id"], row.get("attempt_id"), Score.from_dict(row, where, ids=_SCORE_IDS))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects (records read back)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _safe_key(name: str) -> str:
@@ -360,7 +374,7 @@ class ResultStore:
             return cached[1]
         self._problems[name] = []
         rows = []
-        with path.open("rb") as fh:
+        with path.open("rb") as fh, _gc_paused():
             for line_no, raw in enumerate(fh, 1):
                 if not raw.strip():
                     continue
@@ -385,7 +399,8 @@ class ResultStore:
         if cached is not None and cached[0] is lines:
             return cached[1]
         path = self.folder / name
-        out = [parse(row, f"{path}:{line_no}") for line_no, row in lines]
+        with _gc_paused():  # many small objects at once: the collector would walk them again and again
+            out = [parse(row, f"{path}:{line_no}") for line_no, row in lines]
         self._parsed[name] = (lines, out)
         return out
 

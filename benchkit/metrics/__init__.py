@@ -74,56 +74,81 @@ class Score:
         """The row as plain JSON data, keyed by :data:`SCORE_COLUMNS`: a NaN value is ``None``; a
         row built outside evaluate (tests, old callers) gets its name's prefix as family and
         higher-is-better. This is what a results folder's ``scores.jsonl`` holds (plus the run's ids)."""
-        v = self.value
         return {
             "metric": self.metric,
-            "family": self.family if self.family is not None else self.metric.split(".", 1)[0],
+            "family": _written_family(self),
             "column": self.column,
             "column_2": self.column_2,
-            "value": None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v),
-            "higher_is_better": True if self.higher_is_better is None else bool(self.higher_is_better),
+            "value": _written_value(self.value),
+            "higher_is_better": _written_direction(self.higher_is_better),
             "details": dict(self.details),
         }
 
     @classmethod
-    def from_dict(cls, row: Mapping[str, Any], where: str = "a score row") -> "Score":
-        """The Score a :meth:`to_dict` row (a ``scores.jsonl`` line without its ids) holds.
+    def from_dict(cls, row: Mapping[str, Any], where: str = "a score row", ids: frozenset[str] = frozenset()) -> "Score":
+        """The Score a :meth:`to_dict` row holds (a ``scores.jsonl`` line: ``ids`` names the fields of
+        the line around the row, its run ids, which are allowed and left out).
 
         Strict: a field the row does not know (a misspelt name, a file of a newer version) raises
-        :class:`~benchkit.errors.RecordError` (a DataError) naming it and ``where`` (e.g. ``path:line``); a missing
-        optional field gets its default, a ``None`` value reads as NaN.
+        :class:`~benchkit.errors.RecordError` (a DataError) naming it and ``where`` (e.g.
+        ``path:line``); a missing optional field gets its default, a ``None`` value reads as NaN.
         """
-        unknown = [k for k in row if k not in _SCORE_FIELDS]
-        missing = [k for k in ("metric",) if k not in row]
-        if unknown or missing:
-            raise RecordError.of_fields(where, "score row", unknown, missing, _SCORE_FIELDS)
+        allowed = _ALLOWED.get(ids) or _ALLOWED.setdefault(ids, _SCORE_FIELDS | ids)
+        if not allowed.issuperset(row) or "metric" not in row:
+            unknown = [k for k in row if k not in _SCORE_FIELDS and k not in ids]
+            missing = [] if "metric" in row else ["metric"]
+            raise RecordError.of_fields(where, "score row", unknown, missing, _SCORE_FIELDS | ids)
         value = row.get("value")
         details = row.get("details")
-        if not (value is None or isinstance(value, (int, float))) or isinstance(value, bool) or not (
-                details is None or isinstance(details, dict)):
+        if not (type(value) in _NUMBER or isinstance(value, (int, float)) and not isinstance(value, bool)) or not (
+                type(details) in _DETAILS or isinstance(details, Mapping)):
             raise RecordError(f"{where}: a score row whose value is not a number (or null), or whose details "
                               "are not an object; fix or remove that line")
-        return cls(
-            metric=row["metric"],
-            value=math.nan if value is None else float(value),
-            column=row.get("column"),
-            column_2=row.get("column_2"),
-            higher_is_better=row.get("higher_is_better"),
-            details={} if details is None else dict(details),
-            family=row.get("family"),
-        )
+        return cls(row["metric"], math.nan if value is None else float(value), row.get("column"),
+                   row.get("column_2"), row.get("higher_is_better"), {} if details is None else dict(details),
+                   row.get("family"))
 
 
 SCORE_COLUMNS = ["metric", "family", "column", "column_2", "value", "higher_is_better", "details"]
 """The fields of a Score row as written (:meth:`Score.to_dict`), in the order of its frame view."""
 _SCORE_FIELDS = frozenset(SCORE_COLUMNS)
+_ALLOWED: dict[frozenset[str], frozenset[str]] = {}
+_NUMBER = (float, int, type(None))  # JSON numbers (bool is not one of them)
+_DETAILS = (dict, type(None))
+
+
+def _written_family(s: Score) -> str:
+    """The family written: the stamped one; a row built outside evaluate (tests, old callers) its name's prefix."""
+    return s.family if s.family is not None else s.metric.split(".", 1)[0]
+
+
+def _written_value(v: Any) -> float | None:
+    """The value written: a float, ``None`` for NaN (strict JSON has no NaN)."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def _written_direction(h: bool | None) -> bool:
+    """The direction written: the row's or its registration's; higher is better when neither set one."""
+    return True if h is None else bool(h)
 
 
 def score_frame(rows: Iterable[Score], **extra: Sequence[Any]) -> pd.DataFrame:
-    """The tidy DataFrame view of Score rows: one row per value, :data:`SCORE_COLUMNS` (from
-    :meth:`Score.to_dict`, so a NaN value is NaN), after any ``extra`` columns given (one value per row,
-    e.g. ``run_id=[...]``)."""
-    frame = pd.DataFrame([s.to_dict() for s in rows], columns=SCORE_COLUMNS)
+    """The tidy DataFrame view of Score rows: one row per value, :data:`SCORE_COLUMNS` written as
+    :meth:`Score.to_dict` writes them (a NaN value is NaN in the frame), after any ``extra`` columns
+    given (one value per row, e.g. ``run_id=[...]``). ``details`` holds the rows' own dicts."""
+    rows = list(rows)
+    if rows:  # column by column, each written as to_dict writes it (faster than a dict per row)
+        frame = pd.DataFrame({
+            "metric": [s.metric for s in rows],
+            "family": [_written_family(s) for s in rows],
+            "column": [s.column for s in rows],
+            "column_2": [s.column_2 for s in rows],
+            "value": [_written_value(s.value) for s in rows],
+            "higher_is_better": [_written_direction(s.higher_is_better) for s in rows],
+            "details": [s.details for s in rows],  # the rows' own dicts: a view, not a copy
+        }, columns=SCORE_COLUMNS)
+    else:
+        frame = pd.DataFrame(columns=SCORE_COLUMNS)
     for i, (name, values) in enumerate(extra.items()):
         frame.insert(i, name, list(values))
     return frame
