@@ -35,7 +35,8 @@ def benchkit_register_metrics(register: Callable[..., None]) -> None:
 
     ``info`` may hold ``higher_is_better`` (default True), ``description`` (one line), ``requires``
     (``"target"``, ``"holdout"``), ``rows`` (the row names when not ``<name>_<suffix>``) and
-    ``parallel`` (True or ``"one_piece"``: may run in evaluate's shared thread pool; default False).
+    ``parallel`` (True or ``"one_piece"``: may run in evaluate's shared thread pool; default False)
+    and ``shared_ranks`` (True: evaluate builds the shared rank encodings up front for it).
     See :mod:`benchkit.metrics` for ``MetricContext``, ``Score`` and the meaning of each.
     """
 

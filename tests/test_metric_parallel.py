@@ -48,3 +48,17 @@ def test_a_plugin_metric_that_opts_in_runs_in_the_shared_pool(plugin_manager, mo
     assert evaluation.metric_parallel(regs["marginal.ks_complement"]) == "split"
     assert evaluation.metric_parallel(regs["pairwise.category_combinations"]) == "one_piece"
     assert not hasattr(evaluation, "_SIDE_BY_SIDE_MODULES")
+
+
+def test_an_unknown_parallel_value_is_logged_and_the_metric_runs_alone(plugin_manager, caplog):
+    class OddPlugin:
+        @hookimpl
+        def benchkit_register_metrics(self, register):
+            register("probe.odd", _where("probe.odd"), family="probe", parallel="yes")
+
+    plugin_manager.register(OddPlugin(), name="odd-probe")
+    real = pd.DataFrame({"x": np.arange(20.0)})
+    with caplog.at_level("WARNING", logger="benchkit.evaluation"):
+        res = benchkit.evaluate(real, real, metrics=["probe.odd"])
+    assert not res.skipped and SEEN["probe.odd"] == threading.current_thread().name
+    assert "probe.odd" in caplog.text and "parallel='yes'" in caplog.text
