@@ -15,6 +15,22 @@ class DataError(BenchkitError):
     """A data file is missing, unreadable or unusable (empty, wrong separator, ...)."""
 
 
+class RecordError(DataError):
+    """A stored record (a line of a results file) with a field its type does not know, or without a
+    required one: a misspelt or hand-edited name, or a file of another version."""
+
+    @classmethod
+    def of_fields(cls, where: str, what: str, unknown: list[str], missing: list[str], known) -> "RecordError":
+        """The error naming the unknown and missing fields of a ``what`` at ``where`` (e.g. ``path:line``)."""
+        parts = []
+        if unknown:
+            parts.append(f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+        if missing:
+            parts.append(f"missing field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}")
+        return cls(f"{where}: a {what} with {' and '.join(parts)}; the fields are: {', '.join(sorted(known))} "
+                   "(a misspelt field, or a file written by another benchkit version: fix or remove that line)")
+
+
 class PluginError(BenchkitError):
     """A plugin failed to load, registered a clashing name, or misbehaved."""
 

@@ -26,6 +26,7 @@ import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -35,7 +36,7 @@ import pandas as pd
 from . import jsonsafe, plugins
 from .data import align_frames, read_table
 from .errors import BenchkitError, SchemaError, UnknownNameError
-from .metrics import FAMILIES, MetricContext, Score
+from .metrics import FAMILIES, SCORE_COLUMNS, MetricContext, Score, score_frame  # noqa: F401 - SCORE_COLUMNS re-exported
 from .metrics._engine import encoding
 from .metrics.pairwise import DEFAULT_ASSOCIATION_CORRECTION, DEFAULT_ASSOCIATION_THRESHOLD, DEFAULT_CORRELATION_THRESHOLD
 from .schema import DataWarning, Schema
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 
 SHAPE_METRICS = ("marginal.ks_complement", "marginal.tv_complement")
 TREND_METRICS = ("pairwise.correlation_pearson", "pairwise.contingency")
-SCORE_COLUMNS = ["metric", "family", "column", "column_2", "value", "higher_is_better", "details"]
 
 
 @dataclass
@@ -96,9 +96,15 @@ def _fmt(v: float) -> str:
 
 @dataclass
 class EvaluationResult:
-    """Tidy scores (one row per value), what was skipped, and tables derived from them."""
+    """The typed Score rows (one per value), what was skipped, and views derived from them.
 
-    scores: pd.DataFrame
+    ``rows`` is the data: the :class:`~benchkit.metrics.Score` rows every metric returned, stamped
+    with their registration's family and direction, then the aggregates. ``scores`` is the same
+    rows as a tidy DataFrame (:func:`~benchkit.metrics.score_frame`, built once when first read);
+    the tables, the summary and :meth:`to_file` are derived from it.
+    """
+
+    rows: list[Score]
     skipped: list[Skipped]
     schema: Schema
     n_real: int
@@ -106,6 +112,15 @@ class EvaluationResult:
     timings: dict[str, float] = field(default_factory=dict)
     references: dict[str, pd.DataFrame] = field(default_factory=dict)  # "holdout", "independent": tidy scores
     notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """The rows as a tidy frame: ``metric, family, column, column_2, value, higher_is_better, details``."""
+        return score_frame(self.rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """A copy of :attr:`scores`, for callers that change it."""
+        return self.scores.copy()
 
     def score(self, metric: str, column: str | None = None, column_2: str | None = None) -> float:
         """The value of one row (``aggregate.overall``, or a metric for a column/pair); NaN if absent."""
@@ -198,7 +213,7 @@ class EvaluationResult:
         path = Path(path)
         if path.suffix.lower() == ".json":
             doc = {"n_real": self.n_real, "n_synthetic": self.n_synthetic,
-                   "scores": self.scores.to_dict(orient="records"), "skipped": [vars(s) for s in self.skipped]}
+                   "scores": [s.to_dict() for s in self.rows], "skipped": [vars(s) for s in self.skipped]}
             path.write_text(jsonsafe.dumps(doc, indent=1) + "\n", encoding="utf-8")
         elif path.suffix.lower() == ".csv":
             df = self.scores.copy()
@@ -251,6 +266,24 @@ def metric_direction(reg: plugins.Registration) -> bool:
     return bool(reg.info.get("higher_is_better", True))
 
 
+def metric_parallel(reg: plugins.Registration) -> str | None:
+    """How a metric opted in to the shared thread pool (``register(..., parallel=...)``): None (it
+    did not: it runs alone, after the pool), ``"split"`` (``parallel=True``: its columns or pairs join
+    the pool's queue through :func:`~benchkit.metrics._engine.encoding.thread_map`) or
+    ``"one_piece"`` (one pass that cannot be split: queued first, so it does not finish last).
+    Any other value is logged and the metric runs alone."""
+    value = reg.info.get("parallel", False)
+    if value is False or value is None:
+        return None
+    if value is True:
+        return "split"
+    if value == "one_piece":
+        return "one_piece"
+    log.warning("metric %s (%s) registered parallel=%r; expected one of False, True, 'one_piece': it runs alone",
+                reg.name, reg.source, value)
+    return None
+
+
 def evaluate(
     real: pd.DataFrame | str | Path,
     synthetic: pd.DataFrame | str | Path,
@@ -299,13 +332,6 @@ def evaluate(
     rows: list[Score] = []
     skipped: list[Skipped] = []
     timings: dict[str, float] = {}
-    names = {r.name for r in chosen}
-    # threads pay off on large tables only; on small ones their start-up and per-thread malloc
-    # arenas cost more time and memory than the work they share
-    threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
-    with_refs = hold_c is not None and references is not False
-    steps = len(chosen) + any(n.startswith(("marginal.", "pairwise.")) for n in names) + with_refs
-    progress = _progress(steps, ctx.options, len(real_c) + len(syn_c))
     outcomes: dict[str, tuple[list[Score], Skipped | None]] = {}
     runnable = []
     for reg in chosen:
@@ -317,25 +343,36 @@ def evaluate(
             if unknown:
                 reason += ("; " if reason else "") + f"needs {unknown}, which evaluate cannot provide"
             outcomes[reg.name] = ([], Skipped(reg.name, reason))
-            progress.step(reg.name, done=True)
         else:
             runnable.append(reg)
-    # the built-in fidelity metrics only read the shared encodings: on a large table they run side
-    # by side in one pool with their columns and pairs, so a free core always finds work
-    side_by_side = [r for r in runnable if getattr(r.obj, "__module__", "") in _SIDE_BY_SIDE_MODULES]
+    # the metrics that opted in (register(..., parallel=True)) only read the shared encodings: they
+    # are built up front, and on a large table those metrics run side by side in one pool with their
+    # columns and pairs, so a free core always finds work
+    parallel = {r.name: metric_parallel(r) for r in runnable}
+    side_by_side = [r for r in runnable if parallel[r.name]]
+    # threads pay off on large tables only; on small ones their start-up and per-thread malloc
+    # arenas cost more time and memory than the work they share
+    threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
+    with_refs = hold_c is not None and references is not False
+    steps = len(chosen) + bool(side_by_side) + with_refs
+    progress = _progress(steps, ctx.options, len(real_c) + len(syn_c))
+    for reg in chosen:
+        if reg.name in outcomes:
+            progress.step(reg.name, done=True)
     with encoding.task_pool(encoding.worker_threads()) if threaded else contextlib.nullcontext() as pool:
-        if any(n.startswith(("marginal.", "pairwise.")) for n in names):
+        if side_by_side:
             start = time.perf_counter()
             progress.step("shared encodings")
             try:
-                encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names, threads=None if threaded else 1)
+                encoding.prepare(ctx, with_ranks=any(r.info.get("shared_ranks") for r in side_by_side),
+                                 threads=None if threaded else 1)
             except Exception:  # the metrics build what they need again and report their own errors
                 log.debug("preparing shared encodings failed", exc_info=True)
             timings["encodings"] = time.perf_counter() - start
             progress.update()
         if pool is not None and len(side_by_side) > 1:
             # the one-piece metrics first, then the pair metrics (the larger work), so none starts last
-            queued = sorted(side_by_side, key=lambda r: (r.name not in _ONE_PIECE, metric_family(r) != "pairwise"))
+            queued = sorted(side_by_side, key=lambda r: (parallel[r.name] != "one_piece", metric_family(r) != "pairwise"))
             futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
             for reg in side_by_side:
                 progress.step(reg.name)  # they run side by side: the one the bar waits for
@@ -352,7 +389,6 @@ def evaluate(
         if skip is not None:
             skipped.append(skip)
     rows.extend(_aggregates(rows, ctx.options))
-    scores = pd.DataFrame([s.to_dict() for s in rows], columns=SCORE_COLUMNS)
     from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
 
     start = time.perf_counter()
@@ -363,7 +399,7 @@ def evaluate(
     timings["references"] = time.perf_counter() - start
     progress.update(with_refs)
     progress.close()
-    return EvaluationResult(scores, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + notes)
+    return EvaluationResult(rows, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + notes)
 
 
 @contextlib.contextmanager
@@ -381,10 +417,7 @@ def _data_warnings():
 
 
 PARALLEL_MIN_ROWS = 100_000
-"""Real + synthetic rows from which the fidelity metrics use threads."""
-_SIDE_BY_SIDE_MODULES = ("benchkit.metrics.marginal", "benchkit.metrics.pairwise")
-_ONE_PIECE = ("pairwise.category_combinations",)
-"""Built-in metrics whose work is one pass that cannot be split: queued first, off the tail."""
+"""Real + synthetic rows from which the metrics registered ``parallel=True`` run side by side in threads."""
 
 
 def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial: bool = False) -> tuple[list[Score], Skipped | None]:

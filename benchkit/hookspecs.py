@@ -33,7 +33,11 @@ def benchkit_register_generators(register: Callable[..., None]) -> None:
 def benchkit_register_metrics(register: Callable[..., None]) -> None:
     """Register metrics: ``register(name, fn, family=..., **info)``, ``fn(ctx) -> list[Score]``.
 
-    See :mod:`benchkit.metrics` for ``MetricContext`` and ``Score``.
+    ``info`` may hold ``higher_is_better`` (default True), ``description`` (one line), ``requires``
+    (``"target"``, ``"holdout"``), ``rows`` (the row names when not ``<name>_<suffix>``) and
+    ``parallel`` (True or ``"one_piece"``: may run in evaluate's shared thread pool; default False)
+    and ``shared_ranks`` (True: evaluate builds the shared rank encodings up front for it).
+    See :mod:`benchkit.metrics` for ``MetricContext``, ``Score`` and the meaning of each.
     """
 
 

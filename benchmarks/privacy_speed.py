@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from benchkit.metrics import MetricContext  # noqa: E402
 from benchkit.metrics import detection  # noqa: E402
 from benchkit.metrics.privacy import distance as privacy  # noqa: E402
+from benchkit.metrics._engine.ctx import entries  # noqa: E402
 from benchkit.metrics._engine.neighbours import two_nearest  # noqa: E402
 from benchkit.schema import Schema  # noqa: E402
 
@@ -121,7 +122,8 @@ def main() -> None:
     total = time.perf_counter() - t0
     cpu = cpu_s() - c0
     ours_peak = peak_rss_mib()
-    width = ctx.cache[next(k for k in ctx.cache if k[0] == "privacy.neighbours")]["encoder"].width
+    nb = next(v for k, v in entries(ctx, privacy.__name__).items() if k[0] == "neighbours")
+    width = nb["encoder"].width
     print(f"benchkit: privacy {privacy_s:.1f} s + detection {total - privacy_s:.1f} s = {total:.1f} s wall, {cpu:.1f} s CPU "
           f"(CPU time is the better guide on a shared machine: with 1 thread it is the wall time of an idle core); "
           f"peak RSS {ours_peak:,.0f} MiB (data loaded: {base_rss:,.0f} MiB); encoded width {width}")
@@ -130,7 +132,6 @@ def main() -> None:
     from sklearn.neighbors import NearestNeighbors
     from threadpoolctl import threadpool_limits
 
-    nb = ctx.cache[next(k for k in ctx.cache if k[0] == "privacy.neighbours")]
     q = nb["synthetic"][: args.peer_queries]
     t = time.perf_counter()
     ours_d1 = two_nearest(q, nb["train"], n_threads=args.threads)[0]

@@ -257,7 +257,7 @@ def test_fidelity_metrics_side_by_side_give_the_same_rows_as_one_at_a_time(monke
     monkeypatch.setattr(encoding, "worker_threads", lambda: 2)
     monkeypatch.setattr(ev, "PARALLEL_MIN_ROWS", 0)  # threads even on this small table
     together = ev.evaluate(real, syn, families=["marginal", "pairwise"])
-    monkeypatch.setattr(ev, "_SIDE_BY_SIDE_MODULES", ())
+    monkeypatch.setattr(ev, "metric_parallel", lambda reg: None)  # no metric opts in to the pool
     monkeypatch.setattr(encoding, "worker_threads", lambda: 1)
     alone = ev.evaluate(real, syn, families=["marginal", "pairwise"])
     cols = ["metric", "column", "column_2", "value"]

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..errors import BenchkitError, SchemaError, UnsupportedKindError
+from ..errors import SchemaError, UnsupportedKindError
 from ..generator import THREADS_ENV, check_supported_kinds
 from ..metrics import Score
 from ..schema import Schema
@@ -299,33 +299,13 @@ def validate_sample(synthetic: Any, schema: Schema, generator: str) -> pd.DataFr
 
 def score(real: pd.DataFrame, synthetic: pd.DataFrame, schema: Schema, *, target: str | None,
           holdout: pd.DataFrame | None, families: list[str] | None, seed: int) -> list[Score]:
-    """Score one sample with :func:`benchkit.evaluate` and return its Score rows."""
+    """Score one sample with :func:`benchkit.evaluate` and return its Score rows (sent to the parent as they are)."""
     from ..evaluation import evaluate
 
     # no references: the runner scores the holdout reference and the independent baseline as jobs of their own
     result = evaluate(real, synthetic, schema, target=target, holdout=holdout, families=families, seed=seed,
                       references=False)
-    return scores_of(result)
-
-
-def scores_of(result: Any) -> list[Score]:
-    """Score rows from whatever evaluate returns: a list of Score, an object with ``.scores``, or a frame."""
-    if hasattr(result, "scores") and not isinstance(result, pd.DataFrame):
-        result = result.scores
-    if isinstance(result, pd.DataFrame):
-        fields = ("metric", "value", "column", "column_2", "higher_is_better", "details", "family")
-        rows = result.to_dict("records")
-        return [Score(**{k: _none_if_nan(r.get(k)) if k in ("column", "column_2") else r.get(k)
-                         for k in fields if k in r}) for r in rows]
-    out = list(result)
-    for s in out:
-        if not isinstance(s, Score):
-            raise BenchkitError(f"evaluate returned {type(s).__name__} rows; expected Score")
-    return out
-
-
-def _none_if_nan(v: Any) -> Any:
-    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+    return result.rows
 
 
 def peak_rss_mb() -> float | None:

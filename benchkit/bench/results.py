@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import hashlib
 import json
 import math
@@ -35,7 +36,7 @@ import platform
 import re
 import uuid
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -44,8 +45,8 @@ import pandas as pd
 from scipy import stats
 
 from .. import jsonsafe
-from ..errors import BenchkitError, DataError
-from ..metrics import Score
+from ..errors import BenchkitError, DataError, RecordError
+from ..metrics import SCORE_COLUMNS, Score, score_frame
 from ..schema import Schema
 
 RUNS = "runs.jsonl"
@@ -99,6 +100,64 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any], where: str = "a run record") -> "RunRecord":
+        """The record a :meth:`to_dict` row (a ``runs.jsonl`` line) holds.
+
+        Strict: a field the record does not know (a misspelt name, a file of a newer version) or a
+        missing required one raises :class:`RecordError` (a DataError) naming it and ``where`` (e.g. ``path:line``);
+        a missing optional field (one added in a later version, as ``n_scores``) gets its default.
+        """
+        known = cls.__dataclass_fields__
+        unknown = [k for k in row if k not in known]
+        missing = [k for k in _RUN_REQUIRED if k not in row]
+        if unknown or missing:
+            raise RecordError.of_fields(where, "run record", unknown, missing, known)
+        try:
+            return cls(**row)
+        except ValueError as exc:  # a status outside STATUSES
+            raise RecordError(f"{where}: {exc}") from None
+
+
+_RUN_REQUIRED = tuple(n for n, f in RunRecord.__dataclass_fields__.items()
+                      if f.default is MISSING and f.default_factory is MISSING)
+
+
+def score_line(score: Score, run: RunRecord) -> dict[str, Any]:
+    """The ``scores.jsonl`` line of one Score of a job: :meth:`Score.to_dict` and the run's ids."""
+    return {"run_id": run.run_id, "attempt_id": run.attempt_id, **score.to_dict()}
+
+
+_SCORE_IDS = frozenset(("run_id", "attempt_id"))
+
+
+@dataclass(slots=True)
+class StoredScore:
+    """A Score read back from ``scores.jsonl``, with the ids of the job attempt that wrote it."""
+
+    run_id: str
+    attempt_id: str | None
+    score: Score
+
+
+def score_from_line(row: dict[str, Any], where: str = "a score line") -> StoredScore:
+    """The :class:`StoredScore` of a ``scores.jsonl`` line; strict like :meth:`Score.from_dict`."""
+    if "run_id" not in row:
+        raise RecordError.of_fields(where, "score line", [], ["run_id"], [*_SCORE_IDS, *SCORE_COLUMNS])
+    return StoredScore(row["run_id"], row.get("attempt_id"), Score.from_dict(row, where, ids=_SCORE_IDS))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects (records read back)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _safe_key(name: str) -> str:
@@ -179,7 +238,8 @@ class ResultStore:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
         self._problems: dict[str, list[str]] = {}
-        self._cache: dict[str, tuple[tuple[int, int, int], list[dict[str, Any]]]] = {}
+        self._cache: dict[str, tuple[tuple[int, int, int], list[tuple[int, dict[str, Any]]]]] = {}
+        self._parsed: dict[str, tuple[list[Any], list[Any]]] = {}
 
     @property
     def problems(self) -> list[str]:
@@ -241,12 +301,7 @@ class ResultStore:
 
     def append(self, run: RunRecord, scores: Iterable[Score] = ()) -> None:
         """Record a finished job: its scores first, then the run line (with their count) that marks it complete."""
-        rows = []
-        for s in scores:
-            d = s.to_dict()
-            d["run_id"] = run.run_id
-            d["attempt_id"] = run.attempt_id
-            rows.append(d)
+        rows = [score_line(s, run) for s in scores]
         run.n_scores = len(rows)
         self._append_lines(SCORES, rows)
         self._append_lines(RUNS, [run.to_dict()])
@@ -305,8 +360,9 @@ class ResultStore:
                     tmp.unlink()
 
     # ------------------------------------------------------------------ read
-    def _read_lines(self, name: str) -> list[dict[str, Any]]:
-        """The records of a JSON Lines file; an unreadable line is reported (file:line) and left out."""
+    def _read_lines(self, name: str) -> list[tuple[int, dict[str, Any]]]:
+        """The records of a JSON Lines file with their line numbers; an unreadable line is reported
+        (file:line) and left out."""
         path = self.folder / name
         try:
             st = path.stat()
@@ -318,7 +374,7 @@ class ResultStore:
             return cached[1]
         self._problems[name] = []
         rows = []
-        with path.open("rb") as fh:
+        with path.open("rb") as fh, _gc_paused():
             for line_no, raw in enumerate(fh, 1):
                 if not raw.strip():
                     continue
@@ -329,31 +385,40 @@ class ResultStore:
                     self._report(name, f"{path}:{line_no}: unreadable line skipped{torn}: {exc}")
                     continue
                 if isinstance(row, dict):
-                    rows.append(row)
+                    rows.append((line_no, row))
                 else:
                     self._report(name, f"{path}:{line_no}: not a JSON object, skipped")
         self._cache[name] = (stamp, rows)
         return rows
 
+    def _typed(self, name: str, parse: Any) -> list[Any]:
+        """The lines of ``name`` parsed by ``parse(row, where)`` (strict: a bad field raises), kept
+        while the file is unchanged."""
+        lines = self._read_lines(name)
+        cached = self._parsed.get(name)
+        if cached is not None and cached[0] is lines:
+            return cached[1]
+        path = self.folder / name
+        with _gc_paused():  # many small objects at once: the collector would walk them again and again
+            out = [parse(row, f"{path}:{line_no}") for line_no, row in lines]
+        self._parsed[name] = (lines, out)
+        return out
+
     def runs(self) -> dict[str, RunRecord]:
         """The latest attempt of every recorded job, by run_id.
 
         A job whose latest attempt has fewer readable score rows than its run line says
-        (``n_scores``) is left out: it counts as not done, so a re-run runs it again.
+        (``n_scores``) is left out: it counts as not done, so a re-run runs it again. A line with a
+        field a run record does not know raises :class:`DataError` naming it and its file:line.
         """
         latest: dict[str, RunRecord] = {}
-        fields = set(RunRecord.__dataclass_fields__)
-        for row in self._read_lines(RUNS):
-            try:
-                rec = RunRecord(**{k: v for k, v in row.items() if k in fields})
-            except (TypeError, ValueError):
-                continue
+        for rec in self._typed(RUNS, RunRecord.from_dict):
             latest[rec.run_id] = rec
         self._problems["incomplete"] = []
         if any(r.n_scores for r in latest.values()):
-            counts: dict[str, int] = {}
-            for s in self._read_lines(SCORES):
-                counts[s.get("attempt_id")] = counts.get(s.get("attempt_id"), 0) + 1
+            counts: dict[str | None, int] = {}
+            for s in self._typed(SCORES, score_from_line):
+                counts[s.attempt_id] = counts.get(s.attempt_id, 0) + 1
             for rec in list(latest.values()):
                 found = counts.get(rec.attempt_id, 0)
                 if rec.n_scores is not None and found != rec.n_scores:
@@ -368,13 +433,20 @@ class ResultStore:
         cols = list(RunRecord.__dataclass_fields__)
         return pd.DataFrame(recs, columns=cols)
 
+    def read_scores(self, runs: dict[str, RunRecord] | None = None) -> list[StoredScore]:
+        """The Score rows of each job's latest attempt (of ``runs``, default :meth:`runs`), as written
+        (strict: a line with a field a Score does not know raises :class:`DataError` naming it and its
+        file:line)."""
+        attempts = {r.attempt_id for r in (self.runs() if runs is None else runs).values()}
+        return [s for s in self._typed(SCORES, score_from_line) if s.attempt_id in attempts]
+
     def load_scores(self) -> pd.DataFrame:
-        """Scores of each job's latest attempt, joined with dataset, generator and seed."""
+        """:meth:`read_scores` as a tidy frame (:func:`~benchkit.metrics.score_frame`, after ``run_id``
+        and ``attempt_id``), joined with each job's dataset, generator, seed and is_reference."""
         runs = self.runs()
-        attempts = {r.attempt_id: r for r in runs.values()}
-        rows = [s for s in self._read_lines(SCORES) if s.get("attempt_id") in attempts]
-        cols = ["run_id", "attempt_id", "metric", "family", "column", "column_2", "value", "higher_is_better", "details"]
-        df = pd.DataFrame(rows, columns=cols)
+        stored = self.read_scores(runs)
+        df = score_frame([s.score for s in stored], run_id=[s.run_id for s in stored],
+                         attempt_id=[s.attempt_id for s in stored])
         run_cols = pd.DataFrame(
             [{"attempt_id": r.attempt_id, "dataset": r.dataset, "generator": r.generator, "seed": r.seed,
               "is_reference": r.is_reference} for r in runs.values()],

@@ -116,9 +116,7 @@ def plugins_info() -> dict[str, Any]:
 
 def _record(result: JobResult, store: ResultStore) -> RunRecord:
     """Write one job's sample, scores and run line (in that order: the run line marks it complete)."""
-    rec = dict(result.record)
-    fields = set(RunRecord.__dataclass_fields__)
-    run = RunRecord(**{k: v for k, v in rec.items() if k in fields})
+    run = RunRecord.from_dict(result.record, where=f"the record of job {result.record.get('run_id')}")
     if result.sample is not None and run.status == "ok":
         try:
             store.save_sample(run.run_id, result.sample.iloc[:SAMPLE_CAP])

@@ -2,7 +2,8 @@
 
 A metric is a function ``fn(ctx: MetricContext) -> list[Score]`` registered by name through the
 ``benchkit_register_metrics`` hook: ``register(name, fn, family=..., higher_is_better=True,
-description=..., requires=(...))``. Names are dotted, family first (``marginal.ks_complement``).
+description=..., requires=(...), rows=(...), parallel=False)``. Names are dotted, family first
+(``marginal.ks_complement``).
 ``requires`` lists what the metric needs beyond real and synthetic: ``"target"`` and/or ``"holdout"``;
 :func:`benchkit.evaluate` skips a metric whose needs are not met, and says so.
 
@@ -16,16 +17,28 @@ leaves it unset and inherits the registration. Any family name is allowed; :data
 the built-in ones in the order reports show them. A metric whose rows are not named
 ``<name>_<suffix>`` lists them (names or ``fnmatch`` patterns) in ``rows=(...)``, so the report's
 Methods section finds their description.
+
+**Parallel metrics opt in at registration.** ``parallel=True`` says the metric only reads ``ctx``
+(the shared encodings of :mod:`benchkit.metrics._engine.encoding` and values kept with
+:func:`~benchkit.metrics._engine.ctx.memo`, never writing ``ctx.cache`` directly) and may run in
+:func:`benchkit.evaluate`'s shared thread pool beside the other opted-in metrics on a large table
+(``evaluation.PARALLEL_MIN_ROWS``); its columns or pairs join that pool's queue when it maps over
+them with ``thread_map``. ``parallel="one_piece"`` is the same for a metric whose work is one pass
+that cannot be split (it is queued first). When any runnable metric opted in, evaluate builds the
+shared encodings up front, with the rank encodings too if one of them registered
+``shared_ranks=True``. A metric without the option runs alone, after the pool. The built-in marginal
+and pairwise metrics opt in; a plugin's metric may do the same.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from ..errors import RecordError
 from ..schema import Schema
 
 FAMILIES = ("marginal", "pairwise", "aggregate", "utility", "detection", "privacy")
@@ -58,14 +71,87 @@ class Score:
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        if d["family"] is None:  # a row built outside evaluate (tests, old callers): its name's prefix
-            d["family"] = self.metric.split(".", 1)[0]
-        if d["higher_is_better"] is None:
-            d["higher_is_better"] = True
-        v = d["value"]
-        d["value"] = None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-        return d
+        """The row as plain JSON data, keyed by :data:`SCORE_COLUMNS`: a NaN value is ``None``; a
+        row built outside evaluate (tests, old callers) gets its name's prefix as family and
+        higher-is-better. This is what a results folder's ``scores.jsonl`` holds (plus the run's ids)."""
+        return {
+            "metric": self.metric,
+            "family": _written_family(self),
+            "column": self.column,
+            "column_2": self.column_2,
+            "value": _written_value(self.value),
+            "higher_is_better": _written_direction(self.higher_is_better),
+            "details": dict(self.details),
+        }
+
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any], where: str = "a score row", ids: frozenset[str] = frozenset()) -> "Score":
+        """The Score a :meth:`to_dict` row holds (a ``scores.jsonl`` line: ``ids`` names the fields of
+        the line around the row, its run ids, which are allowed and left out).
+
+        Strict: a field the row does not know (a misspelt name, a file of a newer version) raises
+        :class:`~benchkit.errors.RecordError` (a DataError) naming it and ``where`` (e.g.
+        ``path:line``); a missing optional field gets its default, a ``None`` value reads as NaN.
+        """
+        allowed = _ALLOWED.get(ids) or _ALLOWED.setdefault(ids, _SCORE_FIELDS | ids)
+        if not allowed.issuperset(row) or "metric" not in row:
+            unknown = [k for k in row if k not in _SCORE_FIELDS and k not in ids]
+            missing = [] if "metric" in row else ["metric"]
+            raise RecordError.of_fields(where, "score row", unknown, missing, _SCORE_FIELDS | ids)
+        value = row.get("value")
+        details = row.get("details")
+        if not (type(value) in _NUMBER or isinstance(value, (int, float)) and not isinstance(value, bool)) or not (
+                type(details) in _DETAILS or isinstance(details, Mapping)):
+            raise RecordError(f"{where}: a score row whose value is not a number (or null), or whose details "
+                              "are not an object; fix or remove that line")
+        return cls(row["metric"], math.nan if value is None else float(value), row.get("column"),
+                   row.get("column_2"), row.get("higher_is_better"), {} if details is None else dict(details),
+                   row.get("family"))
+
+
+SCORE_COLUMNS = ["metric", "family", "column", "column_2", "value", "higher_is_better", "details"]
+"""The fields of a Score row as written (:meth:`Score.to_dict`), in the order of its frame view."""
+_SCORE_FIELDS = frozenset(SCORE_COLUMNS)
+_ALLOWED: dict[frozenset[str], frozenset[str]] = {}
+_NUMBER = (float, int, type(None))  # JSON numbers (bool is not one of them)
+_DETAILS = (dict, type(None))
+
+
+def _written_family(s: Score) -> str:
+    """The family written: the stamped one; a row built outside evaluate (tests, old callers) its name's prefix."""
+    return s.family if s.family is not None else s.metric.split(".", 1)[0]
+
+
+def _written_value(v: Any) -> float | None:
+    """The value written: a float, ``None`` for NaN (strict JSON has no NaN)."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def _written_direction(h: bool | None) -> bool:
+    """The direction written: the row's or its registration's; higher is better when neither set one."""
+    return True if h is None else bool(h)
+
+
+def score_frame(rows: Iterable[Score], **extra: Sequence[Any]) -> pd.DataFrame:
+    """The tidy DataFrame view of Score rows: one row per value, :data:`SCORE_COLUMNS` written as
+    :meth:`Score.to_dict` writes them (a NaN value is NaN in the frame), after any ``extra`` columns
+    given (one value per row, e.g. ``run_id=[...]``). ``details`` holds the rows' own dicts."""
+    rows = list(rows)
+    if rows:  # column by column, each written as to_dict writes it (faster than a dict per row)
+        frame = pd.DataFrame({
+            "metric": [s.metric for s in rows],
+            "family": [_written_family(s) for s in rows],
+            "column": [s.column for s in rows],
+            "column_2": [s.column_2 for s in rows],
+            "value": [_written_value(s.value) for s in rows],
+            "higher_is_better": [_written_direction(s.higher_is_better) for s in rows],
+            "details": [s.details for s in rows],  # the rows' own dicts: a view, not a copy
+        }, columns=SCORE_COLUMNS)
+    else:
+        frame = pd.DataFrame(columns=SCORE_COLUMNS)
+    for i, (name, values) in enumerate(extra.items()):
+        frame.insert(i, name, list(values))
+    return frame
 
 
 @dataclass
@@ -75,7 +161,9 @@ class MetricContext:
     ``real`` and ``synthetic`` hold the schema's columns, coerced to canonical dtypes
     (:meth:`Schema.coerce`). ``holdout`` is real data the generator never saw (None when unknown);
     ``target`` is the column utility metrics predict; ``seed`` drives every random choice.
-    ``cache`` lets metrics of one evaluation share expensive encodings.
+    ``cache`` lets metrics of one evaluation share expensive encodings: read and write it only
+    through :func:`benchkit.metrics._engine.ctx.memo` (keys owned by the building module, each key
+    built once even when metrics run side by side in threads).
     """
 
     real: pd.DataFrame
@@ -88,4 +176,4 @@ class MetricContext:
     cache: dict[str, Any] = field(default_factory=dict)
 
 
-__all__ = ["Score", "MetricContext", "FAMILIES"]
+__all__ = ["Score", "MetricContext", "FAMILIES", "SCORE_COLUMNS", "score_frame"]

@@ -72,6 +72,7 @@ from ..errors import DataError
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
+from ._engine.ctx import memo
 from ._engine.embedding import WhitenedEmbedding
 from ._engine.mixed_encoding import as_number, category_keys
 from ._engine.neighbours import two_nearest
@@ -200,9 +201,12 @@ def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_thread
 
 
 def faithful_result(ctx: MetricContext) -> dict[str, Any]:
+    """Alpha-precision, beta-recall and authenticity of one context, computed once (kept in ``ctx``)."""
     key = ("faithfulness", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
-    if key in ctx.cache:
-        return ctx.cache[key]
+    return memo(ctx, __name__, key, lambda: _faithful_result(ctx))
+
+
+def _faithful_result(ctx: MetricContext) -> dict[str, Any]:
     if not ctx.schema.scored_columns:
         raise DataError("alpha-precision/beta-recall need at least one scored (non-id) column")
     fr = metric_frames(ctx)
@@ -224,7 +228,6 @@ def faithful_result(ctx: MetricContext) -> dict[str, Any]:
     res["details"] = {"n_real": len(train), "n_synthetic": len(syn), "dims": emb.width,
                       "embedding": "whitened PCA of the mixed encoding (fixed, not the paper's learned one-class embedding)",
                       **fr.details()}
-    ctx.cache[key] = res
     return res
 
 

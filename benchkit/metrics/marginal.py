@@ -26,6 +26,7 @@ import numpy as np
 
 from ..hookspecs import hookimpl
 from . import MetricContext, Score
+from ._engine.ctx import memo
 from ._engine.encoding import categorical_codes, numeric, thread_map
 
 CONTINUOUS = ("numerical", "datetime")
@@ -94,17 +95,16 @@ def _cdf_at(steps: np.ndarray, cdf: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def category_counts(ctx: MetricContext, column: str) -> tuple[np.ndarray, np.ndarray]:
     """Counts of every non-missing label of a categorical column in real and synthetic (joint codes)."""
-    key = ("counts", column)
-    found = ctx.cache.get(key)
-    if found is None:
+
+    def build() -> tuple[np.ndarray, np.ndarray]:
         codes = categorical_codes(ctx, column)
         n_labels = len(codes.labels)
-        found = (
+        return (
             np.bincount(codes.real, minlength=codes.n_codes)[:n_labels],
             np.bincount(codes.synthetic, minlength=codes.n_codes)[:n_labels],
         )
-        ctx.cache[key] = found
-    return found
+
+    return memo(ctx, __name__, ("counts", column), build)
 
 
 def tv_complement_from_counts(real_counts: np.ndarray, synthetic_counts: np.ndarray) -> float:
@@ -230,4 +230,4 @@ METRICS: dict[str, tuple[Callable[[MetricContext], list[Score]], str]] = {
 def benchkit_register_metrics(register) -> None:
     """Register the marginal metrics."""
     for name, (fn, description) in METRICS.items():
-        register(name, fn, family="marginal", higher_is_better=True, description=description)
+        register(name, fn, family="marginal", higher_is_better=True, description=description, parallel=True)

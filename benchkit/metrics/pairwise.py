@@ -33,7 +33,8 @@ import pandas as pd
 from ..hookspecs import hookimpl
 from ..schema import Schema
 from . import MetricContext, Score
-from ._engine.encoding import _memo, categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, ranks, thread_map
+from ._engine.ctx import memo
+from ._engine.encoding import categorical_codes, centred_ranks, column_ranks, discrete_codes, numeric, ranks, thread_map
 
 CONTINUOUS = ("numerical", "datetime")
 DISCRETE = ("categorical", "boolean")
@@ -130,7 +131,7 @@ def _centre(v: np.ndarray) -> _Moments:
 
 def _pearson_moments(ctx: MetricContext, column: str, frame: str) -> _Moments:
     """Mean and centred sum of squares of a complete column, kept for every pair it is in."""
-    return _memo(ctx, ("moments", column, frame), lambda: _centre(numeric(ctx, column, frame).values))
+    return memo(ctx, __name__, ("moments", column, frame), lambda: _centre(numeric(ctx, column, frame).values))
 
 
 def _centred(c: np.ndarray) -> _Moments:
@@ -156,8 +157,8 @@ def _frame_correlation(ctx: MetricContext, a: str, b: str, frame: str, method: s
     # spearman: Pearson's r of average ranks, ranked within the rows where both are present
     if complete:
         return _pearson_from_moments(
-            _memo(ctx, ("rank_moments", a, frame), lambda: _centred(centred_ranks(ctx, a, frame))),
-            _memo(ctx, ("rank_moments", b, frame), lambda: _centred(centred_ranks(ctx, b, frame))),
+            memo(ctx, __name__, ("rank_moments", a, frame), lambda: _centred(centred_ranks(ctx, a, frame))),
+            memo(ctx, __name__, ("rank_moments", b, frame), lambda: _centred(centred_ranks(ctx, b, frame))),
         )
     both = na.valid & nb.valid
     excluded = len(both) - int(both.sum())
@@ -553,4 +554,8 @@ METRICS = {
 def benchkit_register_metrics(register) -> None:
     """Register the pairwise metrics."""
     for name, (fn, description) in METRICS.items():
-        register(name, fn, family="pairwise", higher_is_better=True, description=description)
+        # category_combinations is one pass over all categorical columns: queued first in the pool;
+        # Spearman reads the shared ranks, which evaluate then builds with the other encodings
+        parallel = "one_piece" if name == "pairwise.category_combinations" else True
+        register(name, fn, family="pairwise", higher_is_better=True, description=description, parallel=parallel,
+                 **({"shared_ranks": True} if name == "pairwise.correlation_spearman" else {}))

@@ -49,6 +49,7 @@ from ..errors import DataError
 from ..hookspecs import hookimpl
 from . import MetricContext, Score
 from .detection import lgbm_matrix
+from ._engine.ctx import memo
 from ._engine.mixed_encoding import MixedEncoder, category_keys
 from ._engine.splits import metric_frames
 
@@ -260,10 +261,8 @@ def tstr(ctx: MetricContext) -> list[Score]:
     rows: list[Score] = []
     for model in _model_names(ctx):
         base = {"model": model, "task": task.kind, **fr.details()}
-        key = ("utility.trtr", model, task.target, task.kind, id(ctx.real), id(ctx.holdout), len(test), ctx.seed)
-        if key not in ctx.cache:
-            ctx.cache[key] = fit_and_score(model, train, test, ctx, task)
-        trtr_vals, trtr_notes = ctx.cache[key]
+        key = ("trtr", model, task.target, task.kind, id(ctx.real), id(ctx.holdout), len(test), ctx.seed)
+        trtr_vals, trtr_notes = memo(ctx, __name__, key, lambda: fit_and_score(model, train, test, ctx, task))
         if len(syn) == 0:
             tstr_vals = {m: float("nan") for m in names}
             tstr_notes = {"note": f"no synthetic row has a known {task.target!r}"}

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..bench.results import unique_tmp_path
+from ..metrics import Score, score_frame
 from ..schema import Schema
 from ..verdict.single import build_verdict
 from .model import MAX_ROWS, ReportData, from_evaluation, from_results
@@ -61,15 +62,16 @@ def write_evaluation_report(result: Any, real: pd.DataFrame, synthetic: pd.DataF
                             seed: int = 0, references: dict[str, pd.DataFrame] | None = None) -> Path:
     """Render one real/synthetic comparison (``benchkit evaluate --report``), verdict first.
 
-    ``result`` is an EvaluationResult (its ``.scores`` a tidy frame of Score rows) or that frame
-    itself; ``schema`` defaults to the result's own and ``references`` to its ``.references``.
+    ``result`` is an EvaluationResult (its ``.scores`` the tidy frame view of its Score rows), that
+    frame itself or a list of Score rows; ``schema`` defaults to the result's own and ``references``
+    to its ``.references``.
     """
     scores = result.scores if hasattr(result, "scores") else result
     schema = schema if schema is not None else getattr(result, "schema", None)
     if schema is None:
         schema = Schema.infer(real)
     if not isinstance(scores, pd.DataFrame):
-        scores = pd.DataFrame([s.to_dict() if hasattr(s, "to_dict") else dict(s) for s in scores])
+        scores = score_frame(s if isinstance(s, Score) else Score.from_dict(s) for s in scores)
     data = from_evaluation(scores, real, synthetic, schema, seed=seed, max_rows=max_rows)
     refs = dict(references if references is not None else getattr(result, "references", None) or {})
     context = build_evaluation_context(data, refs, build_verdict(data.scores, refs), pair=pair,

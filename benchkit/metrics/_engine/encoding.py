@@ -6,7 +6,8 @@
   argsort of the valid values (sorted values for KS, average ranks for Spearman);
 * numerical/datetime columns discretised into bins (for contingency tables of mixed pairs).
 
-Every function takes the :class:`~benchkit.metrics.MetricContext` and memoises in ``ctx.cache``.
+Every function takes the :class:`~benchkit.metrics.MetricContext` and memoises in ``ctx.cache``
+through :func:`benchkit.metrics._engine.ctx.memo` (keys owned by this module; its thread-safety rule).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import MetricContext
+from .ctx import memo, peek, put
 
 N_BINS = 10
 """Bins per numerical column in contingency tables (SDMetrics' default ``num_discrete_bins``)."""
@@ -90,11 +92,8 @@ def _smallest(codes: np.ndarray, n_codes: int) -> np.ndarray:
 
 
 def _memo(ctx: MetricContext, key: tuple, build):
-    found = ctx.cache.get(key)
-    if found is None:
-        found = build()
-        ctx.cache[key] = found
-    return found
+    """This module's entries in ``ctx.cache`` (see :func:`benchkit.metrics._engine.ctx.memo`)."""
+    return memo(ctx, __name__, key, build)
 
 
 # ----------------------------------------------------------------------------------- categorical
@@ -215,16 +214,15 @@ def numeric(ctx: MetricContext, column: str, frame: str) -> Numeric:
 
 def order_of(ctx: MetricContext, column: str, frame: str) -> np.ndarray:
     """Row positions of the valid values in ascending order (an argsort, only built for ranks)."""
-    num = ctx.cache.get(("numeric", column, frame))
+    num = peek(ctx, __name__, ("numeric", column, frame))
     if num is None or (num.order is None and num.codes is None):
-        num = _build_numeric(ctx, column, frame, True)
-        ctx.cache[("numeric", column, frame)] = num
+        num = put(ctx, __name__, ("numeric", column, frame), _build_numeric(ctx, column, frame, True))
     if num.order is None:  # a counted column: order by value code (stable, so rows keep their order)
         valid_rows = np.flatnonzero(num.codes >= 0) if num.has_missing else None
         keys = num.codes if valid_rows is None else num.codes[valid_rows]
         order = np.argsort(keys, kind="stable")
         order = (order if valid_rows is None else valid_rows[order]).astype(np.int32 if len(keys) < 2**31 else np.int64)
-        num = ctx.cache[("numeric", column, frame)] = replace(num, order=order)
+        num = put(ctx, __name__, ("numeric", column, frame), replace(num, order=order))
     return num.order
 
 
@@ -640,8 +638,7 @@ def thread_map(fn, items: list, threads: int | None = None) -> list:
 def _rank_task(ctx: MetricContext, column: str, frame: str) -> None:
     # build the column with its argsort in one go: numeric() alone would sort it first, and
     # order_of() would then sort it again for the order
-    if ("numeric", column, frame) not in ctx.cache:
-        ctx.cache[("numeric", column, frame)] = _build_numeric(ctx, column, frame, True)
+    _memo(ctx, ("numeric", column, frame), lambda: _build_numeric(ctx, column, frame, True))
     if numeric(ctx, column, frame).codes is None:
         order_of(ctx, column, frame)
     (ranks if numeric(ctx, column, frame).has_missing else centred_ranks)(ctx, column, frame)

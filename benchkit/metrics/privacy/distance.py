@@ -45,6 +45,7 @@ import numpy as np
 from ...errors import DataError
 from ...hookspecs import hookimpl
 from .. import MetricContext, Score
+from .._engine.ctx import memo
 from .._engine.mixed_encoding import MixedEncoder, row_hashes
 from .._engine.neighbours import two_nearest
 from .._engine.splits import Frames, metric_frames
@@ -58,35 +59,40 @@ SNAP = 1e-5  # squared encoded distance below which float32 rounding cannot tell
 
 
 def _frames(ctx: MetricContext) -> Frames:
-    key = ("privacy.frames", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
-    if key not in ctx.cache:
-        if len(ctx.real) == 0 or len(ctx.synthetic) == 0:
-            raise DataError(
-                f"privacy metrics need real and synthetic rows, got {len(ctx.real)} and {len(ctx.synthetic)}"
-            )
-        if not ctx.schema.scored_columns:
-            raise DataError("privacy metrics need at least one scored (non-id) column")
-        fr = metric_frames(ctx)
-        rng = np.random.default_rng(ctx.seed)
-        fr.synthetic_all = fr.synthetic
-        fr.holdout_all = fr.holdout
-        cap = ctx.options.get("privacy_max_holdout", MAX_HOLDOUT)
-        if cap is not None and fr.holdout is not None and len(fr.holdout) > cap:
-            fr.holdout = fr.holdout.iloc[np.sort(rng.choice(len(fr.holdout), int(cap), replace=False))]
-        cap = ctx.options.get("privacy_max_rows", MAX_ROWS)
-        if cap is not None and len(fr.synthetic) > cap:
-            log.info("privacy: %d of %d synthetic rows used as distance queries (privacy_max_rows)", cap, len(fr.synthetic))
-            fr.synthetic = fr.synthetic.iloc[np.sort(rng.choice(len(fr.synthetic), int(cap), replace=False))]
-        ctx.cache[key] = fr
-    return ctx.cache[key]
+    """The privacy metrics' frames (the holdout and synthetic queries capped, seeded), computed once per context."""
+    key = ("frames", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
+    return memo(ctx, __name__, key, lambda: _build_frames(ctx))
+
+
+def _build_frames(ctx: MetricContext) -> Frames:
+    if len(ctx.real) == 0 or len(ctx.synthetic) == 0:
+        raise DataError(
+            f"privacy metrics need real and synthetic rows, got {len(ctx.real)} and {len(ctx.synthetic)}"
+        )
+    if not ctx.schema.scored_columns:
+        raise DataError("privacy metrics need at least one scored (non-id) column")
+    fr = metric_frames(ctx)
+    rng = np.random.default_rng(ctx.seed)
+    fr.synthetic_all = fr.synthetic
+    fr.holdout_all = fr.holdout
+    cap = ctx.options.get("privacy_max_holdout", MAX_HOLDOUT)
+    if cap is not None and fr.holdout is not None and len(fr.holdout) > cap:
+        fr.holdout = fr.holdout.iloc[np.sort(rng.choice(len(fr.holdout), int(cap), replace=False))]
+    cap = ctx.options.get("privacy_max_rows", MAX_ROWS)
+    if cap is not None and len(fr.synthetic) > cap:
+        log.info("privacy: %d of %d synthetic rows used as distance queries (privacy_max_rows)", cap, len(fr.synthetic))
+        fr.synthetic = fr.synthetic.iloc[np.sort(rng.choice(len(fr.synthetic), int(cap), replace=False))]
+    return fr
 
 
 def _neighbours(ctx: MetricContext) -> dict[str, Any]:
     """Encodings and nearest-training-row distances of synthetic and holdout rows, computed once."""
+    key = ("neighbours", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
+    return memo(ctx, __name__, key, lambda: _build_neighbours(ctx))
+
+
+def _build_neighbours(ctx: MetricContext) -> dict[str, Any]:
     fr = _frames(ctx)
-    key = ("privacy.neighbours", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
-    if key in ctx.cache:
-        return ctx.cache[key]
     cols = ctx.schema.scored_columns
     enc = MixedEncoder(ctx.schema, cols, max_categories=int(ctx.options.get("encoding_max_categories", 20)))
     train = enc.fit_transform(fr.train)
@@ -102,7 +108,6 @@ def _neighbours(ctx: MetricContext) -> dict[str, Any]:
         hold = enc.transform(fr.holdout) - centre
         h1, h2, _ = two_nearest(hold, train, n_threads=threads)
         out.update(holdout=hold, hold_d1=_snap(h1) / scale, hold_d2=_snap(h2) / scale)
-    ctx.cache[key] = out
     return out
 
 

@@ -39,6 +39,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from ...errors import DataError
 from ...hookspecs import hookimpl
 from .. import MetricContext, Score
+from .._engine.ctx import memo
 from .._engine.embedding import WhitenedEmbedding
 from .._engine.kde import kde_log_density, scott_bandwidth
 from .._engine.mixed_encoding import MixedEncoder
@@ -61,9 +62,11 @@ def attack_scores(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float]
 
 def _attack_set(ctx: MetricContext) -> dict[str, Any]:
     """Reference, member and non-member frames (seeded), computed once per context."""
-    key = ("membership.sets", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
-    if key in ctx.cache:
-        return ctx.cache[key]
+    key = ("sets", id(ctx.real), id(ctx.synthetic), id(ctx.holdout), ctx.seed)
+    return memo(ctx, __name__, key, lambda: _build_attack_set(ctx))
+
+
+def _build_attack_set(ctx: MetricContext) -> dict[str, Any]:
     fr = metric_frames(ctx)
     if fr.holdout is None or len(fr.holdout) < 4:
         raise DataError("membership attacks need a real holdout of at least 4 rows (pass holdout=...)")
@@ -79,7 +82,6 @@ def _attack_set(ctx: MetricContext) -> dict[str, Any]:
     out = {"frames": fr, "reference": reference, "members": members, "non_members": outside, "labels": labels,
            "details": {"n_members": n, "n_non_members": n, "n_reference": len(reference),
                        "n_synthetic": len(fr.synthetic), **fr.details()}}
-    ctx.cache[key] = out
     return out
 
 
