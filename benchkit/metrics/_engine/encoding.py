@@ -21,6 +21,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ...schema import label_keys
 from .. import MetricContext
 
 N_BINS = 10
@@ -168,21 +169,17 @@ def _plain(values: pd.Series | np.ndarray) -> tuple[np.ndarray, None, np.ndarray
 
 
 def _factorise_jointly(real: pd.Series, synthetic: pd.Series) -> Codes:
-    if pd.api.types.is_numeric_dtype(real.dtype) != pd.api.types.is_numeric_dtype(synthetic.dtype):
-        # e.g. labels "1","2" in the real file and integers from a generator: compare as text
-        real = real.astype("string")
-        synthetic = synthetic.astype("string")
     index_r, table_r, labels_r = _factorise_parts(real)
     index_s, table_s, labels_s = _factorise_parts(synthetic)
-    labels_r = pd.Index(labels_r)
-    where = labels_r.get_indexer(pd.Index(labels_s))  # synthetic label -> real code, -1 when unseen
-    unseen = where < 0
-    where[unseen] = len(labels_r) + np.arange(int(unseen.sum()))
-    labels = np.concatenate([np.asarray(labels_r, dtype=object), np.asarray(labels_s, dtype=object)[unseen]])
+    # labels with one canonical key (1.0 and "1", True and "true": see benchkit.schema.label_key)
+    # share a code, in either frame; a joint code is labelled by its first label, real ones first
+    key_code, _ = pd.factorize(np.concatenate([label_keys(labels_r), label_keys(labels_s)]))
+    first = np.unique(key_code, return_index=True)[1]
+    labels = np.concatenate([np.asarray(labels_r, dtype=object), np.asarray(labels_s, dtype=object)])[first]
     n_labels = len(labels)
     # a frame's own code (-1: missing) -> joint code, as a table whose last entry serves code -1
-    own_r = np.append(np.arange(len(labels_r), dtype=np.int64), -1)
-    own_s = np.append(where.astype(np.int64), -1)
+    own_r = np.append(key_code[: len(labels_r)].astype(np.int64), -1)
+    own_s = np.append(key_code[len(labels_r):].astype(np.int64), -1)
     # a missing value's -1 sits in the table when there is one (a few entries), else in the index
     has_nan = any(bool(((i if t is None else t) < 0).any()) for i, t in ((index_r, table_r), (index_s, table_s)))
     nan_code = n_labels if has_nan else None
