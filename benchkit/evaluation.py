@@ -320,27 +320,15 @@ def evaluate(
             progress.step(reg.name, done=True)
         else:
             runnable.append(reg)
-    # the built-in fidelity metrics only read the shared encodings: on a large table they run side
-    # by side in one pool with their columns and pairs, so a free core always finds work
-    side_by_side = [r for r in runnable if getattr(r.obj, "__module__", "") in _SIDE_BY_SIDE_MODULES]
-    with encoding.task_pool(encoding.worker_threads()) if threaded else contextlib.nullcontext() as pool:
-        if any(n.startswith(("marginal.", "pairwise.")) for n in names):
-            start = time.perf_counter()
-            progress.step("shared encodings")
-            try:
-                encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names, threads=None if threaded else 1)
-            except Exception:  # the metrics build what they need again and report their own errors
-                log.debug("preparing shared encodings failed", exc_info=True)
-            timings["encodings"] = time.perf_counter() - start
-            progress.update()
-        if pool is not None and len(side_by_side) > 1:
-            # the one-piece metrics first, then the pair metrics (the larger work), so none starts last
-            queued = sorted(side_by_side, key=lambda r: (r.name not in _ONE_PIECE, metric_family(r) != "pairwise"))
-            futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
-            for reg in side_by_side:
-                progress.step(reg.name)  # they run side by side: the one the bar waits for
-                outcomes[reg.name] = futures[reg.name].result()
-                progress.update()
+    if any(n.startswith(("marginal.", "pairwise.")) for n in names):
+        start = time.perf_counter()
+        progress.step("shared encodings")
+        try:
+            encoding.prepare(ctx, with_ranks="pairwise.correlation_spearman" in names, threads=None if threaded else 1)
+        except Exception:  # the metrics build what they need again and report their own errors
+            log.debug("preparing shared encodings failed", exc_info=True)
+        timings["encodings"] = time.perf_counter() - start
+        progress.update()
     for reg in runnable:
         if reg.name not in outcomes:
             progress.step(reg.name)
@@ -382,9 +370,6 @@ def _data_warnings():
 
 PARALLEL_MIN_ROWS = 100_000
 """Real + synthetic rows from which the fidelity metrics use threads."""
-_SIDE_BY_SIDE_MODULES = ("benchkit.metrics.marginal", "benchkit.metrics.pairwise")
-_ONE_PIECE = ("pairwise.category_combinations",)
-"""Built-in metrics whose work is one pass that cannot be split: queued first, off the tail."""
 
 
 def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial: bool = False) -> tuple[list[Score], Skipped | None]:

@@ -6,6 +6,11 @@ replaced by its simplest equivalent: for each trick a run with it, then one with
 times in one process, the tricks' order rotating. Prints the median seconds with and without, the
 median and range of the pairs' ratios, and asserts that the scores without the trick are the same.
 
+A trick stays only while it buys at least 1.2x on the whole evaluate under pandas 3 or pandas 2 (run
+this under both). Those measured below that and removed (issue 17; figures in RESULTS.md): object
+addresses for pandas-2 object columns, the packed-key argsort and its radix bucket pass, and the
+shared nested task pool.
+
     python benchmarks/encoding_ablation.py [--rows 1000000] [--repeat 5]
 """
 
@@ -38,29 +43,15 @@ def patched(module, name, value):
         setattr(module, name, before)
 
 
-ROUNDED = {"einsum dot products"}
-"""Tricks whose simplest equivalent rounds differently: np.dot (BLAS) sums in another order than
-einsum, so Pearson scores differ in their last bits (compared to 1e-12); all others are exact."""
-
-
 def tricks():
-    """name -> (applies here, a context in which the trick is replaced by its simplest equivalent)."""
+    """name -> (exact, a context in which the trick is replaced by its simplest equivalent); exact:
+    whether the scores must be bit-identical without it."""
     from benchkit.metrics import pairwise
-    from benchkit.metrics._engine import encoding as E
 
-    def plain_argsort(values):
-        order = np.argsort(values, kind="quicksort")
-        return order.astype(np.int32) if len(order) < 2**31 else order
-
-    out = {}
-    out["pointer aliasing (object columns)"] = (
-        lambda real: (real.dtypes == object).any(),
-        lambda: patched(E, "_factorise_parts", E._plain))
-    out["radix bucket pre-pass"] = (lambda real: True, lambda: patched(E, "BUCKET_MIN_ROWS", 1 << 62))
-    out["packed-key argsort (+ buckets)"] = (lambda real: True, lambda: patched(E, "argsort_values", plain_argsort))
-    out["einsum dot products"] = (lambda real: True, lambda: patched(pairwise, "_dot", lambda a, b: float(np.dot(a, b))))
-    out["nested task pool"] = (lambda real: True, lambda: patched(E, "task_pool", lambda threads: contextlib.nullcontext()))
-    return out
+    return {
+        # np.dot (BLAS) sums in another order than einsum: Pearson scores differ in their last bits
+        "einsum dot products": (False, lambda: patched(pairwise, "_dot", lambda a, b: float(np.dot(a, b)))),
+    }
 
 
 def main() -> None:
@@ -89,10 +80,9 @@ def main() -> None:
         return a.scores[keys].equals(b.scores[keys]) and close
 
     wanted = [w for w in args.tricks.split(",") if w]
-    variants = {name: off for name, (applies, off) in tricks().items()
-                if applies(real) and (not wanted or any(w in name for w in wanted))}
+    variants = {name: trick for name, trick in tricks().items() if not wanted or any(w in name for w in wanted)}
     print(f"pandas {pd.__version__}, {args.rows:,} rows, text dtype {real['segment'].dtype}; "
-          f"tricks that apply: {', '.join(variants)}")
+          f"tricks: {', '.join(variants)}")
     fidelity()  # warm up
     _, reference = fidelity()
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}  # (with, without) pairs
@@ -102,12 +92,13 @@ def main() -> None:
         # no trick always follows the same one (a BLAS pool left spinning, a slow spell of the host)
         for name in names[r % len(names):] + names[: r % len(names)]:
             with_, _ = fidelity()
-            with variants[name]():
+            exact, off = variants[name]
+            with off():
                 without, res = fidelity()
             runs[name].append((with_, without))
-            assert same(res, reference, exact=name not in ROUNDED), f"scores changed without the {name}"
+            assert same(res, reference, exact), f"scores changed without the {name}"
     print(f"\nwhole evaluate (marginal + pairwise), {args.repeat} pairs of runs per trick (with, then without); "
-          "scores identical without each trick (einsum: to 1e-12)")
+          "scores identical without each trick (to 1e-12 where it rounds differently)")
     print(f"{'trick':<34} {'with s':>7} {'without s':>10} {'ratio':>6}  {'ratio range':>12}")
     for name, pairs in runs.items():
         with_ = statistics.median(w for w, _ in pairs)
