@@ -266,22 +266,18 @@ def metric_direction(reg: plugins.Registration) -> bool:
     return bool(reg.info.get("higher_is_better", True))
 
 
-def metric_parallel(reg: plugins.Registration) -> str | None:
-    """How a metric opted in to the shared thread pool (``register(..., parallel=...)``): None (it
-    did not: it runs alone, after the pool), ``"split"`` (``parallel=True``: its columns or pairs join
-    the pool's queue through :func:`~benchkit.metrics._engine.encoding.thread_map`) or
-    ``"one_piece"`` (one pass that cannot be split: queued first, so it does not finish last).
-    Any other value is logged and the metric runs alone."""
+def metric_parallel(reg: plugins.Registration) -> bool:
+    """Whether a metric opted in to the shared encodings and threads (``register(..., parallel=True)``):
+    evaluate builds the shared column encodings before it runs (``shared_ranks=True`` adds the rank
+    encodings), and on a large table its :func:`~benchkit.metrics._engine.encoding.thread_map` calls
+    spread its columns or pairs over threads. Any value other than True/False is logged and ignored."""
     value = reg.info.get("parallel", False)
-    if value is False or value is None:
-        return None
     if value is True:
-        return "split"
-    if value == "one_piece":
-        return "one_piece"
-    log.warning("metric %s (%s) registered parallel=%r; expected one of False, True, 'one_piece': it runs alone",
-                reg.name, reg.source, value)
-    return None
+        return True
+    if value not in (False, None):
+        log.warning("metric %s (%s) registered parallel=%r; expected True or False: it runs on one thread",
+                    reg.name, reg.source, value)
+    return False
 
 
 def evaluate(
@@ -345,43 +341,32 @@ def evaluate(
             outcomes[reg.name] = ([], Skipped(reg.name, reason))
         else:
             runnable.append(reg)
-    # the metrics that opted in (register(..., parallel=True)) only read the shared encodings: they
-    # are built up front, and on a large table those metrics run side by side in one pool with their
-    # columns and pairs, so a free core always finds work
-    parallel = {r.name: metric_parallel(r) for r in runnable}
-    side_by_side = [r for r in runnable if parallel[r.name]]
+    # the metrics that opted in (register(..., parallel=True)) read the shared encodings, built once
+    # up front (on threads on a large table); they then map their columns and pairs over threads
+    parallel = {r.name for r in runnable if metric_parallel(r)}
     # threads pay off on large tables only; on small ones their start-up and per-thread malloc
     # arenas cost more time and memory than the work they share
     threaded = len(real_c) + len(syn_c) >= PARALLEL_MIN_ROWS and encoding.worker_threads() > 1
     with_refs = hold_c is not None and references is not False
-    steps = len(chosen) + bool(side_by_side) + with_refs
+    steps = len(chosen) + bool(parallel) + with_refs
     progress = _progress(steps, ctx.options, len(real_c) + len(syn_c))
     for reg in chosen:
         if reg.name in outcomes:
             progress.step(reg.name, done=True)
-    with encoding.task_pool(encoding.worker_threads()) if threaded else contextlib.nullcontext() as pool:
-        if side_by_side:
-            start = time.perf_counter()
-            progress.step("shared encodings")
-            try:
-                encoding.prepare(ctx, with_ranks=any(r.info.get("shared_ranks") for r in side_by_side),
-                                 threads=None if threaded else 1)
-            except Exception:  # the metrics build what they need again and report their own errors
-                log.debug("preparing shared encodings failed", exc_info=True)
-            timings["encodings"] = time.perf_counter() - start
-            progress.update()
-        if pool is not None and len(side_by_side) > 1:
-            # the one-piece metrics first, then the pair metrics (the larger work), so none starts last
-            queued = sorted(side_by_side, key=lambda r: (parallel[r.name] != "one_piece", metric_family(r) != "pairwise"))
-            futures = {r.name: pool.submit(_run_metric, r, ctx, timings) for r in queued}
-            for reg in side_by_side:
-                progress.step(reg.name)  # they run side by side: the one the bar waits for
-                outcomes[reg.name] = futures[reg.name].result()
-                progress.update()
+    if parallel:
+        start = time.perf_counter()
+        progress.step("shared encodings")
+        try:
+            encoding.prepare(ctx, with_ranks=any(r.info.get("shared_ranks") for r in runnable if r.name in parallel),
+                             threads=None if threaded else 1)
+        except Exception:  # the metrics build what they need again and report their own errors
+            log.debug("preparing shared encodings failed", exc_info=True)
+        timings["encodings"] = time.perf_counter() - start
+        progress.update()
     for reg in runnable:
         if reg.name not in outcomes:
             progress.step(reg.name)
-            outcomes[reg.name] = _run_metric(reg, ctx, timings, serial=not threaded)
+            outcomes[reg.name] = _run_metric(reg, ctx, timings, serial=not (threaded and reg.name in parallel))
             progress.update()
     for reg in chosen:
         produced, skip = outcomes[reg.name]
@@ -417,7 +402,7 @@ def _data_warnings():
 
 
 PARALLEL_MIN_ROWS = 100_000
-"""Real + synthetic rows from which the metrics registered ``parallel=True`` run side by side in threads."""
+"""Real + synthetic rows from which the metrics registered ``parallel=True`` map their columns and pairs over threads."""
 
 
 def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial: bool = False) -> tuple[list[Score], Skipped | None]:

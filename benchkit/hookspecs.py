@@ -35,8 +35,8 @@ def benchkit_register_metrics(register: Callable[..., None]) -> None:
 
     ``info`` may hold ``higher_is_better`` (default True), ``description`` (one line), ``requires``
     (``"target"``, ``"holdout"``), ``rows`` (the row names when not ``<name>_<suffix>``) and
-    ``parallel`` (True or ``"one_piece"``: may run in evaluate's shared thread pool; default False)
-    and ``shared_ranks`` (True: evaluate builds the shared rank encodings up front for it).
+    ``parallel`` (True: reads the shared encodings, built up front, and maps its columns over threads
+    on large tables; default False) and ``shared_ranks`` (True: the rank encodings are built too).
     See :mod:`benchkit.metrics` for ``MetricContext``, ``Score`` and the meaning of each.
     """
 

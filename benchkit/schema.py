@@ -37,7 +37,7 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -315,9 +315,9 @@ class Schema:
                 report.issues.append(ValidationIssue(name, "wrong_kind", f"column {name!r}: {problem}"))
                 continue
             if categories and spec.kind == "categorical" and spec.categories is not None:
-                seen = _normalise_categories(spec.categories)
+                seen = set(label_keys(list(spec.categories)))
                 values = series.dropna().unique()
-                unseen = [v for v in values if _category_key(v) not in seen]
+                unseen = [v for v, key in zip(values, label_keys(values)) if key not in seen]
                 if unseen:
                     shown = ", ".join(repr(v) for v in unseen[:5])
                     more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
@@ -704,6 +704,61 @@ def _to_bool(s: pd.Series) -> pd.Series:
     return pd.Series(values[codes], index=s.index)
 
 
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+"""Text written as a plain decimal number (no leading zeros, no exponent): keyed by the number."""
+
+
+def label_key(v: Any) -> str:
+    """The canonical key of one categorical/boolean label: labels equal under it are the same label
+    in every metric and in :meth:`Schema.validate`, however each frame types them.
+
+    * booleans: ``"true"`` / ``"false"``, as is text that reads so in any case (``"TRUE"``), the
+      words the boolean kind reads as true and false (see :func:`_to_bool`);
+    * numbers: whole ones as integers (``1``, ``1.0``, ``np.int8(1)``: ``"1"``), others by their
+      shortest repr (``0.5``: ``"0.5"``);
+    * text written as a plain decimal number: the number's key, exactly (``"1"``, ``"1.0"``,
+      ``"1.00"``: ``"1"``; ``"0.50"``: ``"0.5"``); leading zeros keep text as text (``"01234"``);
+    * other text as it is; any other object as ``str(v)``.
+
+    So a real ``1.0`` matches a synthetic ``"1"``, and a real ``True`` a synthetic ``"true"``.
+    """
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return str(int(f)) if f.is_integer() else repr(f)
+    if isinstance(v, str):
+        if _PLAIN_NUMBER.fullmatch(v):
+            whole, _, fraction = v.partition(".")
+            fraction = fraction.rstrip("0")
+            return str(int(whole)) + "." + fraction if fraction else str(int(whole))
+        lowered = v.lower()
+        return lowered if lowered in ("true", "false") else v
+    return str(v)
+
+
+def label_keys(labels: Any) -> np.ndarray:
+    """:func:`label_key` of each of ``labels`` (non-missing values, typically a column's distinct
+    labels), as an object array of str."""
+    values = np.asarray(pd.Index(labels))  # an Index keeps a list of mixed labels as objects
+    if values.dtype.kind == "b":
+        return np.where(values, "true", "false").astype(object)
+    if values.dtype.kind in "iu":
+        return values.astype(str).astype(object)
+    values = values.astype(object, copy=False)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # text: only the few special labels change
+        text = pd.Index(values, dtype=object).str
+        special = np.asarray(text.fullmatch(_PLAIN_NUMBER.pattern)) | np.asarray(text.lower().isin(["true", "false"]))
+        if not special.any():
+            return values
+        values = values.copy()
+        values[special] = [label_key(v) for v in values[special]]
+        return values
+    return np.array([label_key(v) for v in values], dtype=object)
+
+
 def _category_key(v: Any) -> Any:
     """Compare categories loosely across JSON round trips (1 == 1.0 == '1' is not assumed)."""
     if isinstance(v, (np.generic,)):
@@ -711,10 +766,6 @@ def _category_key(v: Any) -> Any:
     if isinstance(v, float) and v.is_integer():
         return int(v)
     return v
-
-
-def _normalise_categories(values: Iterable[Any]) -> set[Any]:
-    return {_category_key(v) for v in values}
 
 
 def _spec_to_json(spec: ColumnSpec) -> dict[str, Any]:

@@ -74,31 +74,6 @@ def test_counted_path_scores_match_scipy(nan_share: float) -> None:
                 assert s.details[frame] == pytest.approx(want, abs=1e-9)
 
 
-@pytest.mark.parametrize("bucketed", [False, True])
-@pytest.mark.parametrize("case", ["normal", "lognormal", "near-ties", "negative near-ties", "datetime ns", "with infinities"])
-def test_packed_argsort_sorts_exactly(case, bucketed, monkeypatch):
-    """The packed-key argsort used for large columns gives a permutation that sorts the values,
-    also when many distinct values agree in all but their lowest bits, with or without the bucket
-    pass that puts the keys nearly in order first."""
-    from benchkit.metrics._engine.encoding import argsort_values
-
-    monkeypatch.setattr(E, "BUCKET_MIN_ROWS", 1000 if bucketed else 10**12)
-
-    rng = np.random.default_rng(5)
-    n = 200_000
-    values = {
-        "normal": lambda: rng.normal(size=n),
-        "lognormal": lambda: np.exp(10 + rng.normal(size=n)),
-        "near-ties": lambda: 1.0 + rng.integers(0, 2**14, n) * 2.0**-52,
-        "negative near-ties": lambda: np.concatenate([-1.0 - rng.integers(0, 2**10, n // 2) * 2.0**-52, rng.normal(size=n // 2)]),
-        "datetime ns": lambda: rng.integers(-2**62, 2**62, n),
-        "with infinities": lambda: np.where(rng.random(n) < 0.05, np.inf, np.where(rng.random(n) < 0.05, -np.inf, rng.normal(size=n))),
-    }[case]()
-    order = argsort_values(values)
-    assert np.array_equal(np.sort(order), np.arange(n))
-    np.testing.assert_array_equal(values[order], np.sort(values))
-
-
 @pytest.mark.parametrize("ties", ["none", "few", "many"])
 def test_average_ranks_match_scipy(ties):
     """Average ranks by position with the few tied runs patched, or by run when ties are many,
@@ -112,28 +87,6 @@ def test_average_ranks_match_scipy(ties):
         r = E.average_ranks(v[order], order, n, shift)
         np.testing.assert_array_equal(r[rows], stats.rankdata(v[rows]) - shift)
         assert np.isnan(r[~rows]).all()
-
-
-def test_factorise_equals_pandas_on_object_columns():
-    """Factorising object columns by address first gives exactly ``pd.factorize``'s codes and
-    labels: shared and per-row objects, equal values in different objects, None/NaN, mixed types."""
-    rng = np.random.default_rng(4)
-    n = 60_000
-    shared = np.array([f"v{i}" for i in range(50)] + [None, np.nan, 7, 7.0, True], dtype=object)
-    cases = {
-        "shared objects": shared[rng.integers(0, len(shared), n)],
-        "per-row objects": np.array([str(i % 7) for i in range(n)], dtype=object),
-        "mostly shared, some copies": shared[rng.integers(0, 50, n)],
-        "short": shared[rng.integers(0, len(shared), 100)],
-    }
-    copies = cases["mostly shared, some copies"]
-    copies[::50] = np.array(["".join(["v", str(i % 50)]) for i in range(len(copies[::50]))], dtype=object)
-    for name, values in cases.items():
-        for given in (values, pd.Series(values)):
-            codes, labels = E.factorise(given)
-            want_codes, want_labels = pd.factorize(given, sort=False)
-            np.testing.assert_array_equal(codes, want_codes, err_msg=name)
-            assert list(labels) == list(want_labels), name
 
 
 def test_bin_edges_from_sorted_values_equal_numpy_edges():
@@ -165,15 +118,3 @@ def test_ranks_are_float32_and_exact_up_to_the_row_limit():
     r = E.average_ranks(v[order], order, len(v))
     assert r.dtype == np.float32
     np.testing.assert_array_equal(r.astype(np.float64), stats.rankdata(v))
-
-
-def test_bucket_pass_is_used_on_even_data_and_skipped_on_skewed_data():
-    rng = np.random.default_rng(13)
-    n = 100_000
-    near = E._near_order(rng.normal(size=n))
-    assert near is not None and np.array_equal(np.sort(near), np.arange(n))
-    values = rng.normal(size=n)
-    b = np.floor((values - values.min()) * ((2**16 - 1) / (values.max() - values.min())))
-    assert (np.diff(b[E._near_order(values)]) >= 0).all()  # ordered by bucket
-    assert E._near_order(np.r_[rng.normal(size=n - 1), 1e300]) is None  # one bucket holds nearly all
-    assert E._near_order(np.full(n, 2.0)) is None and E._near_order(np.r_[rng.normal(size=n - 1), np.inf]) is None

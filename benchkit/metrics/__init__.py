@@ -18,16 +18,16 @@ the built-in ones in the order reports show them. A metric whose rows are not na
 ``<name>_<suffix>`` lists them (names or ``fnmatch`` patterns) in ``rows=(...)``, so the report's
 Methods section finds their description.
 
-**Parallel metrics opt in at registration.** ``parallel=True`` says the metric only reads ``ctx``
-(the shared encodings of :mod:`benchkit.metrics._engine.encoding` and values kept with
-:func:`~benchkit.metrics._engine.ctx.memo`, never writing ``ctx.cache`` directly) and may run in
-:func:`benchkit.evaluate`'s shared thread pool beside the other opted-in metrics on a large table
-(``evaluation.PARALLEL_MIN_ROWS``); its columns or pairs join that pool's queue when it maps over
-them with ``thread_map``. ``parallel="one_piece"`` is the same for a metric whose work is one pass
-that cannot be split (it is queued first). When any runnable metric opted in, evaluate builds the
-shared encodings up front, with the rank encodings too if one of them registered
-``shared_ranks=True``. A metric without the option runs alone, after the pool. The built-in marginal
-and pairwise metrics opt in; a plugin's metric may do the same.
+**Threaded metrics opt in at registration.** ``parallel=True`` says the metric reads the shared
+column encodings of :mod:`benchkit.metrics._engine.encoding` (and values kept with
+:func:`~benchkit.metrics._engine.ctx.memo`, never writing ``ctx.cache`` directly) and maps its
+columns or pairs with ``thread_map``. When any runnable metric opted in, evaluate builds the shared
+encodings up front (on threads on a large table, ``evaluation.PARALLEL_MIN_ROWS``), with the rank
+encodings too if one of them registered ``shared_ranks=True``; on a large table the opted-in
+metrics' ``thread_map`` calls then spread over threads, while every other metric's run serially.
+Metrics run one after another (running them side by side in one pool bought nothing measurable:
+``benchmarks/encoding_ablation.py``). The built-in marginal and pairwise metrics opt in; a plugin's
+metric may do the same.
 """
 
 from __future__ import annotations

@@ -554,8 +554,6 @@ METRICS = {
 def benchkit_register_metrics(register) -> None:
     """Register the pairwise metrics."""
     for name, (fn, description) in METRICS.items():
-        # category_combinations is one pass over all categorical columns: queued first in the pool;
         # Spearman reads the shared ranks, which evaluate then builds with the other encodings
-        parallel = "one_piece" if name == "pairwise.category_combinations" else True
-        register(name, fn, family="pairwise", higher_is_better=True, description=description, parallel=parallel,
+        register(name, fn, family="pairwise", higher_is_better=True, description=description, parallel=True,
                  **({"shared_ranks": True} if name == "pairwise.correlation_spearman" else {}))

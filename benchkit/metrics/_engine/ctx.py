@@ -10,8 +10,9 @@ two modules can use the same key tuple without ever reading each other's values,
 ever built by the code of the module that owns it. Values are never ``None``-tested: a build may
 return anything, ``None`` included, and it is kept.
 
-**Thread-safety rule.** The metrics that registered ``parallel=True`` run side by side in one thread
-pool and share ``ctx``, so two threads may ask for the same key at once. :func:`memo` builds each key
+**Thread-safety rule.** Threads share ``ctx``: the shared encodings are built on a pool, and the
+metrics that registered ``parallel=True`` map their columns over threads, so two threads may ask for
+the same key at once. :func:`memo` builds each key
 *once*: the first thread to miss takes a lock of that key and builds; any other thread asking for the
 same key meanwhile waits on that lock and then reads the built value (threads asking for *other* keys
 are not held up: a lookup that finds its value takes no lock at all). A build may call :func:`memo`

@@ -12,8 +12,6 @@ through :func:`benchkit.metrics._engine.ctx.memo` (keys owned by this module; it
 
 from __future__ import annotations
 
-import ctypes
-import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,6 +20,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ...schema import label_keys
 from .. import MetricContext
 from .ctx import memo, peek, put
 
@@ -117,85 +116,33 @@ def _boolean_codes(real: pd.Series, synthetic: pd.Series) -> Codes:
     return Codes(out[0], out[1], np.array([True, False], dtype=object), 3 if has_nan else 2, 2 if has_nan else None)
 
 
-OBJECT_ADDRESS_MIN_ROWS = 10_000
-"""Object columns with at least this many rows may be factorised by object address first."""
-ADDRESS_PROBE = 20_000
-"""Leading rows probed: when more than 1 in 16 of them hold distinct objects, addresses are not used."""
-
-
-def factorise(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray | pd.Index]:
-    """``pd.factorize(values, sort=False)``: codes (-1 for a missing value) and labels in order of
-    first appearance.
-
-    A column of Python objects (pandas 2's text columns) is hashed by object address first: rows
-    holding the same object get one slot (an integer hash table, about 3x faster than hashing the
-    objects' values on a 1M-row column), and only one object per slot is then factorised by value,
-    which merges equal values held in different objects. The result is exactly ``pd.factorize``'s:
-    labels keep the order of their first appearance, since slots do. Object columns often repeat a
-    few objects (readers and generators reuse them); a column whose leading rows mostly hold objects
-    of their own (strings built one per row) goes straight to ``pd.factorize``.
-    """
-    index, table, labels = _factorise_parts(values)
-    return (index if table is None else table[index]), labels
-
-
-def _factorise_parts(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | pd.Index]:
-    """``(index, table, labels)`` with codes ``table[index]`` (``index`` itself when ``table`` is
-    None), so a caller can map the few table entries and gather once (see :func:`factorise`)."""
-    # a Series of numpy object dtype (pandas' own "str" and "category" dtypes factorise fast already)
-    if not (isinstance(values, (pd.Series, np.ndarray)) and values.dtype == np.dtype(object)
-            and values.ndim == 1 and len(values) >= OBJECT_ADDRESS_MIN_ROWS):
-        return _plain(values)
-    objects = np.ascontiguousarray(values.to_numpy() if isinstance(values, pd.Series) else values)
-    n = len(objects)
-    # the array's slots as integers (the objects' addresses); ``objects`` keeps them alive meanwhile
-    address = np.ctypeslib.as_array((ctypes.c_size_t * n).from_address(objects.ctypes.data))
-    probe = address[:ADDRESS_PROBE]
-    if len(pd.unique(probe)) * 16 > len(probe):  # many rows hold objects of their own: hash values
-        return _plain(values)
-    slot, _ = pd.factorize(address, sort=False)
-    k = int(slot.max()) + 1 if n else 0
-    holder = np.empty(k, dtype=np.intp)
-    holder[slot] = np.arange(n, dtype=np.intp)  # a row holding each slot's object (any one will do)
-    slot_codes, labels = pd.factorize(objects[holder], sort=False)
-    return slot, slot_codes, labels
-
-
-def _plain(values: pd.Series | np.ndarray) -> tuple[np.ndarray, None, np.ndarray | pd.Index]:
-    codes, labels = pd.factorize(values, sort=False)
-    return codes, None, labels
+def _factorise(values: pd.Series) -> tuple[np.ndarray, np.ndarray | pd.Index]:
+    """One frame's codes (-1: missing) and labels in order of first appearance (benchmarks/scale_speed.py
+    swaps it for its Arrow ablation)."""
+    return pd.factorize(values, sort=False)
 
 
 def _factorise_jointly(real: pd.Series, synthetic: pd.Series) -> Codes:
-    if pd.api.types.is_numeric_dtype(real.dtype) != pd.api.types.is_numeric_dtype(synthetic.dtype):
-        # e.g. labels "1","2" in the real file and integers from a generator: compare as text
-        real = real.astype("string")
-        synthetic = synthetic.astype("string")
-    index_r, table_r, labels_r = _factorise_parts(real)
-    index_s, table_s, labels_s = _factorise_parts(synthetic)
-    labels_r = pd.Index(labels_r)
-    where = labels_r.get_indexer(pd.Index(labels_s))  # synthetic label -> real code, -1 when unseen
-    unseen = where < 0
-    where[unseen] = len(labels_r) + np.arange(int(unseen.sum()))
-    labels = np.concatenate([np.asarray(labels_r, dtype=object), np.asarray(labels_s, dtype=object)[unseen]])
+    codes_r, labels_r = _factorise(real)
+    codes_s, labels_s = _factorise(synthetic)
+    # labels with one canonical key (1.0 and "1", True and "true": see benchkit.schema.label_key)
+    # share a code, in either frame; a joint code is labelled by its first label, real ones first
+    key_code, _ = pd.factorize(np.concatenate([label_keys(labels_r), label_keys(labels_s)]))
+    first = np.unique(key_code, return_index=True)[1]
+    labels = np.concatenate([np.asarray(labels_r, dtype=object), np.asarray(labels_s, dtype=object)])[first]
     n_labels = len(labels)
-    # a frame's own code (-1: missing) -> joint code, as a table whose last entry serves code -1
-    own_r = np.append(np.arange(len(labels_r), dtype=np.int64), -1)
-    own_s = np.append(where.astype(np.int64), -1)
-    # a missing value's -1 sits in the table when there is one (a few entries), else in the index
-    has_nan = any(bool(((i if t is None else t) < 0).any()) for i, t in ((index_r, table_r), (index_s, table_s)))
+    has_nan = bool((codes_r < 0).any() or (codes_s < 0).any())
     nan_code = n_labels if has_nan else None
     n_codes = n_labels + (1 if has_nan else 0)
-    if has_nan:
-        own_r[-1] = own_s[-1] = n_labels
 
-    def joint(index: np.ndarray, table: np.ndarray | None, own: np.ndarray) -> np.ndarray:
-        mapped = _smallest(own if table is None else own[table], n_codes)  # few entries: mapped first
-        return np.take(mapped, index)  # then one gather of the rows, straight into the small type
+    def joint(codes: np.ndarray, own: np.ndarray) -> np.ndarray:
+        # a frame's own code -> joint code, by a table whose last entry serves code -1 (missing)
+        table = _smallest(np.append(own, n_labels if has_nan else -1), n_codes)
+        return np.take(table, codes)  # one gather of the rows, straight into the small type
 
     return Codes(
-        real=joint(index_r, table_r, own_r),
-        synthetic=joint(index_s, table_s, own_s),
+        real=joint(codes_r, key_code[: len(labels_r)]),
+        synthetic=joint(codes_s, key_code[len(labels_r):]),
         labels=labels,
         n_codes=n_codes,
         nan_code=nan_code,
@@ -273,100 +220,6 @@ def _counted(exact: np.ndarray, valid: np.ndarray, n_missing: int) -> tuple[np.n
     return codes, uniques[by_value], counts
 
 
-_SIGN = np.uint64(1 << 63)
-
-
-def _sort_keys(values: np.ndarray) -> np.ndarray:
-    """Unsigned 64-bit keys in the same order as ``values`` (float64 without NaN, or int64), in one
-    new array."""
-    u = values.view(np.uint64)
-    if values.dtype == np.int64:
-        return u ^ _SIGN
-    # floats: flip every bit of a negative number, only the sign bit of a positive one
-    key = np.right_shift(u, np.uint64(63))
-    key *= np.uint64(0x7FFF_FFFF_FFFF_FFFF)
-    key |= _SIGN
-    key ^= u
-    return key
-
-
-BUCKET_MIN_ROWS = 1 << 18
-"""From this many values on, :func:`argsort_values` orders the keys by bucket before sorting them."""
-_BUCKETS = 1 << 16
-
-
-def _near_order(values: np.ndarray) -> np.ndarray | None:
-    """A permutation that puts ``values`` in order of 65,536 equal-width buckets (a radix pass:
-    numpy's stable argsort of 16-bit integers), or None when the buckets are too uneven to help.
-
-    Bucketing is monotone in the value, so after it only values sharing a bucket can be out of
-    order: a timsort then sorts in about ``sum(m log m)`` over the bucket sizes ``m`` instead of
-    ``n log n``. Exactness never depends on it: the sort that follows is a full sort.
-    """
-    lo, hi = float(values.min()), float(values.max())
-    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
-        return None
-    scale = (_BUCKETS - 1) / (hi - lo)
-
-    def buckets(v: np.ndarray) -> np.ndarray:
-        b = np.subtract(v, lo, dtype=np.float64)
-        b *= scale
-        return b.astype(np.uint16)  # truncation: monotone, in [0, 65535]
-
-    # judge the buckets on every 16th value: ~ comparisons left to the timsort, against n log n
-    step = 16
-    sizes = np.bincount(buckets(values[::step]), minlength=_BUCKETS) * float(step)
-    if float(sizes @ np.log2(sizes + 1.0)) > 0.5 * len(values) * np.log2(len(values)):
-        return None  # most values share few buckets: a plain sort is faster
-    return np.argsort(buckets(values), kind="stable")
-
-
-def argsort_values(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values)`` (any order among equal values) of a float64 (no NaN) or int64 array,
-    as int32 positions for arrays under 2**31 values; about 1.3x faster on large arrays.
-
-    The row index is packed into the low bits of an order-preserving integer key, so one plain
-    ``sort`` of integers (faster than an argsort) yields the permutation. Keys that agree once their
-    low bits are dropped form short runs, which are then re-sorted by their full key: the result is
-    exact. Everything happens in one key array and the int32 result: no full-length temporaries.
-    """
-    n = len(values)
-    bits = max(1, (n - 1).bit_length())
-    if n < 65_536 or bits > 31 or values.dtype not in (np.float64, np.int64) or sys.byteorder != "little":
-        order = np.argsort(values, kind="quicksort")
-        return order.astype(np.int32) if n < 2**31 else order
-    low = np.uint64((1 << bits) - 1)
-    packed = _sort_keys(values)
-    packed &= ~low
-    packed |= np.arange(n, dtype=np.uint64)
-    near = _near_order(values) if n >= BUCKET_MIN_ROWS else None
-    if near is None:
-        packed.sort()
-    else:  # nearly in order after the bucket pass: timsort merges the runs in about linear time
-        packed = packed[near]
-        packed.sort(kind="stable")
-    order = packed.view(np.uint32)[::2] & np.uint32(low)  # the low 32-bit halves hold the index
-    order = order.view(np.int32)
-    packed >>= np.uint64(bits)
-    same = packed[1:] == packed[:-1]  # neighbours whose truncated keys tie
-    if same.any():
-        start = np.empty(n, dtype=bool)
-        start[0] = True
-        np.logical_not(same, out=start[1:])
-        in_run = ~start
-        in_run[:-1] |= same
-        pos = np.flatnonzero(in_run)
-        run_id = np.cumsum(start)[pos]
-        members = order[pos]
-        member_keys = _sort_keys(values[members])
-        misplaced = (member_keys[1:] < member_keys[:-1]) & (run_id[1:] == run_id[:-1])
-        if misplaced.any():  # runs of distinct values (equal values are in order already)
-            if len(pos) > n // 8:  # many values closer than the dropped bits resolve: sort plainly
-                return np.argsort(values, kind="quicksort").astype(np.int32)
-            order[pos] = members[np.lexsort((member_keys, run_id))]
-    return order
-
-
 def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool) -> Numeric:
     s = (ctx.real if frame == "real" else ctx.synthetic)[column]
     if is_datetime_column(ctx, column):
@@ -389,10 +242,10 @@ def _build_numeric(ctx: MetricContext, column: str, frame: str, with_order: bool
     if not with_order:  # a plain sort is ~1.5x faster than an argsort
         return Numeric(values, valid, np.sort(exact[valid] if n_missing else exact), n_missing)
     if n_missing == 0:
-        order = argsort_values(exact)
+        order = np.argsort(exact)
     else:
         idx = np.flatnonzero(valid)
-        order = idx[argsort_values(exact[idx])]
+        order = idx[np.argsort(exact[idx])]
     if len(order) < 2**31:
         order = order.astype(np.int32, copy=False)  # half the memory of a cached order
     return Numeric(values, valid, exact[order], n_missing, order)
@@ -572,7 +425,7 @@ def worker_threads() -> int:
 @contextmanager
 def serial_threads(on: bool = True):
     """Within this block (in this thread), :func:`thread_map` runs its items one after another:
-    used when several metrics already run side by side on the cores."""
+    used on small tables, where threads cost more than they share."""
     before = getattr(_serial, "on", False)
     _serial.on = before or on
     try:
@@ -581,53 +434,14 @@ def serial_threads(on: bool = True):
         _serial.on = before
 
 
-_pool = threading.local()
-
-
-@contextmanager
-def task_pool(threads: int):
-    """A pool of ``threads`` workers shared, within this block, by every :func:`thread_map` call
-    made from this thread or from the pool's own workers; yields the pool (``submit`` work to it).
-
-    One queue for all the work lets a free core take the next column, pair or metric whoever
-    queued it, instead of idling while another metric finishes its own items. A worker that maps
-    runs its own items that no other worker has started yet (see :func:`thread_map`), so nested
-    maps never wait on queued work and cannot deadlock.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    holder: dict = {}
-
-    def enter_worker() -> None:
-        _pool.current, _pool.worker = holder["pool"], True
-
-    before = getattr(_pool, "current", None)
-    with ThreadPoolExecutor(max_workers=threads, initializer=enter_worker, thread_name_prefix="benchkit") as pool:
-        holder["pool"] = _pool.current = pool
-        try:
-            yield pool
-        finally:
-            _pool.current = before
-
-
 def thread_map(fn, items: list, threads: int | None = None) -> list:
-    """``[fn(x) for x in items]`` over threads (numpy's sorts, searches and element-wise work release
-    the GIL, so columns and pairs overlap on a multi-core machine); order kept.
-
-    Inside :func:`task_pool` the items join the shared queue: the calling worker runs every item no
-    other worker has started (cancelling its queued copy) and waits only for those already running.
-    Elsewhere a small pool of ``threads`` (default: the cores, at most one per item) runs them.
-    """
+    """``[fn(x) for x in items]`` over a small pool of ``threads`` (default: the cores, at most one
+    per item); order kept. numpy's sorts, searches and element-wise work release the GIL, so columns
+    and pairs overlap on a multi-core machine."""
     from concurrent.futures import ThreadPoolExecutor
 
     if getattr(_serial, "on", False) or len(items) <= 1:
         return [fn(x) for x in items]
-    pool = getattr(_pool, "current", None)
-    if pool is not None:
-        futures = [pool.submit(fn, x) for x in items]
-        if not getattr(_pool, "worker", False):  # the pool's owner waits; its workers do the work
-            return [f.result() for f in futures]
-        return [fn(x) if f.cancel() else f.result() for f, x in zip(futures, items)]
     n = threads or min(len(items), worker_threads())
     if n <= 1:
         return [fn(x) for x in items]

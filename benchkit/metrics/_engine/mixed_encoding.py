@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError
-from ...schema import Schema
+from ...schema import Schema, label_keys
 
 MISSING = "\x00<missing>"
 _SCALE = np.float32(1.0 / np.sqrt(2.0))
@@ -46,10 +46,11 @@ def as_number(s: pd.Series, kind: str) -> np.ndarray:
 
 
 def category_keys(s: pd.Series) -> np.ndarray:
-    """Category labels as an object array of strings, with a sentinel for missing values."""
-    keys = s.astype(object).map(str, na_action="ignore").to_numpy(dtype=object)
-    keys[pd.isna(s).to_numpy()] = MISSING
-    return keys
+    """Category labels as an object array of their canonical keys (:func:`benchkit.schema.label_key`:
+    ``1.0`` and ``"1"`` are one label, ``True`` and ``"true"`` another), with a sentinel for missing
+    values."""
+    codes, labels = pd.factorize(s)  # the distinct labels get keys, then one gather (-1: missing)
+    return np.append(label_keys(labels), MISSING)[codes]
 
 
 class MixedEncoder:
