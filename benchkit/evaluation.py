@@ -36,7 +36,7 @@ import pandas as pd
 from . import jsonsafe, plugins
 from .data import align_frames, read_table
 from .errors import BenchkitError, SchemaError, UnknownNameError
-from .metrics import FAMILIES, SCORE_COLUMNS, MetricContext, Score, score_frame  # noqa: F401 - SCORE_COLUMNS re-exported
+from .metrics import FAMILIES, MetricContext, Score, score_frame
 from .metrics._engine import encoding
 from .metrics.pairwise import DEFAULT_ASSOCIATION_CORRECTION, DEFAULT_ASSOCIATION_THRESHOLD, DEFAULT_CORRELATION_THRESHOLD
 from .schema import DataWarning, Schema
