@@ -139,17 +139,23 @@ def ks_complement(ctx: MetricContext) -> list[Score]:
     return out
 
 
-def tv_complement(ctx: MetricContext) -> list[Score]:
-    """TVComplement (SDMetrics): 1 - total variation distance between the label frequencies."""
+def _per_category_column(ctx: MetricContext, metric: str, score: Callable[[np.ndarray, np.ndarray], tuple[float, dict]]) -> list[Score]:
+    """One row per categorical/boolean column: ``score(real_counts, synthetic_counts) -> (value, details)``."""
     out = []
     for col in _columns(ctx, DISCRETE):
-        cr, cs = category_counts(ctx, col)
+        value, details = score(*category_counts(ctx, col))
+        out.append(Score(metric, value, column=col, details=details))
+    return out
+
+
+def tv_complement(ctx: MetricContext) -> list[Score]:
+    """TVComplement (SDMetrics): 1 - total variation distance between the label frequencies."""
+    def score(cr: np.ndarray, cs: np.ndarray) -> tuple[float, dict]:
         value, reason = _shape_score(1.0 - tv_complement_from_counts(cr, cs), int(cr.sum()), int(cs.sum()))
         details = {"n_categories_real": int((cr > 0).sum()), "n_categories_synthetic": int((cs > 0).sum())}
-        if reason is not None:
-            details["reason"] = reason
-        out.append(Score("marginal.tv_complement", value, column=col, details=details))
-    return out
+        return value, details if reason is None else {**details, "reason": reason}
+
+    return _per_category_column(ctx, "marginal.tv_complement", score)
 
 
 def missing_similarity(ctx: MetricContext) -> list[Score]:
@@ -200,9 +206,7 @@ def range_coverage(ctx: MetricContext) -> list[Score]:
 
 def category_coverage(ctx: MetricContext) -> list[Score]:
     """CategoryCoverage (SDMetrics): share of the real (non-missing) labels that synthetic produces."""
-    out = []
-    for col in _columns(ctx, DISCRETE):
-        cr, cs = category_counts(ctx, col)
+    def score(cr: np.ndarray, cs: np.ndarray) -> tuple[float, dict]:
         in_real = cr > 0
         n_real = int(in_real.sum())
         covered = int((in_real & (cs > 0)).sum())
@@ -210,11 +214,10 @@ def category_coverage(ctx: MetricContext) -> list[Score]:
         details = {"n_real": n_real, "n_covered": covered, "n_unseen_in_synthetic": unseen,
                    "synthetic_share_unseen": float(cs[~in_real].sum() / cs.sum()) if cs.sum() else math.nan}
         if n_real == 0:
-            value, details["reason"] = math.nan, "the real column has no values"
-        else:
-            value = covered / n_real
-        out.append(Score("marginal.category_coverage", value, column=col, details=details))
-    return out
+            return math.nan, {**details, "reason": "the real column has no values"}
+        return covered / n_real, details
+
+    return _per_category_column(ctx, "marginal.category_coverage", score)
 
 
 METRICS: dict[str, tuple[Callable[[MetricContext], list[Score]], str]] = {
