@@ -28,9 +28,7 @@ and TVAE used 29-44 s of a 90 s budget). The plan, counted from the start of ``f
 3. fit a fresh model for ``min(epochs, floor((left - preprocessing - set-up) / epoch))`` epochs,
    where ``left`` is what remains of 94% of ``max_seconds``; when no more epochs fit than the longer
    probe of step 1 trained on the whole table, keep that probe instead (after a subsample, the
-   1-epoch model of step 2);
-4. when the load of the machine dropped meanwhile (the final fit's own epochs were faster than
-   priced) and at least 1.5 times as many epochs fit in what is left, fit once more with those.
+   1-epoch model of step 2).
 
 The probes cost about one extra set-up and a few epochs, so the final model gets the budget less
 those; ``training_summary()`` says how it was spent (epochs done and planned, why it stopped,
@@ -212,16 +210,6 @@ class SDVGenerator(Generator):
             final = longer
         else:
             final = self._fit_one(frame, metadata, k) if k > 1 else one
-        # the probes priced an epoch on a machine whose load may have dropped since: re-price it from the
-        # final fit itself and, when at least half as many epochs again fit in what is left, fit once more
-        if final.epochs < epochs and final.epochs > 1:
-            epoch_s = max((final.train_s - setup_s) / final.epochs, 1e-6)
-            left = t0 + budget * (1 - _SAFETY) - time.perf_counter()
-            k2 = min(epochs, math.floor((left - final.build_s - setup_s) / epoch_s))
-            if k2 >= 1.5 * final.epochs:
-                log.info("%s: the machine got faster (%.3fs an epoch); refitting with %d epochs", self.registered_name,
-                         epoch_s, k2)
-                final = self._fit_one(frame, metadata, k2)
         self.stopped_early_ = final.epochs < epochs
         log.info("%s: about %.3fs per epoch and %.2fs of set-up at %d rows; %d of %d epoch(s) fit the %ss budget",
                  self.registered_name, epoch_s, setup_s, n, final.epochs, epochs, budget)
