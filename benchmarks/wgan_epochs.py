@@ -98,6 +98,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--wgan", default="", help="extra wgan params, e.g. calibrate=False,batch_size=500")
     ap.add_argument("--label", default="")
+    ap.add_argument("--generator", default="wgan", help="wgan, or a registered generator with an epochs parameter "
+                    "(sdv_tvae, sdv_ctgan: run with the peer venv's python)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--copula", action="store_true", help="also score gaussian_copula and TRTR")
     ap.add_argument("--json", default=None, help="append one JSON line per result to this file")
@@ -108,6 +110,7 @@ def main(argv=None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
+    from benchkit import plugins
     from benchkit_wgan import WGANGenerator
 
     extra = {}
@@ -131,19 +134,22 @@ def main(argv=None) -> int:
                     print(json.dumps(rec), flush=True)
                     out.append(rec)
             for k in [int(e) for e in args.epochs.split(",")]:
-                params = dict(epochs=k, seed=seed, verbose=False, device="cpu")
-                params.update(extra)
-                gen = WGANGenerator(**params)
+                if args.generator == "wgan":
+                    params = dict(epochs=k, seed=seed, verbose=False, device="cpu")
+                    params.update(extra)
+                    gen = WGANGenerator(**params)
+                else:
+                    gen = plugins.get_generator(args.generator).obj(epochs=k, seed=seed, **extra)
                 t = time.perf_counter()
                 gen.fit(train, schema)
                 fit_s = time.perf_counter() - t
                 syn = gen.sample(len(train))
                 auc = tstr_auc(syn, train, hold, schema, seed, args.threads)
-                h = gen.history_[-1] if gen.history_ else {}
-                tr = gen.training_summary()
-                rec = dict(dataset=name, seed=seed, generator="wgan" + (f"[{args.label}]" if args.label else ""),
+                h = (getattr(gen, "history_", None) or [{}])[-1]
+                tr = gen.training_summary() if hasattr(gen, "training_summary") else {}
+                rec = dict(dataset=name, seed=seed, generator=args.generator + (f"[{args.label}]" if args.label else ""),
                            epochs=k, tstr=round(auc, 4), fit_s=round(fit_s, 2),
-                           rows_per_s=round(tr["rows_seen"] / max(tr["train_s"], 1e-9)),
+                           rows_per_s=round(tr["rows_seen"] / max(tr["train_s"], 1e-9)) if "rows_seen" in tr else None,
                            loss_c=h.get("loss_c"), loss_g=h.get("loss_g"), loss_cond=h.get("loss_cond"),
                            best_epoch=tr.get("best_epoch"), stopped=tr.get("stopped_because"), params=extra)
                 print(json.dumps(rec), flush=True)
