@@ -13,6 +13,9 @@ Design (why each piece is there):
   drawing keeps the learnt rates. Unconditional samples draw their conditional vectors from the real
   category frequencies.
 - The critic sees packs of ``pac`` rows (PacGAN) and is trained with a gradient penalty (WGAN-GP).
+- With a categorical target in the schema: half the training rows are conditioned on the target and
+  sampling always is (p(target) p(features | target)); an auxiliary classifier teaches the generator
+  how the features predict the target; a cheap held-in TSTR every few epochs keeps the best weights.
 - The data stay one float32 tensor; batches are gathered by index, every categorical operation covers
   all spans at once, so the work per step is a few matrix products.
 
@@ -89,11 +92,17 @@ class WGANGenerator(Generator):
     multiple of ``pac``), ``lr``, ``embedding_dim`` (noise size), ``generator_dims``/``critic_dims``
     (hidden widths), ``n_critic`` (critic steps per generator step), ``gp_weight``, ``pac``, ``tau``
     (Gumbel-softmax temperature), ``n_quantiles`` (knots of the numerical transform), ``calibrate``
-    (after training, shift categorical logits so categories come out at their real rates), ``device``
+    (after training, shift categorical logits so categories come out at their real rates),
+    ``target_share`` (share of training rows conditioned on the schema's categorical target; sampling then
+    always conditions on it), ``classifier_weight`` (weight of the auxiliary target classifier's hinge
+    loss for the generator), ``keep_best`` (keep the weights of the best held-in validation score),
+    ``validate_every`` (epochs between validations; None = about once per 50,000 training rows); the
+    last three act only with such a target (docs/wgan.md). ``device``
     ("auto" = CUDA when available, else CPU), ``seed``, ``verbose`` (tqdm bar; None = only on a
     terminal). Like every :class:`~benchkit.Generator`, its ``progress`` attribute (set by the runner, not a
     constructor argument) is called after each epoch with ``epoch``, ``epochs``, ``seconds``, ``loss`` (the
-    generator's) and the per-part losses ``loss_c``, ``gp``, ``loss_g``, ``loss_cond``.
+    generator's) and the per-part losses ``loss_c``, ``gp``, ``loss_g``, ``loss_cond``, ``loss_aux`` (and
+    ``val_score`` on validated epochs).
     """
 
     def __init__(
