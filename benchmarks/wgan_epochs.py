@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 for p in (ROOT, ROOT / "plugins", ROOT / "datasets"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
+DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()),
+            ROOT.parent / "shared" / "data")
+os.environ.setdefault("BENCHKIT_DATA_DIR", str(DATA))  # the registered datasets read their files here
 
 
 def split(name: str, rows: int, holdout: int, seed: int):
