@@ -399,8 +399,8 @@ class WGANGenerator(Generator):
         used, not a held-out slice, so no data are taken from training; the classifier never sees them.
         """
         t = self.target_span_
-        if t is None or layout.n_spans == 0:
-            return None
+        if t is None or layout.n_spans == 0 or (not self.keep_best and self.validate_every is None):
+            return None  # nothing to keep and no validation asked for
         n = matrix.shape[0]
         rng = np.random.default_rng(np.random.SeedSequence([self._seed_used, 7]))
         rows = np.sort(rng.choice(n, size=min(n, _VAL_ROWS), replace=False))
