@@ -18,6 +18,15 @@ starts after the deadline, though the last one may end after it.
 
     /work/venv-ctgan/bin/python benchmarks/wgan_quality.py --budget-seconds 300   # the issue's setting
     python benchmarks/wgan_quality.py --budget-seconds 60 --rows 30000 --datasets berka
+
+The issue-18 acceptance run (every table, 3 seeds, two budgets, calibration on/off, TRTR, the SDV
+peers; the peers need the peer venv, CTGAN the ctgan package):
+
+    .ci/peer-venv/bin/python benchmarks/wgan_quality.py --datasets adult,bank_marketing,default_credit_card,berka \
+        --seeds 0,1,2 --budgets 90,300 --calibration both --trtr \
+        --generators wgan,gaussian_copula,sdv_tvae,ctgan --json results.jsonl
+    .ci/peer-venv/bin/python benchmarks/wgan_quality.py --datasets adult,bank_marketing,default_credit_card \
+        --seeds 0,1,2 --epochs 30 --generators wgan,sdv_tvae --trtr          # then --epochs 300
 """
 
 from __future__ import annotations
@@ -78,7 +87,28 @@ def load_adult(rows: int | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame 
     return train, test, schema, "income"
 
 
-DATASETS = {"berka": load_berka, "adult": load_adult}
+def _registered(name: str, target: str):
+    """A registered benchkit dataset (read from DATA unless BENCHKIT_DATA_DIR says otherwise), shuffled by
+    ``seed``; its last 5,000 rows are the real holdout for TSTR."""
+    def load(rows: int | None, seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None, Schema, str]:
+        from benchkit.datasets import load_dataset
+
+        os.environ.setdefault("BENCHKIT_DATA_DIR", str(DATA))
+        ds = load_dataset(name)
+        df = ds.data.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        hold = df.iloc[-5_000:].reset_index(drop=True)
+        train = df.iloc[:-5_000].reset_index(drop=True)
+        if rows:
+            train = train.iloc[:rows]
+        return train, hold, ds.schema, ds.schema.target or target
+
+    return load
+
+
+DATASETS = {"berka": load_berka, "adult": load_adult,
+            "bank_marketing": _registered("bank_marketing", "y"),
+            "default_credit_card": _registered("default_credit_card", "default.payment.next.month")}
+PEERS = {"sdv_tvae", "sdv_ctgan"}  # the SDV plugin's generators: run with the peer venv's python
 
 
 # --------------------------------------------------------------- scoring
@@ -191,7 +221,9 @@ def run_registered(name, params, train, schema, n_sample, seed):
     gen.fit(train, schema)
     fit_s = time.perf_counter() - t
     rows, loop_s = getattr(gen, "rows_seen_", None), getattr(gen, "train_seconds_", None)
-    return gen.sample(n_sample), fit_s, (rows / loop_s if rows and loop_s else math.nan), getattr(gen, "epochs_done_", None)
+    summary = gen.training_summary() if hasattr(gen, "training_summary") else {}
+    epochs = getattr(gen, "epochs_done_", None) or summary.get("epochs_done")
+    return gen.sample(n_sample), fit_s, (rows / loop_s if rows and loop_s else math.nan), epochs, summary
 
 
 class _EpochBudget:
@@ -268,6 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--datasets", default="berka,adult")
     ap.add_argument("--generators", default="wgan,independent,gaussian_copula,bootstrap,ctgan")
     ap.add_argument("--budget-seconds", type=float, default=300.0, help="training budget of wgan and CTGAN")
+    ap.add_argument("--budgets", default=None, help="several budgets, e.g. 90,300 (overrides --budget-seconds)")
+    ap.add_argument("--epochs", type=int, default=None,
+                    help="train wgan and the SDV peers for this many epochs instead of a time budget")
+    ap.add_argument("--seeds", default=None, help="several seeds, e.g. 0,1,2 (overrides --seed)")
+    ap.add_argument("--calibration", choices=["on", "off", "both"], default="on",
+                    help="wgan's calibrate=True, False, or both side by side (wgan and wgan-nocal)")
+    ap.add_argument("--trtr", action="store_true", help="also score the real training rows (TRTR)")
+    ap.add_argument("--json", default=None, help="append one JSON line per result to this file")
     ap.add_argument("--rows", type=int, default=None, help="limit training rows (default: all)")
     ap.add_argument("--sample-rows", type=int, default=None, help="synthetic rows (default: as many as training)")
     ap.add_argument("--seed", type=int, default=0)
@@ -282,44 +322,82 @@ def main(argv: list[str] | None = None) -> int:
         wgan_params[k] = eval(v)  # a benchmark flag, typed by the user running it
 
     results = []
+    budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else [args.budget_seconds]
+    seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]
+    names = args.generators.split(",")
+    if "wgan" in names and args.calibration != "on":
+        at = names.index("wgan")
+        names[at:at + 1] = ["wgan", "wgan-nocal"] if args.calibration == "both" else ["wgan-nocal"]
+    if args.trtr:
+        names = ["trtr"] + names
     for ds in args.datasets.split(","):
-        train, hold, schema, target = DATASETS[ds](args.rows, args.seed)
+      for seed in seeds:
+        train, hold, schema, target = DATASETS[ds](args.rows, seed)
         n_sample = args.sample_rows or len(train)
-        print(f"\n== {ds}: {len(train):,} training rows x {train.shape[1]} columns; "
-              f"budget {args.budget_seconds:.0f}s; scoring {n_sample:,} synthetic rows", flush=True)
-        for name in args.generators.split(","):
+        for budget in ([None] if args.epochs else budgets):
+          what = f"{args.epochs} epochs" if args.epochs else f"budget {budget:.0f}s"
+          print(f"\n== {ds} seed {seed}: {len(train):,} training rows x {train.shape[1]} columns; "
+                f"{what}; scoring {n_sample:,} synthetic rows", flush=True)
+          for name in names:
+            if budget != budgets[0] and name in ("trtr", "independent", "gaussian_copula", "bootstrap"):
+                continue  # no training budget: scored once per seed
+            summary = {}
             try:
-                if name == "ctgan":
+                if name == "trtr":
+                    syn, fit_s, rps, epochs = train, 0.0, math.nan, None
+                elif name == "ctgan":
                     try:
                         import ctgan  # noqa: F401
                     except ImportError:
                         print("  ctgan: not installed here (pip install ctgan in a separate venv); skipped")
                         continue
-                    syn, fit_s, rps, epochs = run_ctgan(train, schema, args.budget_seconds, n_sample, args.seed)
+                    syn, fit_s, rps, epochs = run_ctgan(train, schema, budget, n_sample, seed)
                 else:
+                    base = name.split("-")[0]
                     try:
-                        plugins.get_generator(name)
+                        plugins.get_generator(base)
                     except Exception as exc:
-                        print(f"  {name}: not registered on this branch ({exc.__class__.__name__}); skipped")
+                        print(f"  {name}: not registered here ({exc.__class__.__name__}; the SDV peers need the "
+                              "peer venv's python); skipped")
                         continue
-                    params = wgan_params if name == "wgan" else {}
-                    syn, fit_s, rps, epochs = run_registered(name, params, train, schema, n_sample, args.seed)
-                sc, note = score(train, syn, schema, target, hold, args.seed)
+                    if base == "wgan":
+                        params = dict(wgan_params, calibrate=not name.endswith("-nocal"))
+                    elif base in PEERS:
+                        params = {"verbose": False}
+                    else:
+                        params = {}
+                    if base == "wgan" or base in PEERS:
+                        if args.epochs:
+                            params.update(epochs=args.epochs, max_seconds=None)
+                        else:
+                            params.update(max_seconds=budget)
+                            params.setdefault("epochs", 100_000)
+                    syn, fit_s, rps, epochs, summary = run_registered(base, params, train, schema, n_sample, seed)
+                sc, note = score(train, syn, schema, target, hold, seed)
             except Exception as exc:  # one failing generator never stops the benchmark
                 print(f"  {name}: FAILED {type(exc).__name__}: {exc}")
                 logging.getLogger("wgan_quality").debug("traceback", exc_info=True)
                 continue
-            row = {"dataset": ds, "generator": name, "fit_s": fit_s, "rows_per_s": rps, "epochs": epochs, **sc,
-                   "rates_2x": category_rates(train, syn, schema)}
+            row = {"dataset": ds, "seed": seed, "budget_s": budget, "epochs_planned": args.epochs, "generator": name,
+                   "fit_s": fit_s, "rows_per_s": rps, "epochs": epochs, **sc,
+                   "rates_2x": category_rates(train, syn, schema),
+                   "best_epoch": summary.get("best_epoch"), "stopped": summary.get("stopped_because")}
             results.append(row)
             print(f"  {name:16s} fit {fit_s:7.1f}s  rows/s {rps:9.0f}  epochs {epochs!s:>5}  shapes {sc['column_shapes']:.3f}  "
                   f"pair trends {sc['column_pair_trends']:.3f}  cat combos {sc['category_combinations']:.3f}  "
-                  f"TSTR {sc['tstr']:.3f}  cats>=0.1% within 2x {row['rates_2x']}   [{note}]", flush=True)
-        sub = [r for r in results if r["dataset"] == ds]
-        w = next((r for r in sub if r["generator"] == "wgan"), None)
-        c = next((r for r in sub if r["generator"] == "ctgan"), None)
-        if w and c:
-            print(f"  wgan / CTGAN training rows per second: {w['rows_per_s'] / c['rows_per_s']:.1f}x")
+                  f"TSTR {sc['tstr']:.3f}  cats>=0.1% within 2x {row['rates_2x']}  best epoch {row['best_epoch']}  "
+                  f"[{note}]", flush=True)
+            if args.json:
+                import json
+
+                with open(args.json, "a") as fh:
+                    fh.write(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
+                                         for k, v in row.items()}, default=str) + "\n")
+          sub = [r for r in results if r["dataset"] == ds and r["seed"] == seed and r["budget_s"] == budget]
+          w = next((r for r in sub if r["generator"] == "wgan"), None)
+          c = next((r for r in sub if r["generator"] == "ctgan"), None)
+          if w and c:
+              print(f"  wgan / CTGAN training rows per second: {w['rows_per_s'] / c['rows_per_s']:.1f}x")
     if results:
         print("\n" + pd.DataFrame(results).round(4).to_string(index=False))
     return 0

@@ -82,8 +82,10 @@ def test_deterministic_under_seed():
     assert not a.equals(c)
 
 
-def test_rare_categories_come_out_at_their_real_rates():
-    """Categories with >= 0.1% frequency appear in 100,000 rows within a factor of two of it."""
+@pytest.mark.parametrize("target", [None, "op", "kind"])
+def test_rare_categories_come_out_at_their_real_rates(target):
+    """Categories with >= 0.1% frequency appear in 100,000 rows within a factor of two of it, with or
+    without a target (sampling then conditions on the target: the rare ones in it, or elsewhere)."""
     rng = np.random.default_rng(0)
     n = 20_000
     op = rng.choice(["cash", "card", "transfer", "cheque", "fee"], n, p=[0.6, 0.3, 0.094, 0.004, 0.002])
@@ -92,7 +94,7 @@ def test_rare_categories_come_out_at_their_real_rates():
     df = pd.DataFrame({"op": op, "region": region, "kind": kind,
                        "amount": np.exp(rng.normal(np.where(op == "transfer", 8, 4), 1))})
     params = dict(TINY, epochs=3, batch_size=500, generator_dims=(64, 64), critic_dims=(64,))
-    gen = WGANGenerator(**params, seed=0).fit(df, Schema.infer(df))
+    gen = WGANGenerator(**params, seed=0).fit(df, Schema.infer(df, target=target))
     out = gen.sample(100_000)
     checked = 0
     for col in ("op", "region", "kind"):
@@ -170,3 +172,76 @@ def test_span_layout_softmax_and_draws_match_per_column_softmax():
     assert codes.shape == (40_000, 4) and (codes[:, 2] == 0).all()
     freq = torch.bincount(codes[:, 1], minlength=5).double() / 40_000
     torch.testing.assert_close(freq, probs[0, 1, :5].double(), atol=0.01, rtol=0)
+
+
+def determined(n: int = 1200, seed: int = 0) -> pd.DataFrame:
+    """A table whose target fully determines one feature (and shifts a number), plus noise columns."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice(["yes", "no"], n, p=[0.3, 0.7])
+    return pd.DataFrame({
+        "colour": rng.choice(["red", "green", "blue", "grey"], n),
+        "plan": np.where(y == "yes", "gold", rng.choice(["basic", "plus"], n)),
+        "size": rng.normal(np.where(y == "yes", 2.0, -1.0), 1.0),
+        "town": rng.choice(["a", "b", "c"], n),
+        "y": y,
+    })
+
+
+def test_target_conditioning_learns_p_feature_given_target():
+    """The target is the condition of half the training rows and of every sampled row: after a short
+    fit, the synthetic p(plan | y) is the real one (plan = gold exactly when y = yes)."""
+    df = determined()
+    schema = Schema.infer(df, target="y")
+    gen = WGANGenerator(**dict(TINY, epochs=30, batch_size=100, lr=1e-3), seed=0).fit(df, schema)
+    assert gen.target_span_ is not None
+    out = gen.sample(4000)
+    gold = (out["plan"] == "gold").groupby(out["y"]).mean()
+    assert gold["yes"] > 0.9 and gold["no"] < 0.1, gold.to_dict()
+    assert abs((out["y"] == "yes").mean() - 0.3) < 0.03  # the target comes at its real rate
+    assert out.groupby("y")["size"].mean().pipe(lambda m: m["yes"] - m["no"]) > 1.5
+    assert {"loss_aux", "val_score"} <= set(gen.history_[-1])
+
+
+def test_best_checkpoint_under_a_time_budget_is_recorded():
+    df = determined(600)
+    gen = WGANGenerator(**dict(TINY, epochs=10**6, max_seconds=3.0, validate_every=1), seed=0)
+    gen.fit(df, Schema.infer(df, target="y"))
+    summary = gen.training_summary()
+    assert summary["stopped_because"] == "time budget" and summary["epochs_done"] == gen.epochs_done_ >= 1
+    assert 1 <= summary["best_epoch"] <= summary["epochs_done"]
+    scores = [h["val_score"] for h in gen.history_ if "val_score" in h]
+    assert len(scores) == summary["epochs_done"] and summary["best_score"] == max(scores)
+    assert summary["best_epoch"] == 1 + scores.index(max(scores))
+    assert summary["validation"]["kept"] == "best" and summary["validation"]["every"] == 1
+    assert len(gen.sample(10)) == 10
+
+
+def test_without_a_target_nothing_is_validated():
+    df = mixed(300)
+    gen = WGANGenerator(**TINY, seed=0).fit(df, Schema.infer(df))
+    summary = gen.training_summary()
+    assert summary["best_epoch"] is None and summary["validation"] is None and gen.target_span_ is None
+
+
+def test_deterministic_under_seed_with_a_target_and_after_loading(tmp_path):
+    df = determined(500, seed=2)
+    schema = Schema.infer(df, target="y")
+    params = dict(TINY, epochs=4, validate_every=1)
+    a = WGANGenerator(**params, seed=7).fit(df, schema)
+    b = WGANGenerator(**params, seed=7).fit(df, schema)
+    assert a.training_summary()["best_epoch"] == b.training_summary()["best_epoch"]
+    a.save(tmp_path / "m.pt")
+    loaded = WGANGenerator.load(tmp_path / "m.pt")
+    assert loaded.target_span_ == a.target_span_
+    first = a.sample(300)
+    pd.testing.assert_frame_equal(first, b.sample(300))
+    pd.testing.assert_frame_equal(first, loaded.sample(300))
+
+
+def test_target_share_and_validate_every_are_checked():
+    df = determined(200)
+    schema = Schema.infer(df, target="y")
+    with pytest.raises(BenchkitError, match="target_share"):
+        WGANGenerator(**dict(TINY, target_share=1.5)).fit(df, schema)
+    with pytest.raises(BenchkitError, match="validate_every"):
+        WGANGenerator(**dict(TINY, validate_every=0)).fit(df, schema)

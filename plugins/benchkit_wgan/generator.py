@@ -13,6 +13,9 @@ Design (why each piece is there):
   drawing keeps the learnt rates. Unconditional samples draw their conditional vectors from the real
   category frequencies.
 - The critic sees packs of ``pac`` rows (PacGAN) and is trained with a gradient penalty (WGAN-GP).
+- With a categorical target in the schema: half the training rows are conditioned on the target and
+  sampling always is (p(target) p(features | target)); an auxiliary classifier teaches the generator
+  how the features predict the target; a cheap held-in TSTR every few epochs keeps the best weights.
 - The data stay one float32 tensor; batches are gathered by index, every categorical operation covers
   all spans at once, so the work per step is a few matrix products.
 
@@ -50,6 +53,8 @@ log = logging.getLogger(__name__)
 _SAMPLE_CHUNK = 50_000
 _CALIBRATION_ROWS = 60_000
 _CALIBRATION_ROUNDS = 3
+_VAL_ROWS = 5_000  # real rows scored, and at most as many synthetic rows, per validation
+_VAL_EVERY_ROWS = 50_000  # validate about once per this many training rows (whole epochs, at least 1)
 _FORMAT = "benchkit-wgan/2"  # tensors and plain data, read with torch.load(weights_only=True)
 _OLD_FORMAT = "benchkit-wgan/1"  # pickled classes: refused
 
@@ -87,11 +92,17 @@ class WGANGenerator(Generator):
     multiple of ``pac``), ``lr``, ``embedding_dim`` (noise size), ``generator_dims``/``critic_dims``
     (hidden widths), ``n_critic`` (critic steps per generator step), ``gp_weight``, ``pac``, ``tau``
     (Gumbel-softmax temperature), ``n_quantiles`` (knots of the numerical transform), ``calibrate``
-    (after training, shift categorical logits so categories come out at their real rates), ``device``
+    (after training, shift categorical logits so categories come out at their real rates),
+    ``target_share`` (share of training rows conditioned on the schema's categorical target; sampling then
+    always conditions on it), ``classifier_weight`` (weight of the auxiliary target classifier's hinge
+    loss for the generator), ``keep_best`` (keep the weights of the best held-in validation score),
+    ``validate_every`` (epochs between validations; None = about once per 50,000 training rows); the
+    last three act only with such a target (docs/wgan.md). ``device``
     ("auto" = CUDA when available, else CPU), ``seed``, ``verbose`` (tqdm bar; None = only on a
     terminal). Like every :class:`~benchkit.Generator`, its ``progress`` attribute (set by the runner, not a
     constructor argument) is called after each epoch with ``epoch``, ``epochs``, ``seconds``, ``loss`` (the
-    generator's) and the per-part losses ``loss_c``, ``gp``, ``loss_g``, ``loss_cond``.
+    generator's) and the per-part losses ``loss_c``, ``gp``, ``loss_g``, ``loss_cond``, ``loss_aux`` (and
+    ``val_score`` on validated epochs).
     """
 
     def __init__(
@@ -109,6 +120,10 @@ class WGANGenerator(Generator):
         tau: float = 0.2,
         n_quantiles: int = 1000,
         calibrate: bool = True,
+        target_share: float = 0.5,
+        classifier_weight: float = 1.0,
+        keep_best: bool = True,
+        validate_every: int | None = None,
         max_seconds: float | None = None,
         device: str = "auto",
         seed: int | None = 0,
@@ -132,6 +147,10 @@ class WGANGenerator(Generator):
             raise BenchkitError(f"wgan: epochs must be a non-negative integer, got {self.epochs!r}")
         if not isinstance(self.n_critic, int) or self.n_critic < 1:
             raise BenchkitError(f"wgan: n_critic must be a positive integer, got {self.n_critic!r}")
+        if not isinstance(self.target_share, (int, float)) or not 0.0 <= self.target_share <= 1.0:
+            raise BenchkitError(f"wgan: target_share must be a number in [0, 1], got {self.target_share!r}")
+        if self.validate_every is not None and (not isinstance(self.validate_every, int) or self.validate_every < 1):
+            raise BenchkitError(f"wgan: validate_every must be a positive integer or None, got {self.validate_every!r}")
         if self.max_seconds is not None and not self.max_seconds > 0:
             raise BenchkitError(f"wgan: max_seconds must be positive or None, got {self.max_seconds!r}")
 
@@ -154,6 +173,13 @@ class WGANGenerator(Generator):
             return self._seed_used
         self._seed_used = int(self.seed)
         return self._seed_used
+
+    def _target_span(self, schema: Schema) -> int | None:
+        """Index of the discrete span of the schema's target, when it is categorical or boolean."""
+        target = getattr(schema, "target", None)
+        if target is None:
+            return None
+        return next((j for j, sp in enumerate(self.transformer_.spans) if sp.column == target), None)
 
     def _build(self, torch_device):
         from .networks import CriticNet, GeneratorNet, SpanLayout
@@ -179,6 +205,7 @@ class WGANGenerator(Generator):
         matrix = torch.as_tensor(enc.matrix(self.transformer_.spans), device=dev)
         self.counts_ = [np.bincount(enc.codes[:, j], minlength=s.size) for j, s in enumerate(self.transformer_.spans)]
         self.n_sample_calls_ = 0
+        self.target_span_ = self._target_span(schema)
         self.history_: list[dict[str, float]] = []
         seed = self._base_seed()
         devices = [dev.index or 0] if dev.type == "cuda" else []
@@ -189,6 +216,8 @@ class WGANGenerator(Generator):
         self.training_ = {
             "epochs_done": self.epochs_done_, "epochs_planned": self.epochs,
             "stopped_because": "time budget" if self.stopped_early_ else "epochs done",
+            "best_epoch": self.best_epoch_, "best_score": self.best_score_,
+            "validation": self.validation_,
             "budget_s": None if self.max_seconds is None else float(self.max_seconds),
             "train_s": round(self.train_seconds_, 3), "calibration_s": round(self.calibration_seconds_, 3),
             "fit_s": round(self.fit_seconds_, 3), "rows_seen": self.rows_seen_,
@@ -208,7 +237,9 @@ class WGANGenerator(Generator):
         from .networks import gradient_penalty
 
         layout, gen, critic = self._build(dev)
-        sampler = ConditionalSampler(codes, [s.size for s in self.transformer_.spans], dev)
+        sampler = ConditionalSampler(codes, [s.size for s in self.transformer_.spans], dev,
+                                     target_span=self.target_span_, target_share=float(self.target_share))
+        validator = self._validator(torch, dev, matrix, codes, layout, sampler)
         opt_g = torch.optim.Adam(gen.parameters(), lr=self.lr, betas=(0.5, 0.9), weight_decay=1e-6)
         opt_c = torch.optim.Adam(critic.parameters(), lr=self.lr, betas=(0.5, 0.9))
         n = matrix.shape[0]
@@ -216,6 +247,11 @@ class WGANGenerator(Generator):
         steps = max(1, math.ceil(n / (bs * self.n_critic)))
         has_cond = layout.n_spans > 0
         n_num = self.transformer_.n_numeric
+        aux = self._aux_classifier(torch, dev, codes, layout)
+        if aux is not None:
+            clf, keep, y_all, t_off, t_size = aux
+            opt_a = torch.optim.Adam(clf.parameters(), lr=1e-3, betas=(0.5, 0.9))
+        arange_bs = torch.arange(bs, device=dev)
 
         def fake_batch(cond):
             noise = torch.randn(bs, self.embedding_dim, device=dev)
@@ -236,10 +272,13 @@ class WGANGenerator(Generator):
                    leave=False)
         deadline = None if self.max_seconds is None else t0 + float(self.max_seconds)
         self.stopped_early_ = False
+        best_state, self.best_epoch_, self.best_score_ = None, None, None
+        every = validator["every"] if validator else 0
+        val_seconds = 0.0
         epochs_done = 0
         rows_seen = 0
         for epoch in bar:
-            sums = np.zeros(4)
+            sums = np.zeros(5)
             for _ in range(steps):
                 for i in range(self.n_critic):
                     cond, span, k, rows = draw()
@@ -256,22 +295,53 @@ class WGANGenerator(Generator):
                     (loss_c + self.gp_weight * gp).backward()
                     opt_c.step()
                     rows_seen += bs
+                aux_loss = torch.zeros((), device=dev)
+                if aux is not None:
+                    # the auxiliary classifier learns target | features on the real batch ...
+                    real_loss = torch.nn.functional.cross_entropy(clf(matrix[rows][:, keep]), y_all[rows])
+                    opt_a.zero_grad(set_to_none=True)
+                    real_loss.backward()
+                    opt_a.step()
                 critic.requires_grad_(False)  # the generator step needs no critic weight gradients
                 loss_g = -critic(fake).mean()
                 cond_loss = torch.zeros((), device=dev)
                 if has_cond:
                     logp = layout.log_softmax_padded(logits)
-                    cond_loss = -logp[torch.arange(bs, device=dev), span, k].mean()
+                    cond_loss = -logp[arange_bs, span, k].mean()
+                if aux is not None:
+                    # ... and the generator is asked for rows whose features predict their own target:
+                    # the condition where the target was conditioned on, else the target it drew
+                    x_fake = fake[:, : matrix.shape[1]]
+                    y_fake = x_fake[:, t_off : t_off + t_size].argmax(dim=1)
+                    y_fake = torch.where(span == self.target_span_, k, y_fake)
+                    clf.requires_grad_(False)
+                    # a hinge at the classifier's loss on the real batch: the generator is pushed only while
+                    # its rows are less predictable than real ones, never towards over-separated classes
+                    fake_ce = torch.nn.functional.cross_entropy(clf(x_fake[:, keep]), y_fake)
+                    aux_loss = torch.relu(fake_ce - real_loss.detach())
+                    clf.requires_grad_(True)
                 opt_g.zero_grad(set_to_none=True)
-                (loss_g + cond_loss).backward()
+                (loss_g + cond_loss + self.classifier_weight * aux_loss).backward()
                 opt_g.step()
                 critic.requires_grad_(True)
-                sums += [loss_c.item(), gp.item(), loss_g.item(), cond_loss.item()]
+                sums += [loss_c.item(), gp.item(), loss_g.item(), cond_loss.item(), aux_loss.item()]
                 if deadline is not None and time.perf_counter() > deadline:
                     self.stopped_early_ = True
                     break
             epochs_done += 1
-            rec = dict(zip(("loss_c", "gp", "loss_g", "loss_cond"), (sums / steps).round(4).tolist()))
+            rec = dict(zip(("loss_c", "gp", "loss_g", "loss_cond", "loss_aux"), (sums / steps).round(4).tolist()))
+            last_epoch = self.stopped_early_ or epochs_done == self.epochs
+            if validator and (epochs_done % every == 0 or last_epoch):
+                t_val = time.perf_counter()
+                gen.eval()
+                val = self._validation_score(torch, validator, gen, layout, sampler)
+                gen.train()
+                rec["val_score"] = round(val, 4)
+                if self.best_score_ is None or val > self.best_score_:
+                    self.best_score_, self.best_epoch_ = round(val, 4), epochs_done
+                    if self.keep_best:
+                        best_state = {k: v.detach().clone() for k, v in gen.state_dict().items()}
+                val_seconds += time.perf_counter() - t_val
             rec.update(epoch=epoch + 1, epochs=self.epochs, seconds=round(time.perf_counter() - t0, 3), loss=rec["loss_g"])
             self.history_.append(rec)
             bar.set_postfix(loss_c=rec["loss_c"], loss_g=rec["loss_g"], cond=rec["loss_cond"])
@@ -282,6 +352,11 @@ class WGANGenerator(Generator):
                 log.info("wgan: stopped after %d epoch(s): time budget of %ss spent", epochs_done, self.max_seconds)
                 break
         bar.close()
+        if best_state is not None and self.best_epoch_ != epochs_done:
+            gen.load_state_dict(best_state)
+        self.validation_ = None if not validator else {
+            "metric": "tstr_auc (LightGBM on synthetic, real training rows)", "every": every,
+            "rows": validator["rows"], "seconds": round(val_seconds, 3), "kept": "best" if self.keep_best else "last"}
         self.epochs_done_ = epochs_done
         self.rows_seen_ = rows_seen
         self.train_seconds_ = time.perf_counter() - t_loop
@@ -290,6 +365,95 @@ class WGANGenerator(Generator):
         t_cal = time.perf_counter()
         self._calibrate(torch)
         self.calibration_seconds_ = time.perf_counter() - t_cal
+
+    def _aux_classifier(self, torch, dev, codes: np.ndarray, layout):
+        """(classifier, feature columns, real target codes, target one-hot offset and size), or None.
+
+        An MLP that predicts the target's category from the other encoded columns (numeric scores and
+        one-hots), trained on real batches; the generator pays ``classifier_weight`` times its cross-entropy
+        on generated rows (as CTAB-GAN's auxiliary classifier), which teaches it how the features depend
+        on the target far sooner than the critic alone does.
+        """
+        t = self.target_span_
+        if t is None or not self.classifier_weight or layout.n_spans == 0:
+            return None
+        n_num = self.transformer_.n_numeric
+        width = n_num + layout.width
+        t_off = n_num + int(layout.offsets[t])
+        t_size = self.transformer_.spans[t].size
+        keep = torch.as_tensor([j for j in range(width) if not t_off <= j < t_off + t_size], device=dev)
+        hidden = int(max(self.critic_dims, default=128)) // 2 or 64
+        clf = torch.nn.Sequential(torch.nn.Linear(len(keep), hidden), torch.nn.LeakyReLU(0.2),
+                                  torch.nn.Linear(hidden, hidden), torch.nn.LeakyReLU(0.2),
+                                  torch.nn.Linear(hidden, t_size)).to(dev)
+        y_all = torch.as_tensor(codes[:, t].astype(np.int64), device=dev)
+        return clf, keep, y_all, t_off, t_size
+
+    # ------------------------------------------------------------ validation
+    def _validator(self, torch, dev, matrix, codes: np.ndarray, layout, sampler) -> dict[str, Any] | None:
+        """What the held-in validation needs, or None without a categorical target.
+
+        The score is a cheap TSTR: a small LightGBM trained on synthetic rows (in the encoded space:
+        numeric scores and one code per span) predicts the target of up to ``_VAL_ROWS`` real training
+        rows (a fixed draw); ROC AUC (one-vs-rest macro for several classes). Real training rows are
+        used, not a held-out slice, so no data are taken from training; the classifier never sees them.
+        """
+        t = self.target_span_
+        if t is None or layout.n_spans == 0 or (not self.keep_best and self.validate_every is None):
+            return None  # nothing to keep and no validation asked for
+        n = matrix.shape[0]
+        rng = np.random.default_rng(np.random.SeedSequence([self._seed_used, 7]))
+        rows = np.sort(rng.choice(n, size=min(n, _VAL_ROWS), replace=False))
+        y = codes[rows, t]
+        if len(np.unique(y)) < 2:
+            return None
+        feats = [j for j in range(layout.n_spans) if j != t]
+        x = np.concatenate([matrix[rows, : self.transformer_.n_numeric].cpu().numpy().astype(np.float64),
+                            codes[rows][:, feats].astype(np.float64)], axis=1)
+        every = self.validate_every or max(1, round(_VAL_EVERY_ROWS / n))
+        return {"x": x, "y": y, "feats": feats, "rows": len(rows), "every": int(every),
+                "m": int(max(1000, min(_VAL_ROWS, n))), "classes": np.unique(y)}
+
+    def _validation_score(self, torch, val: dict[str, Any], gen, layout, sampler) -> float:
+        import lightgbm as lgb
+        from scipy.special import ndtri
+        from sklearn.metrics import roc_auc_score
+
+        dev = torch.device(self.device_)
+        m = val["m"]
+        g = torch.Generator(device=dev)
+        g.manual_seed(int(np.random.SeedSequence([self._seed_used, 11]).generate_state(1)[0]))
+        with torch.no_grad():
+            noise = torch.randn(m, self.embedding_dim, device=dev, generator=g)
+            cond, span, k = sampler.sampling_cond(m, g)
+            num, logits = gen(torch.cat([noise, cond], dim=1))
+            code = layout.sample_codes(logits, g)
+            code[torch.arange(m, device=dev), span] = k
+        num, code = num.double().cpu().numpy(), code.cpu().numpy()
+        # each numeric score by its rank to a normal score, as the calibration would
+        num = ndtri((num.argsort(0).argsort(0) + 0.5) / m) if num.shape[1] else num
+        x = np.concatenate([num, code[:, val["feats"]].astype(np.float64)], axis=1)
+        y = code[:, self.target_span_]
+        if len(np.unique(y)) < 2:
+            return 0.5
+        n_num = num.shape[1]
+        model = lgb.LGBMClassifier(n_estimators=50, num_leaves=15, learning_rate=0.1, min_child_samples=10,
+                                   verbose=-1, n_jobs=max(1, torch.get_num_threads()), random_state=0,
+                                   deterministic=True, force_col_wise=True)
+        model.fit(x, y, categorical_feature=list(range(n_num, x.shape[1])))
+        proba = model.predict_proba(val["x"])
+        yv, classes = val["y"], val["classes"]
+        full = np.zeros((len(yv), len(classes)))
+        for j, c in enumerate(model.classes_):
+            if c in classes:
+                full[:, np.searchsorted(classes, c)] = proba[:, j]
+        try:
+            if len(classes) == 2:
+                return float(roc_auc_score(yv == classes[1], full[:, 1]))
+            full = full / np.clip(full.sum(1, keepdims=True), 1e-12, None)
+            return float(roc_auc_score(yv, full, multi_class="ovr", labels=classes))
+        except ValueError:
+            return 0.5
 
     # ---------------------------------------------------------------- sample
     def _sample(self, n: int) -> pd.DataFrame:
@@ -368,8 +532,9 @@ class WGANGenerator(Generator):
                 free[torch.arange(m), span] = False
                 hits = torch.zeros(width, dtype=torch.float64)
                 hits.index_add_(0, (code + offsets)[free], torch.ones(int(free.sum()), dtype=torch.float64))
-                gen_rate = (hits + 0.5) / (free.sum(0).double()[seg] + 1.0)
-                step = torch.log(real.clamp_min(1e-12) / gen_rate).clamp(-4.0, 4.0)
+                n_free = free.sum(0).double()[seg]
+                gen_rate = (hits + 0.5) / (n_free + 1.0)
+                step = torch.log(real.clamp_min(1e-12) / gen_rate).clamp(-4.0, 4.0).where(n_free > 0, 0.0)
                 self.logit_bias_ += step.to(self.logit_bias_.dtype).to(self.logit_bias_.device)
         if self.transformer_.n_numeric:
             with torch.no_grad():
@@ -451,7 +616,9 @@ class WGANGenerator(Generator):
         except Exception as exc:  # a damaged state: missing keys, wrong shapes
             raise BenchkitError(f"wgan: {path} is a damaged wgan model file ({type(exc).__name__}: {exc}); "
                                 "refit and save again") from None
-        self.sampler_ = ConditionalSampler(None, [s.size for s in self.transformer_.spans], dev, counts=self.counts_)
+        self.target_span_ = self._target_span(self.schema_)
+        self.sampler_ = ConditionalSampler(None, [s.size for s in self.transformer_.spans], dev, counts=self.counts_,
+                                           target_span=self.target_span_, target_share=float(self.target_share))
         self._fitted = True
         return self
 
