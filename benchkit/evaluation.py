@@ -364,10 +364,9 @@ def evaluate(
         timings["encodings"] = time.perf_counter() - start
         progress.update()
     for reg in runnable:
-        if reg.name not in outcomes:
-            progress.step(reg.name)
-            outcomes[reg.name] = _run_metric(reg, ctx, timings, serial=not (threaded and reg.name in parallel))
-            progress.update()
+        progress.step(reg.name)
+        outcomes[reg.name] = _run_metric(reg, ctx, timings, serial=not (threaded and reg.name in parallel))
+        progress.update()
     for reg in chosen:
         produced, skip = outcomes[reg.name]
         rows.extend(produced)
