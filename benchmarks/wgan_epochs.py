@@ -9,7 +9,7 @@ rows, ROC AUC on the real holdout. TRTR (the same classifier trained on the real
 ``gaussian_copula`` are printed for reference.
 
     python benchmarks/wgan_epochs.py --datasets adult --rows 10000 --epochs 1,2,5,10,20,30
-    python benchmarks/wgan_epochs.py --wgan calibrate=False        # any wgan parameter
+    python benchmarks/wgan_epochs.py --wgan calibrate=false        # any wgan parameter (TOML values)
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
     ap.add_argument("--holdout", type=int, default=5_000)
     ap.add_argument("--epochs", default="1,2,5,10,20,30")
     ap.add_argument("--seeds", default="0")
-    ap.add_argument("--wgan", default="", help="extra wgan params, e.g. calibrate=False,batch_size=500")
+    ap.add_argument("--wgan", default="", help="extra wgan params in benchkit's parameter syntax, e.g. calibrate=false,batch_size=500")
     ap.add_argument("--label", default="")
     ap.add_argument("--generator", default="wgan", help="wgan, or a registered generator with an epochs parameter "
                     "(sdv_tvae, sdv_ctgan: run with the peer venv's python)")
@@ -107,6 +107,7 @@ def main(argv=None) -> int:
     ap.add_argument("--copula", action="store_true", help="also score gaussian_copula and TRTR")
     ap.add_argument("--json", default=None, help="append one JSON line per result to this file")
     args = ap.parse_args(argv)
+    from benchkit.bench.spec import parse_params
     from benchkit.generator import THREADS_ENV
 
     os.environ[THREADS_ENV] = str(args.threads)  # wgan sizes torch's pool from the job's budget
@@ -116,17 +117,12 @@ def main(argv=None) -> int:
     from benchkit import plugins
     from benchkit_wgan import WGANGenerator
 
-    extra = {}
-    for kv in filter(None, args.wgan.split(",")):
-        k, v = kv.split("=")
-        extra[k] = eval(v)  # a benchmark flag, typed by the user running it
+    extra = parse_params(args.wgan, "--wgan")  # benchkit's one parameter syntax (TOML values)
     out = []
     for name in args.datasets.split(","):
         for seed in [int(s) for s in args.seeds.split(",")]:
             train, hold, schema = split(name, args.rows, args.holdout, seed)
             if args.copula:
-                from benchkit import plugins
-
                 trtr = tstr_auc(train, train, hold, schema, seed, args.threads)
                 t = time.perf_counter()
                 cop = plugins.get_generator("gaussian_copula").obj(seed=seed).fit(train, schema)

@@ -53,6 +53,7 @@ for p in (ROOT, ROOT / "plugins"):
 
 from benchkit import Schema  # noqa: E402
 from benchkit import plugins  # noqa: E402
+from benchkit.bench.spec import parse_params  # noqa: E402
 
 DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.is_dir()),
             ROOT.parent / "shared" / "data")
@@ -311,15 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=None, help="limit training rows (default: all)")
     ap.add_argument("--sample-rows", type=int, default=None, help="synthetic rows (default: as many as training)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--wgan", default="", help="extra wgan params, e.g. batch_size=2000,n_critic=2")
+    ap.add_argument("--wgan", default="", help="extra wgan params in benchkit's parameter syntax, e.g. batch_size=2000,n_critic=2,calibrate=false")
     ap.add_argument("--debug", action="store_true", help="log tracebacks of failing generators")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     warnings.filterwarnings("ignore")
-    wgan_params = {"epochs": 100_000, "max_seconds": args.budget_seconds, "verbose": False}
-    for kv in filter(None, args.wgan.split(",")):
-        k, v = kv.split("=")
-        wgan_params[k] = eval(v)  # a benchmark flag, typed by the user running it
+    wgan_params = {"epochs": 100_000, "max_seconds": args.budget_seconds, "verbose": False,
+                   **parse_params(args.wgan, "--wgan")}  # benchkit's one parameter syntax (TOML values)
 
     results = []
     budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else [args.budget_seconds]

@@ -246,7 +246,6 @@ class WGANGenerator(Generator):
         bs = (self.batch_size // self.pac) * self.pac
         steps = max(1, math.ceil(n / (bs * self.n_critic)))
         has_cond = layout.n_spans > 0
-        n_num = self.transformer_.n_numeric
         aux = self._aux_classifier(torch, dev, codes, layout)
         if aux is not None:
             clf, keep, y_all, t_off, t_size = aux
