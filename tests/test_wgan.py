@@ -216,11 +216,31 @@ def test_best_checkpoint_under_a_time_budget_is_recorded():
     assert len(gen.sample(10)) == 10
 
 
-def test_without_a_target_nothing_is_validated():
+def test_without_a_target_the_pair_fidelity_alone_picks_the_checkpoint():
     df = mixed(300)
-    gen = WGANGenerator(**TINY, seed=0).fit(df, Schema.infer(df))
+    gen = WGANGenerator(**dict(TINY, validate_every=1), seed=0).fit(df, Schema.infer(df))
     summary = gen.training_summary()
-    assert summary["best_epoch"] is None and summary["validation"] is None and gen.target_span_ is None
+    assert gen.target_span_ is None and summary["validation"]["metric"].startswith("pair fidelity")
+    validated = [h for h in gen.history_ if "val_score" in h]
+    assert len(validated) == summary["epochs_done"]
+    assert all("val_tstr" not in h and h["val_score"] == h["val_pairs"] for h in validated)
+    assert summary["best_score"] == max(h["val_score"] for h in validated)
+    off = WGANGenerator(**dict(TINY, keep_best=False), seed=0).fit(df, Schema.infer(df))
+    assert off.training_summary()["validation"] is None and off.training_summary()["best_epoch"] is None
+
+
+def test_pair_fidelity_by_hand():
+    from benchkit_wgan.generator import pair_fidelity
+
+    real = np.array([[0, 0], [0, 1], [1, 1], [1, 1]])
+    # real joint: (0,0) 1/4, (0,1) 1/4, (1,1) 1/2; synthetic: (0,0) 1/2, (1,1) 1/2 -> TVD 1/4
+    assert pair_fidelity(real, np.array([[0, 0], [0, 0], [1, 1], [1, 1]])) == pytest.approx(0.75)
+    assert pair_fidelity(real, real[::-1]) == 1.0
+    # three columns: three pairs averaged; the third column is constant in both, so only (0,1) differs
+    r3, s3 = np.c_[real, np.zeros(4, int)], np.c_[[[0, 0], [0, 0], [1, 1], [1, 1]], np.zeros(4, int)]
+    # pair (0,2): marginal of column 0 equal -> 1; pair (1,2): real col1 has 1/4 zeros, synthetic 1/2 -> 0.75
+    assert pair_fidelity(r3, s3) == pytest.approx((0.75 + 1.0 + 0.75) / 3)
+    assert pair_fidelity(np.array([[0], [1]]), np.array([[1], [1]])) == pytest.approx(0.5)
 
 
 def test_deterministic_under_seed_with_a_target_and_after_loading(tmp_path):

@@ -15,7 +15,9 @@ Design (why each piece is there):
 - The critic sees packs of ``pac`` rows (PacGAN) and is trained with a gradient penalty (WGAN-GP).
 - With a categorical target in the schema: half the training rows are conditioned on the target and
   sampling always is (p(target) p(features | target)); an auxiliary classifier teaches the generator
-  how the features predict the target; a cheap held-in TSTR every few epochs keeps the best weights.
+  how the features predict the target.
+- Every few epochs a cheap held-in validation (TSTR with a target, and the pair fidelity of the
+  columns' joint frequencies) scores the generator; the best-scoring weights are kept.
 - The data stay one float32 tensor; batches are gathered by index, every categorical operation covers
   all spans at once, so the work per step is a few matrix products.
 
@@ -55,6 +57,7 @@ _CALIBRATION_ROWS = 60_000
 _CALIBRATION_ROUNDS = 3
 _VAL_ROWS = 5_000  # real rows scored, and at most as many synthetic rows, per validation
 _VAL_EVERY_ROWS = 50_000  # validate about once per this many training rows (whole epochs, at least 1)
+_VAL_BINS = 10  # numeric columns in real deciles for the validation's pair fidelity
 _FORMAT = "benchkit-wgan/2"  # tensors and plain data, read with torch.load(weights_only=True)
 _OLD_FORMAT = "benchkit-wgan/1"  # pickled classes: refused
 
@@ -97,12 +100,12 @@ class WGANGenerator(Generator):
     always conditions on it), ``classifier_weight`` (weight of the auxiliary target classifier's hinge
     loss for the generator), ``keep_best`` (keep the weights of the best held-in validation score),
     ``validate_every`` (epochs between validations; None = about once per 50,000 training rows); the
-    last three act only with such a target (docs/wgan.md). ``device``
+    first two act only with such a target, the validation scores TSTR only with one (docs/wgan.md). ``device``
     ("auto" = CUDA when available, else CPU), ``seed``, ``verbose`` (tqdm bar; None = only on a
     terminal). Like every :class:`~benchkit.Generator`, its ``progress`` attribute (set by the runner, not a
     constructor argument) is called after each epoch with ``epoch``, ``epochs``, ``seconds``, ``loss`` (the
     generator's) and the per-part losses ``loss_c``, ``gp``, ``loss_g``, ``loss_cond``, ``loss_aux`` (and
-    ``val_score`` on validated epochs).
+    ``val_score``, ``val_pairs`` and, with a target, ``val_tstr`` on validated epochs).
     """
 
     def __init__(
@@ -333,13 +336,15 @@ class WGANGenerator(Generator):
             if validator and (epochs_done % every == 0 or last_epoch):
                 t_val = time.perf_counter()
                 gen.eval()
-                val = self._validation_score(torch, validator, gen, layout, sampler)
-                gen.train()
-                rec["val_score"] = round(val, 4)
+                val, tstr, pairs = self._validation_score(torch, validator, gen, layout, sampler)
+                rec["val_score"], rec["val_pairs"] = round(val, 4), round(pairs, 4)
+                if tstr is not None:
+                    rec["val_tstr"] = round(tstr, 4)
                 if self.best_score_ is None or val > self.best_score_:
                     self.best_score_, self.best_epoch_ = round(val, 4), epochs_done
                     if self.keep_best:
                         best_state = {k: v.detach().clone() for k, v in gen.state_dict().items()}
+                gen.train()
                 val_seconds += time.perf_counter() - t_val
             rec.update(epoch=epoch + 1, epochs=self.epochs, seconds=round(time.perf_counter() - t0, 3), loss=rec["loss_g"])
             self.history_.append(rec)
@@ -354,7 +359,9 @@ class WGANGenerator(Generator):
         if best_state is not None and self.best_epoch_ != epochs_done:
             gen.load_state_dict(best_state)
         self.validation_ = None if not validator else {
-            "metric": "tstr_auc (LightGBM on synthetic, real training rows)", "every": every,
+            "metric": ("mean of tstr_auc (LightGBM on synthetic, real training rows) and pair fidelity"
+                       if "y" in validator else "pair fidelity (1 - TVD of each column pair's joint frequencies)"),
+            "every": every,
             "rows": validator["rows"], "seconds": round(val_seconds, 3), "kept": "best" if self.keep_best else "last"}
         self.epochs_done_ = epochs_done
         self.rows_seen_ = rows_seen
@@ -390,33 +397,50 @@ class WGANGenerator(Generator):
 
     # ------------------------------------------------------------ validation
     def _validator(self, torch, dev, matrix, codes: np.ndarray, layout, sampler) -> dict[str, Any] | None:
-        """What the held-in validation needs, or None without a categorical target.
+        """What the held-in validation needs, or None when there is nothing to validate.
 
-        The score is a cheap TSTR: a small LightGBM trained on synthetic rows (in the encoded space:
-        numeric scores and one code per span) predicts the target of up to ``_VAL_ROWS`` real training
-        rows (a fixed draw); ROC AUC (one-vs-rest macro for several classes). Real training rows are
-        used, not a held-out slice, so no data are taken from training; the classifier never sees them.
+        The score is the mean of two cheap checks on up to ``_VAL_ROWS`` real training rows (a fixed
+        draw) and as many synthetic rows (see :func:`pair_fidelity` and :meth:`_validation_score`):
+
+        * TSTR (with a categorical target): a small LightGBM trained on synthetic rows (in the encoded
+          space: numeric scores and one code per span) predicts the real rows' target; ROC AUC
+          (one-vs-rest macro for several classes);
+        * pair fidelity: the mean over column pairs of 1 - total variation distance between the real
+          and synthetic joint frequencies (numeric columns in deciles of the real values), so the
+          kept checkpoint also has the columns' co-occurrence, not only the target's predictability.
+
+        Without a target the score is the pair fidelity alone. Real training rows are used, not a
+        held-out slice, so no data are taken from training; the classifier never sees them.
         """
-        t = self.target_span_
-        if t is None or layout.n_spans == 0 or (not self.keep_best and self.validate_every is None):
+        n_num = self.transformer_.n_numeric
+        if n_num + layout.n_spans < 2 or (not self.keep_best and self.validate_every is None):
             return None  # nothing to keep and no validation asked for
         n = matrix.shape[0]
         rng = np.random.default_rng(np.random.SeedSequence([self._seed_used, 7]))
         rows = np.sort(rng.choice(n, size=min(n, _VAL_ROWS), replace=False))
-        y = codes[rows, t]
-        if len(np.unique(y)) < 2:
-            return None
-        feats = [j for j in range(layout.n_spans) if j != t]
-        x = np.concatenate([matrix[rows, : self.transformer_.n_numeric].cpu().numpy().astype(np.float64),
-                            codes[rows][:, feats].astype(np.float64)], axis=1)
-        every = self.validate_every or max(1, round(_VAL_EVERY_ROWS / n))
-        return {"x": x, "y": y, "feats": feats, "rows": len(rows), "every": int(every),
-                "m": int(max(1000, min(_VAL_ROWS, n))), "classes": np.unique(y)}
+        real_num = matrix[rows, :n_num].cpu().numpy().astype(np.float64)
+        sorted_num = np.sort(real_num, axis=0)
+        inner = np.linspace(0, 1, _VAL_BINS + 1)[1:-1]
+        edges = [np.unique(np.quantile(sorted_num[:, c], inner)) for c in range(n_num)]
+        # bins of the sorted real values: a synthetic value of rank q lands where the calibration puts it
+        sorted_bins = np.stack([np.searchsorted(e, sorted_num[:, c], side="right") for c, e in enumerate(edges)], axis=1) \
+            if n_num else np.zeros((len(rows), 0), dtype=np.int64)
+        real_bins = np.stack([np.searchsorted(e, real_num[:, c], side="right") for c, e in enumerate(edges)], axis=1) \
+            if n_num else sorted_bins
+        val = {"rows": len(rows), "every": int(self.validate_every or max(1, round(_VAL_EVERY_ROWS / n))),
+               "m": int(max(1000, min(_VAL_ROWS, n))), "sorted_bins": sorted_bins,
+               "real_disc": np.concatenate([real_bins, codes[rows]], axis=1).astype(np.int64)}
+        t = self.target_span_
+        y = codes[rows, t] if t is not None else None
+        if y is not None and len(np.unique(y)) >= 2:
+            feats = [j for j in range(layout.n_spans) if j != t]
+            val.update(x=np.concatenate([real_num, codes[rows][:, feats].astype(np.float64)], axis=1), y=y,
+                       feats=feats, classes=np.unique(y))
+        return val
 
-    def _validation_score(self, torch, val: dict[str, Any], gen, layout, sampler) -> float:
-        import lightgbm as lgb
+    def _validation_score(self, torch, val: dict[str, Any], gen, layout, sampler) -> tuple[float, float | None, float]:
+        """``(score, tstr_auc, pair_fidelity)`` of the generator as it stands (see :meth:`_validator`)."""
         from scipy.special import ndtri
-        from sklearn.metrics import roc_auc_score
 
         dev = torch.device(self.device_)
         m = val["m"]
@@ -424,18 +448,34 @@ class WGANGenerator(Generator):
         g.manual_seed(int(np.random.SeedSequence([self._seed_used, 11]).generate_state(1)[0]))
         with torch.no_grad():
             noise = torch.randn(m, self.embedding_dim, device=dev, generator=g)
-            cond, span, k = sampler.sampling_cond(m, g)
-            num, logits = gen(torch.cat([noise, cond], dim=1))
-            code = layout.sample_codes(logits, g)
-            code[torch.arange(m, device=dev), span] = k
+            if layout.n_spans:
+                cond, span, k = sampler.sampling_cond(m, g)
+                num, logits = gen(torch.cat([noise, cond], dim=1))
+                code = layout.sample_codes(logits, g)
+                code[torch.arange(m, device=dev), span] = k
+            else:
+                num, _ = gen(noise)
+                code = torch.zeros((m, 0), dtype=torch.long)
         num, code = num.double().cpu().numpy(), code.cpu().numpy()
+        rank = num.argsort(0).argsort(0)
+        # numeric columns placed as the calibration would: rank q -> the real value of rank q, in bins
+        sb = val["sorted_bins"]
+        syn_bins = np.take_along_axis(sb, (rank * len(sb)) // m, axis=0) if num.shape[1] else sb[:0]
+        pairs = pair_fidelity(val["real_disc"], np.concatenate([syn_bins, code], axis=1).astype(np.int64))
+        if "y" not in val:
+            return pairs, None, pairs
         # each numeric score by its rank to a normal score, as the calibration would
-        num = ndtri((num.argsort(0).argsort(0) + 0.5) / m) if num.shape[1] else num
-        x = np.concatenate([num, code[:, val["feats"]].astype(np.float64)], axis=1)
-        y = code[:, self.target_span_]
+        num = ndtri((rank + 0.5) / m) if num.shape[1] else num
+        tstr = self._tstr(torch, val, np.concatenate([num, code[:, val["feats"]].astype(np.float64)], axis=1),
+                          code[:, self.target_span_], num.shape[1])
+        return 0.5 * (tstr + pairs), tstr, pairs
+
+    def _tstr(self, torch, val: dict[str, Any], x: np.ndarray, y: np.ndarray, n_num: int) -> float:
+        import lightgbm as lgb
+        from sklearn.metrics import roc_auc_score
+
         if len(np.unique(y)) < 2:
             return 0.5
-        n_num = num.shape[1]
         model = lgb.LGBMClassifier(n_estimators=50, num_leaves=15, learning_rate=0.1, min_child_samples=10,
                                    verbose=-1, n_jobs=max(1, torch.get_num_threads()), random_state=0,
                                    deterministic=True, force_col_wise=True)
@@ -620,6 +660,27 @@ class WGANGenerator(Generator):
                                            target_span=self.target_span_, target_share=float(self.target_share))
         self._fitted = True
         return self
+
+
+def pair_fidelity(real: np.ndarray, synthetic: np.ndarray) -> float:
+    """Mean over column pairs of ``1 - TVD`` between the joint frequencies of two integer-coded
+    tables (rows x columns, codes >= 0): 1 when every pair co-occurs as often in both, 0 when no pair
+    shares any mass. SDMetrics' ContingencySimilarity on codes, averaged over all pairs; one
+    ``bincount`` per pair and table (the columns, not the rows, are looped over). A single column
+    gives its own 1 - TVD."""
+    d = real.shape[1]
+    size = np.maximum(real.max(0, initial=0), synthetic.max(0, initial=0)) + 1
+    if d == 1:
+        pairs = [(0, 0)]
+    else:
+        pairs = [(i, j) for i in range(d) for j in range(i + 1, d)]
+    out = np.empty(len(pairs))
+    for p, (i, j) in enumerate(pairs):
+        k = int(size[i] * size[j])
+        a = np.bincount(real[:, i] * size[j] + real[:, j], minlength=k) / len(real)
+        b = np.bincount(synthetic[:, i] * size[j] + synthetic[:, j], minlength=k) / len(synthetic)
+        out[p] = 1.0 - 0.5 * np.abs(a - b).sum()
+    return float(out.mean())
 
 
 def _load_error(path: Path, exc: Exception) -> BenchkitError:
