@@ -241,6 +241,22 @@ def test_pair_fidelity_by_hand():
     # pair (0,2): marginal of column 0 equal -> 1; pair (1,2): real col1 has 1/4 zeros, synthetic 1/2 -> 0.75
     assert pair_fidelity(r3, s3) == pytest.approx((0.75 + 1.0 + 0.75) / 3)
     assert pair_fidelity(np.array([[0], [1]]), np.array([[1], [1]])) == pytest.approx(0.5)
+    # with correlations for the first two columns their pair is scored 1 - |0.8 - 0.2| / 2 = 0.7
+    corr = (np.array([[1.0, 0.8], [0.8, 1.0]]), np.array([[1.0, 0.2], [0.2, 1.0]]))
+    assert pair_fidelity(r3, s3, corr) == pytest.approx((0.7 + 1.0 + 0.75) / 3)
+
+
+def test_rank_correlation_is_spearman_with_constant_columns_at_zero():
+    from scipy.stats import spearmanr
+
+    from benchkit_wgan.generator import rank_correlation
+
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.normal(size=50), rng.integers(0, 3, 50), np.ones(50)]
+    x[:, 1] += x[:, 0] > 0
+    got = rank_correlation(x)
+    assert got[0, 1] == pytest.approx(spearmanr(x[:, 0], x[:, 1]).statistic)
+    assert got[0, 2] == 0.0 and got[1, 2] == 0.0
 
 
 def test_deterministic_under_seed_with_a_target_and_after_loading(tmp_path):

@@ -428,8 +428,9 @@ class WGANGenerator(Generator):
         real_bins = np.stack([np.searchsorted(e, real_num[:, c], side="right") for c, e in enumerate(edges)], axis=1) \
             if n_num else sorted_bins
         val = {"rows": len(rows), "every": int(self.validate_every or max(1, round(_VAL_EVERY_ROWS / n))),
-               "m": int(max(1000, min(_VAL_ROWS, n))), "sorted_bins": sorted_bins,
-               "real_disc": np.concatenate([real_bins, codes[rows]], axis=1).astype(np.int64)}
+               "m": int(max(1000, min(_VAL_ROWS, n))), "sorted_bins": sorted_bins, "sorted_num": sorted_num,
+               "real_disc": np.concatenate([real_bins, codes[rows]], axis=1).astype(np.int64),
+               "real_corr": rank_correlation(real_num)}
         t = self.target_span_
         y = codes[rows, t] if t is not None else None
         if y is not None and len(np.unique(y)) >= 2:
@@ -458,10 +459,13 @@ class WGANGenerator(Generator):
                 code = torch.zeros((m, 0), dtype=torch.long)
         num, code = num.double().cpu().numpy(), code.cpu().numpy()
         rank = num.argsort(0).argsort(0)
-        # numeric columns placed as the calibration would: rank q -> the real value of rank q, in bins
-        sb = val["sorted_bins"]
-        syn_bins = np.take_along_axis(sb, (rank * len(sb)) // m, axis=0) if num.shape[1] else sb[:0]
-        pairs = pair_fidelity(val["real_disc"], np.concatenate([syn_bins, code], axis=1).astype(np.int64))
+        # numeric columns placed as the calibration would: rank q -> the real value of rank q
+        sb, sn = val["sorted_bins"], val["sorted_num"]
+        at = (rank * len(sb)) // m
+        syn_bins = np.take_along_axis(sb, at, axis=0) if num.shape[1] else sb[:0]
+        syn_corr = rank_correlation(np.take_along_axis(sn, at, axis=0)) if num.shape[1] else None
+        pairs = pair_fidelity(val["real_disc"], np.concatenate([syn_bins, code], axis=1).astype(np.int64),
+                              (val["real_corr"], syn_corr) if num.shape[1] else None)
         if "y" not in val:
             return pairs, None, pairs
         # each numeric score by its rank to a normal score, as the calibration would
@@ -662,13 +666,33 @@ class WGANGenerator(Generator):
         return self
 
 
-def pair_fidelity(real: np.ndarray, synthetic: np.ndarray) -> float:
-    """Mean over column pairs of ``1 - TVD`` between the joint frequencies of two integer-coded
-    tables (rows x columns, codes >= 0): 1 when every pair co-occurs as often in both, 0 when no pair
-    shares any mass. SDMetrics' ContingencySimilarity on codes, averaged over all pairs; one
-    ``bincount`` per pair and table (the columns, not the rows, are looped over). A single column
-    gives its own 1 - TVD."""
+def rank_correlation(x: np.ndarray) -> np.ndarray:
+    """Spearman correlation matrix of the columns of ``x`` (average ranks for ties); 0 where a
+    column is constant."""
+    from scipy.stats import rankdata
+
+    if x.shape[1] == 0:
+        return np.zeros((0, 0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.corrcoef(rankdata(x, axis=0), rowvar=False)
+    return np.nan_to_num(np.atleast_2d(corr), nan=0.0)
+
+
+def pair_fidelity(real: np.ndarray, synthetic: np.ndarray,
+                  corr: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """Mean over column pairs of a similarity of two integer-coded tables (rows x columns, codes >= 0),
+    as SDMetrics' Column Pair Trends scores them:
+
+    * ``1 - TVD`` between the pair's joint frequencies (ContingencySimilarity on the codes; one
+      ``bincount`` per pair and table: the columns, not the rows, are looped over);
+    * for the pairs among the first ``k`` columns when ``corr = (real_corr, synthetic_corr)``, two
+      k x k correlation matrices, are given: ``1 - |real_corr - synthetic_corr| / 2``
+      (CorrelationSimilarity), which tells a lost correlation apart where binned counts on a few
+      thousand rows barely move.
+
+    A single column gives its own 1 - TVD."""
     d = real.shape[1]
+    k_corr = 0 if corr is None else len(corr[0])
     size = np.maximum(real.max(0, initial=0), synthetic.max(0, initial=0)) + 1
     if d == 1:
         pairs = [(0, 0)]
@@ -676,6 +700,9 @@ def pair_fidelity(real: np.ndarray, synthetic: np.ndarray) -> float:
         pairs = [(i, j) for i in range(d) for j in range(i + 1, d)]
     out = np.empty(len(pairs))
     for p, (i, j) in enumerate(pairs):
+        if j < k_corr and i != j:
+            out[p] = 1.0 - abs(corr[0][i, j] - corr[1][i, j]) / 2.0
+            continue
         k = int(size[i] * size[j])
         a = np.bincount(real[:, i] * size[j] + real[:, j], minlength=k) / len(real)
         b = np.bincount(synthetic[:, i] * size[j] + synthetic[:, j], minlength=k) / len(synthetic)
