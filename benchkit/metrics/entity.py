@@ -40,10 +40,11 @@ synthetic per-entity values (as SDMetrics' KSComplement); TV complement is
   real training entities' mean and std). ``entity.profile_copies`` (lower is better): the share of
   synthetic entities whose profile equals a training entity's (a copied whole history);
   ``entity.profile_dcr_protection``: each synthetic entity is compared with its nearest training and
-  nearest holdout entity (training entities subsampled to the holdout's number); with ``p`` the share
-  closer to training, ``min(1, 2 (1 - p))`` (SDMetrics' DCROverfittingProtection formula: 1 = no
-  sign of memorising). ``details["flagged"]`` is true when copies exceed 5% or protection is below
-  0.5. Needs a holdout.
+  nearest holdout entity; with ``p`` the share closer to training (ties count half) and
+  ``e = n_train / (n_train + n_holdout)`` the share expected of a sample exchangeable with the real
+  entities, ``clip((1 - p) / (1 - e), 0, 1)`` (with equal sizes, ``min(1, 2 (1 - p))``: SDMetrics'
+  DCROverfittingProtection; 1 = no sign of memorising, 0 = every entity closer to training).
+  ``details["flagged"]`` is true when copies exceed 5% or protection is below 0.5. Needs a holdout.
 """
 
 from __future__ import annotations
@@ -308,19 +309,22 @@ def privacy(ctx: MetricContext) -> list[Score]:
     sd = P[0].std(ddof=0).to_numpy()
     sd = np.where(sd > 0, sd, 1.0)
     T, H, S = (np.nan_to_num((p.to_numpy() - mu) / sd) for p in P)
-    exact = _nearest(S, T) <= 1e-9
-    rng = np.random.default_rng(ctx.seed)
-    T_sub = T[rng.choice(len(T), size=min(len(T), len(H)), replace=False)]
-    d_train, d_hold = _nearest(S, T_sub), _nearest(S, H)
+    copies = float(np.isin(_row_keys(S), _row_keys(T)).mean())
+    d_train, d_hold = _nearest(S, T), _nearest(S, H)
     share_train = float(np.mean(d_train < d_hold) + 0.5 * np.mean(d_train == d_hold))
-    protection = min(1.0, 2.0 * (1.0 - share_train))
-    copies = float(exact.mean())
+    expected = len(T) / (len(T) + len(H))
+    protection = float(np.clip((1.0 - share_train) / (1.0 - expected), 0.0, 1.0))
     flagged = bool(copies > COPY_FLAG or protection < PROTECTION_FLAG)
     base = {"holdout": source, "n_synthetic_entities": int(len(S)), "n_train_entities": int(len(T)),
             "n_holdout_entities": int(len(H)), "n_features": int(T.shape[1]), "flagged": flagged}
     return [Score("entity.profile_copies", copies, higher_is_better=False, details=base),
             Score("entity.profile_dcr_protection", protection, higher_is_better=True,
-                  details={**base, "share_closer_to_train": share_train})]
+                  details={**base, "share_closer_to_train": share_train, "expected_share": expected})]
+
+
+def _row_keys(X: np.ndarray) -> np.ndarray:
+    """One hash per row of ``X`` rounded to 9 decimals (equal profiles, equal keys)."""
+    return pd.util.hash_pandas_object(pd.DataFrame(np.round(X, 9)), index=False).to_numpy()
 
 
 @hookimpl
