@@ -326,8 +326,16 @@ class Histories:
 
 
 def order_as_float(s: pd.Series, column: str) -> np.ndarray:
-    """An order column as float (datetime: days since the epoch; numbers as they are); a
-    :class:`~benchkit.errors.SchemaError` naming the column for values that do not sort."""
+    """An order column as float (datetime: days since the epoch; numbers as they are; text read as
+    dates, as :meth:`Schema.coerce` reads a datetime column); a :class:`~benchkit.errors.SchemaError`
+    naming the column for values that do not sort."""
+    if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+        from .schema import ColumnSpec, Schema  # noqa: PLC0415 - schema imports this module
+
+        try:
+            s = Schema({column: ColumnSpec("datetime")}).coerce(s.to_frame(column), what="order column")[column]
+        except SchemaError:
+            pass  # the error below names the column
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         values = s.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
         values[s.isna().to_numpy()] = np.nan
@@ -376,7 +384,7 @@ def check_roles(roles: EntityRoles, columns: Mapping[str, Any], what: str = "the
                 raise SchemaError(f"entity rule {rule.to_dict()} names column {name!r}, which is not in {what}")
 
 
-__all__ = ["EntityRoles", "Rule", "RunningBalance", "ConstantWithin", "RULE_KINDS", "register_rule_kind",
+__all__ = ["apply_roles", "entity_split", "EntityRoles", "Rule", "RunningBalance", "ConstantWithin", "RULE_KINDS", "register_rule_kind",
            "rule_from_dict", "infer_roles", "Histories", "histories", "order_as_float", "check_roles"]
 
 
@@ -414,3 +422,44 @@ def entity_split(keys: pd.Series | np.ndarray, fraction: float, seed: int,
     is_hold[chosen] = True
     rows = is_hold[codes]
     return np.flatnonzero(~rows), np.flatnonzero(rows)
+
+
+def apply_roles(schema: Any, real: pd.DataFrame | None, entity: str | None, order: str | None = None, *,
+                inferred: bool = False, target: str | None = None) -> tuple[Any, list[str]]:
+    """``schema`` with the entity roles asked for, and a note when they were inferred.
+
+    ``entity``: a column name (its roles; ``order`` defaults to the schema's order for that key, else the
+    one datetime column), None or ``"none"`` (no roles), or ``"auto"``: the schema's roles, else, for an
+    ``inferred`` schema, :func:`infer_roles` on ``real``. Used by ``benchkit.evaluate``, the CLI and
+    the benchmark spec's ``entity``/``order`` keys; bad names raise a SchemaError naming the column.
+    """
+    from .errors import BenchkitError  # noqa: PLC0415
+
+    if entity is None or str(entity).lower() == "none":
+        if order is not None:
+            raise BenchkitError(f"order={order!r} was given without an entity key; name the entity key too (--entity COL)")
+        return schema.without_roles(), []
+    if entity == "auto":
+        if order is not None and schema.roles is not None:
+            return schema.with_roles(EntityRoles(schema.roles.key, order, schema.roles.rules, schema.roles.label)), []
+        if order is not None:
+            raise BenchkitError(f"order={order!r} was given without an entity key; name the entity key too (--entity COL)")
+        if schema.roles is not None or not inferred or real is None:
+            return schema, []
+        roles = infer_roles(real, {c: s.kind for c, s in schema.columns.items()}, target or schema.target)
+        if roles is None:
+            return schema, []
+        return schema.with_roles(roles), [f"entity key {roles.key!r} and order column {roles.order!r} were inferred "
+                                          "(pass --entity none / entity=None to score independent rows)"]
+    if entity not in schema.columns:
+        raise SchemaError(f"the entity key {entity!r} is not a column of the real table; columns are: "
+                          f"{', '.join(schema.columns)}")
+    old = schema.roles if schema.roles is not None and schema.roles.key == entity else None
+    if order is None:
+        dates = [c for c in schema.datetime if c != entity]
+        order = old.order if old is not None else (dates[0] if len(dates) == 1 else None)
+    elif order not in schema.columns:
+        raise SchemaError(f"the order column {order!r} is not a column of the real table; columns are: "
+                          f"{', '.join(schema.columns)}")
+    roles = EntityRoles(entity, order, old.rules if old else (), old.label if old else None)
+    return schema.with_roles(roles), []

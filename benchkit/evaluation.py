@@ -35,6 +35,7 @@ import pandas as pd
 
 from . import jsonsafe, plugins
 from .data import align_frames, read_table
+from .entities import apply_roles
 from .errors import BenchkitError, SchemaError, UnknownNameError
 from .metrics import FAMILIES, MetricContext, Score, score_frame
 from .metrics._engine import encoding
@@ -337,7 +338,7 @@ def evaluate(
             inferred = True
         else:
             inferred = False
-        schema, role_notes = _with_roles(schema, real_df, entity, order, inferred, target)
+        schema, role_notes = apply_roles(schema, real_df, entity, order, inferred=inferred, target=target)
         target = target if target is not None else schema.target
         if target is not None and target not in schema.scored_columns:
             raise SchemaError(f"target column {target!r} is not a scored column of the schema; columns are: {schema.scored_columns}")
@@ -413,40 +414,6 @@ def evaluate(
     progress.close()
     return EvaluationResult(rows, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + role_notes + notes)
 
-
-def _with_roles(schema: Schema, real: pd.DataFrame, entity: str | None, order: str | None, inferred: bool,
-                target: str | None) -> tuple[Schema, list[str]]:
-    """The schema with the entity roles evaluate was asked for (see :func:`evaluate`), and a note on inferred ones."""
-    from .entities import EntityRoles, infer_roles  # noqa: PLC0415
-
-    if entity is None or str(entity).lower() == "none":
-        if order is not None:
-            raise BenchkitError(f"order={order!r} was given without an entity key; name the entity key too (--entity COL)")
-        return schema.without_roles(), []
-    if entity == "auto":
-        if order is not None and schema.roles is not None:
-            return schema.with_roles(EntityRoles(schema.roles.key, order, schema.roles.rules, schema.roles.label)), []
-        if order is not None:
-            raise BenchkitError(f"order={order!r} was given without an entity key; name the entity key too (--entity COL)")
-        if schema.roles is not None or not inferred:
-            return schema, []
-        roles = infer_roles(real, {c: s.kind for c, s in schema.columns.items()}, target or schema.target)
-        if roles is None:
-            return schema, []
-        return schema.with_roles(roles), [f"entity key {roles.key!r} and order column {roles.order!r} were inferred "
-                                          "(pass --entity none / entity=None to score independent rows)"]
-    if entity not in schema.columns:
-        raise SchemaError(f"the entity key {entity!r} is not a column of the real table; columns are: "
-                          f"{', '.join(schema.columns)}")
-    old = schema.roles if schema.roles is not None and schema.roles.key == entity else None
-    if order is None:
-        dates = [c for c in schema.datetime if c != entity]
-        order = old.order if old is not None else (dates[0] if len(dates) == 1 else None)
-    elif order not in schema.columns:
-        raise SchemaError(f"the order column {order!r} is not a column of the real table; columns are: "
-                          f"{', '.join(schema.columns)}")
-    roles = EntityRoles(entity, order, old.rules if old else (), old.label if old else None)
-    return schema.with_roles(roles), []
 
 
 @contextlib.contextmanager

@@ -187,3 +187,27 @@ def test_evaluate_entity_flags_fail_clearly():
         benchkit.evaluate(df, df, entity=None, order="date")
     with pytest.raises(SchemaError, match="lacks the entity key column 'account_id'"):
         benchkit.evaluate(df, df.drop(columns="account_id"), entity="account_id", families=["entity"])
+
+
+def test_a_benchmark_spec_declares_entity_roles_and_the_runner_honours_them(plugin_manager, tmp_path):
+    from benchkit.bench.prepare import prepare_dataset
+    from benchkit.bench.runner import run_benchmark
+    from benchkit.bench.spec import BenchmarkSpec, GeneratorSpec, parse_dataset_flag
+
+    from benchkit_datasets.bank_transactions import simulator
+
+    df = simulator.simulate(n_rows=3000, seed=0, n_accounts=40)
+    path = tmp_path / "tx.csv"
+    df.to_csv(path, index=False)
+    ds = parse_dataset_flag(f"{path}:entity=account_id,order=date")
+    assert (ds.entity, ds.order) == ("account_id", "date")
+    prepared = prepare_dataset(ds, holdout=0.3, split_seed=0)
+    assert prepared.schema.entity == "account_id" and prepared.schema.order == "date"
+    assert not set(prepared.train["account_id"]) & set(prepared.holdout["account_id"])  # split by account
+    spec = BenchmarkSpec(datasets=[ds], generators=[GeneratorSpec("entity_bootstrap"), GeneratorSpec("independent")],
+                         seeds=[0], families=["entity"], out=str(tmp_path / "out"))
+    res = run_benchmark(spec, executor="inprocess", progress=False)
+    assert (res.runs["status"] == "ok").all()
+    summ = res.summary.set_index(["metric", "generator"])["mean"]
+    assert summ[("entity.size", "entity_bootstrap")] == 1.0 and summ[("entity.size", "independent")] < 0.2
+    assert summ[("entity.profile_copies", "entity_bootstrap")] == 1.0

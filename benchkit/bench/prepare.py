@@ -78,6 +78,11 @@ def prepare_dataset(spec_ds, *, holdout: float, split_seed: int) -> PreparedData
                     target=spec_ds.target)
     data = ds.data
     schema = ds.schema
+    entity = getattr(spec_ds, "entity", None)
+    if entity is not None:  # the spec's entity/order keys override the dataset's roles
+        from ..entities import apply_roles
+
+        schema, _ = apply_roles(schema, data, entity, getattr(spec_ds, "order", None))
     missing = [c for c in schema.columns if c not in data.columns]
     if missing:
         raise SchemaError(f"dataset {spec_ds.name!r}: columns {missing} of its schema are not in the table")
