@@ -211,3 +211,16 @@ def test_a_benchmark_spec_declares_entity_roles_and_the_runner_honours_them(plug
     summ = res.summary.set_index(["metric", "generator"])["mean"]
     assert summ[("entity.size", "entity_bootstrap")] == 1.0 and summ[("entity.size", "independent")] < 0.2
     assert summ[("entity.profile_copies", "entity_bootstrap")] == 1.0
+
+
+def test_entity_bootstrap_passes_the_conformance_checks_with_entity_roles():
+    from benchkit.testing import check_generator, make_check_data
+    from benchkit_baselines import EntityBootstrapGenerator
+
+    data, _ = make_check_data()
+    data["account_id"] = data["customer_id"] // 6  # histories of 6 rows
+    schema = Schema.infer(data).with_roles(EntityRoles("account_id", "signup"))
+    results = check_generator(EntityBootstrapGenerator, data=data, schema=schema)
+    assert all(r.passed for r in results)
+    out = EntityBootstrapGenerator(seed=0).fit(data, schema).sample(60)
+    assert out.groupby("account_id").size().max() == 6 and set(out["account_id"]).isdisjoint(data["account_id"])
