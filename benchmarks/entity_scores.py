@@ -1,7 +1,8 @@
 """Entity scores on ``bank_transactions``: the ceiling, the row generators and the holdout reference; and
 the 1M-row CLI timing of the entity family.
 
-Loads the simulator (``--rows``, default 100,000: about 450 accounts), splits it 70/30 *by account*
+Loads the simulator (``--rows``, default 100,000: about 450 accounts; ``--dataset berka_transactions``
+for the real Berka prefix, whole accounts), splits it 70/30 *by account*
 (seed 0), fits each generator on the training accounts (a generator that declares ``entity_support``
 gets the entity roles; the others get the schema without them, as in a benchmark job), samples as many
 rows as the training part and scores the sample with ``benchkit.evaluate(families=["entity"])`` against
@@ -67,11 +68,11 @@ def sample(name: str, train: pd.DataFrame, hold: pd.DataFrame, schema, seed: int
     return gen.sample(len(train)), hold
 
 
-def table(rows: int, seed: int, generators: list[str]) -> pd.DataFrame:
-    ds = load_dataset("bank_transactions", n_rows=rows, seed=seed)
+def table(dataset: str, rows: int, seed: int, generators: list[str]) -> pd.DataFrame:
+    ds = load_dataset(dataset, n_rows=rows, seed=seed)
     schema = ds.schema
     train, hold = split_train_holdout(ds.data, 0.3, seed, schema.entity)
-    print(f"bank_transactions: {len(ds.data):,} rows, {ds.data[schema.entity].nunique():,} accounts; train "
+    print(f"{dataset}: {len(ds.data):,} rows, {ds.data[schema.entity].nunique():,} accounts; train "
           f"{len(train):,} rows / {train[schema.entity].nunique()} accounts, holdout {len(hold):,} rows / "
           f"{hold[schema.entity].nunique()} accounts (split by account)")
     out = {}
@@ -126,7 +127,9 @@ def cli_timing(rows: int, repeat: int, full: bool) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=100_000, help="simulated transactions for the score table")
+    ap.add_argument("--dataset", default="bank_transactions",
+                    help="a registered dataset with entity roles (berka_transactions needs BENCHKIT_DATA_DIR)")
+    ap.add_argument("--rows", type=int, default=100_000, help="transactions for the score table")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--generators", default=",".join(GENERATORS))
     ap.add_argument("--cli-rows", type=int, default=1_000_000)
@@ -134,7 +137,7 @@ def main() -> None:
     ap.add_argument("--no-cli", action="store_true", help="skip the CLI timing")
     ap.add_argument("--full-cli", action="store_true", help="also time the CLI with every family")
     args = ap.parse_args()
-    frame = table(args.rows, args.seed, args.generators.split(","))
+    frame = table(args.dataset, args.rows, args.seed, args.generators.split(","))
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.4f}".format):
         print("\nentity scores (mean over columns for per-column metrics; entity.profile_copies: lower is better)")
         print(frame.to_string())
