@@ -401,6 +401,12 @@ def evaluate(
         rows.extend(produced)
         if skip is not None:
             skipped.append(skip)
+    if schema.entity is not None and hold_c is not None:  # clustered rows: the gate's sample size is in entities
+        n_entities = {"n_train_entities": int(real_c[schema.entity].nunique()),
+                      "n_holdout_entities": int(hold_c[schema.entity].nunique())}
+        for s in rows:
+            if s.family == "privacy":
+                s.details.update(n_entities)
     rows.extend(_aggregates(rows, ctx.options))
     from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
 

@@ -184,3 +184,29 @@ def test_a_table_without_an_entity_key_scores_exactly_as_without_the_family():
     on = benchkit.evaluate(keyed, keyed, seed=0, families=["entity"])
     assert on.schema.entity == "acc_id" and any("inferred" in note for note in on.notes)
     assert math.isclose(on.score("entity.size"), 1.0)
+
+
+def test_the_privacy_gate_fails_a_whole_history_copier_and_ignores_tables_without_entities():
+    from benchkit.verdict.gate import gate_scores
+
+    real, hold = accounts(80, 1), accounts(80, 2)
+    sch = Schema.infer(real).with_roles(EntityRoles("acc_id", "date"))
+    copier = real.assign(acc_id=real["acc_id"] + 10**6)
+    gate = gate_scores(run("entity.privacy", real=real, syn=copier, sch=sch, holdout=hold))
+    assert gate.passed is False and "repeat a training entity's whole history" in gate.reasons[0]
+    fresh = gate_scores(run("entity.privacy", real=real, syn=accounts(80, 3), sch=sch, holdout=hold))
+    assert fresh.passed is True and [c["name"] for c in fresh.checks] == ["history_copies"]
+    assert gate_scores(pd.DataFrame({"metric": ["marginal.ks_complement"], "value": [0.9]})).passed is None
+
+
+def test_the_gate_counts_unseen_entities_not_rows_for_clustered_tables():
+    from benchkit.verdict.gate import gate_scores
+
+    rows = pd.DataFrame({"metric": ["privacy.mia_domias_advantage"], "value": [0.3],
+                         "details": [{"n_members": 1000}]})
+    # 1000 independent rows: chance bound 1.63 sqrt(2/1000) = 0.073 < 0.10 -> the limit is 0.10 and 0.3 fails
+    assert gate_scores(rows).passed is False
+    # the same rows from 20 unseen entities: chance bound 1.63 sqrt(2/20) = 0.515 -> 0.3 is within chance
+    clustered = rows.assign(details=[{"n_members": 1000, "n_holdout_entities": 20}])
+    res = gate_scores(clustered)
+    assert res.passed is True and res.checks[0]["limit"] == pytest.approx(1.63 * math.sqrt(2 / 20))

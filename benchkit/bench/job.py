@@ -275,7 +275,7 @@ def _reference_sample(data: PreparedDataset, seed: int) -> tuple[pd.DataFrame, p
     """
     schema = getattr(data, "schema", None)
     entity = schema.entity if schema is not None and schema.entity in data.holdout.columns else None
-    if entity is not None and data.holdout[entity].nunique() >= 3:  # halves of the holdout's entities, whole
+    if entity is not None and data.holdout[entity].nunique() >= 4:  # halves of the holdout's entities, whole
         return split_train_holdout(data.holdout, 0.5, seed, entity)
     a, b = split_train_holdout(data.holdout, 0.5, seed) if len(data.holdout) >= 4 else (data.holdout, data.holdout)
     return a, b

@@ -55,7 +55,7 @@ def copy_share(rows: pd.DataFrame, pool: pd.DataFrame, schema: Schema, columns: 
 
 def halves(df: pd.DataFrame, seed: int, entity: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two disjoint seeded halves of ``df`` (of its entities, whole, when ``entity`` names the entity key)."""
-    if entity is not None and df[entity].nunique() >= 3:
+    if entity is not None and df[entity].nunique() >= 4:  # two entities a side at least
         a, b = entity_split(df[entity], 0.5, seed)
         return df.iloc[a], df.iloc[b]
     order = np.random.default_rng(seed).permutation(len(df))
