@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..entities import RunningBalance, histories
+from ..schema import label_keys
 from .model import DatasetView
 from .style import REAL, Figure, compact_ticks, export, label, new_figure, style
 
@@ -98,19 +99,17 @@ def _aggregates(view, sources, hist, colors) -> Figure | None:
 
 def _transitions(view, sources, hist) -> Figure | None:
     roles = view.schema.roles
-    from ..metrics._engine.profiles import frequent_keys, key_codes
-
     cols = [c for c in view.schema.categorical if c not in (roles.label,) and c in view.real.columns]
-    col = next((c for c in cols if 2 <= len(frequent_keys(view.real[c])) <= MAX_TRANSITION_CATEGORIES), None)
+    col = next((c for c in cols if 2 <= len(_frequent(view.real[c])) <= MAX_TRANSITION_CATEGORIES), None)
     if col is None:
         return None
-    cats = frequent_keys(view.real[col])
+    cats = _frequent(view.real[col])
     k = len(cats)
     with style():
         fig, axes = new_figure(2.6 * len(sources) + 0.8, 2.9, ncols=len(sources))
         for j, (src, df) in enumerate(sources.items()):
             h = hist[src]
-            code = key_codes(df[col].take(h.perm), cats)
+            code = _codes(df[col].take(h.perm), cats)
             inside = ~h.first[1:] & (code[:-1] >= 0) & (code[1:] >= 0)
             m = np.bincount(code[:-1][inside] * k + code[1:][inside], minlength=k * k).reshape(k, k).astype(float)
             rows = m.sum(axis=1, keepdims=True)
@@ -127,6 +126,20 @@ def _transitions(view, sources, hist) -> Figure | None:
         return export(fig, alt=f"Transition matrices of {col}: real and each generator",
                       caption=f"Share of each next {label(col, 60)} given the current one, within an entity "
                       "(rows sum to 1; an empty row: no such transition).")
+
+
+def _frequent(values: pd.Series) -> list[str]:
+    """The label keys (:func:`benchkit.schema.label_keys`) of a column, most frequent first."""
+    vc = values.value_counts()
+    counts = pd.Series(vc.to_numpy(), index=label_keys(vc.index).astype(str)).groupby(level=0).sum()
+    return list(counts.sort_index().sort_values(ascending=False, kind="stable").index)
+
+
+def _codes(values: pd.Series, cats: list[str]) -> np.ndarray:
+    """Each value's position in ``cats`` (-1: another label or missing), keyed once per distinct label."""
+    codes, labels = pd.factorize(values)
+    where = np.append(pd.Index(cats).get_indexer(label_keys(labels).astype(str)), -1)
+    return where[codes]
 
 
 def _rules(view, sources, hist, colors) -> Figure | None:
