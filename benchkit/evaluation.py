@@ -362,9 +362,10 @@ def evaluate(
                  or (n == "entity" and schema.entity is None)]
         unknown = [n for n in needs if n not in ("target", "holdout", "entity")]
         if unmet or unknown:
-            reason = f"needs {' and '.join(unmet)} (pass {', '.join(unmet)}=...)" if unmet else ""
+            others = [n for n in unmet if n != "entity"]
+            reason = f"needs {' and '.join(others)} (pass {', '.join(others)}=...)" if others else ""
             if "entity" in unmet:
-                reason = "needs an entity key (pass entity=... / --entity COL)"
+                reason = "needs an entity key (pass entity=... / --entity COL)" + (f"; {reason}" if reason else "")
             if unknown:
                 reason += ("; " if reason else "") + f"needs {unknown}, which evaluate cannot provide"
             outcomes[reg.name] = ([], Skipped(reg.name, reason))
@@ -419,7 +420,6 @@ def evaluate(
     progress.update(with_refs)
     progress.close()
     return EvaluationResult(rows, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + role_notes + notes)
-
 
 
 @contextlib.contextmanager

@@ -210,3 +210,11 @@ def test_the_gate_counts_unseen_entities_not_rows_for_clustered_tables():
     clustered = rows.assign(details=[{"n_members": 1000, "n_holdout_entities": 20}])
     res = gate_scores(clustered)
     assert res.passed is True and res.checks[0]["limit"] == pytest.approx(1.63 * math.sqrt(2 / 20))
+
+
+def test_asking_for_the_entity_family_without_a_key_says_what_is_missing():
+    plain = REAL.drop(columns="acc_id")
+    res = benchkit.evaluate(plain, plain, families=["entity"], entity=None)
+    assert not res.rows and {s.reason for s in res.skipped} >= {"needs an entity key (pass entity=... / --entity COL)"}
+    priv = next(s for s in res.skipped if s.metric == "entity.privacy")
+    assert priv.reason == "needs an entity key (pass entity=... / --entity COL); needs holdout (pass holdout=...)"
