@@ -224,3 +224,10 @@ def test_entity_bootstrap_passes_the_conformance_checks_with_entity_roles():
     assert all(r.passed for r in results)
     out = EntityBootstrapGenerator(seed=0).fit(data, schema).sample(60)
     assert out.groupby("account_id").size().max() == 6 and set(out["account_id"]).isdisjoint(data["account_id"])
+
+
+def test_rows_without_an_entity_are_refused_by_name():
+    df = ledger()
+    syn = df.assign(account_id=df["account_id"].astype(float).where(df.index != 2))
+    with pytest.raises(SchemaError, match=r"entity key column 'account_id' of the synthetic table has 1 missing"):
+        benchkit.evaluate(df, syn, entity="account_id", families=["entity"])
