@@ -409,8 +409,7 @@ def entity_split(keys: pd.Series | np.ndarray, fraction: float, seed: int,
     rng = np.random.default_rng(seed)
     chosen = None
     if labels is not None:
-        first_row = np.full(n, -1, dtype=np.int64)
-        first_row[codes[::-1]] = np.arange(len(codes))[::-1]  # each entity's first row
+        _, first_row = np.unique(codes, return_index=True)  # each entity's first row (codes are 0..n-1)
         ent_labels = pd.Series(np.asarray(labels, dtype=object)[first_row]).map(str, na_action="ignore").fillna("<missing>")
         if ent_labels.value_counts().min() >= 2:
             from sklearn.model_selection import train_test_split
