@@ -221,7 +221,8 @@ def test_entity_bootstrap_passes_the_conformance_checks_with_entity_roles():
     data["account_id"] = data["customer_id"] // 6  # histories of 6 rows
     schema = Schema.infer(data).with_roles(EntityRoles("account_id", "signup"))
     results = check_generator(EntityBootstrapGenerator, data=data, schema=schema)
-    assert all(r.passed for r in results)
+    assert all(r.passed for r in results) and results[-1].check == "check_entity_histories"
+    assert [r.check for r in check_generator(EntityBootstrapGenerator)][-1] == "check_entity_histories"  # no roles given
     out = EntityBootstrapGenerator(seed=0).fit(data, schema).sample(60)
     assert out.groupby("account_id").size().max() == 6 and set(out["account_id"]).isdisjoint(data["account_id"])
 
@@ -231,3 +232,16 @@ def test_rows_without_an_entity_are_refused_by_name():
     syn = df.assign(account_id=df["account_id"].astype(float).where(df.index != 2))
     with pytest.raises(SchemaError, match=r"entity key column 'account_id' of the synthetic table has 1 missing"):
         benchkit.evaluate(df, syn, entity="account_id", families=["entity"])
+
+
+def test_the_conformance_suite_catches_a_generator_that_claims_entity_support_but_returns_rows():
+    from benchkit.testing import check_entity_histories
+    from benchkit.testing import ConformanceError
+    from benchkit_baselines import BootstrapGenerator
+
+    class RowsOnly(BootstrapGenerator):
+        entity_support = True  # claims histories, mints a fresh id per row
+
+    with pytest.raises(ConformanceError, match="every sampled entity has one row"):
+        check_entity_histories(RowsOnly)
+    check_entity_histories(BootstrapGenerator)  # no claim: nothing to check

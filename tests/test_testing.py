@@ -20,7 +20,7 @@ from benchkit.testing import (
     parametrize_with_checks,
     run_checks,
 )
-from benchkit_baselines import BootstrapGenerator, EntityBootstrapGenerator, GaussianCopulaGenerator, IndependentGenerator
+from benchkit_baselines import BootstrapGenerator, GaussianCopulaGenerator, IndependentGenerator
 
 
 # A correct reference generator, and one subclass per planted defect.
@@ -114,8 +114,7 @@ def failures(factory):
     return {r.check: r.message for r in run_checks(factory) if not r.passed}
 
 
-@pytest.mark.parametrize("factory", [Reference, IndependentGenerator, GaussianCopulaGenerator, BootstrapGenerator,
-                                     EntityBootstrapGenerator])
+@pytest.mark.parametrize("factory", [Reference, IndependentGenerator, GaussianCopulaGenerator, BootstrapGenerator])
 def test_correct_generators_pass_every_check(factory):
     results = check_generator(factory)
     assert [r.check for r in results] == [c.__name__ for c in CHECKS] and all(r.passed for r in results)
