@@ -213,6 +213,15 @@ def align_frames(
         if extra:
             log.info("ignoring column(s) %s of the %s: not in the schema", extra, what)
         scored = schema.scored_columns
+        if schema.entity is not None:  # the entity key travels with the rows (never scored: an id)
+            if schema.entity not in cols:
+                raise SchemaError(f"the {what} lacks the entity key column {schema.entity!r}; every table of an "
+                                  "entity-keyed dataset needs it (or evaluate without entity roles: --entity none)")
+            missing_keys = int(df[schema.entity].isna().sum())
+            if missing_keys:
+                raise SchemaError(f"the entity key column {schema.entity!r} of the {what} has {missing_keys:,} missing "
+                                  "value(s); every row needs its entity: fill or drop those rows")
+            scored = scored + [schema.entity]
         sub = Schema({c: schema[c] for c in scored})
         if cols == scored and isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1:
             frame = df  # already the scored columns in order: no selection copy

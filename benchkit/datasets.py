@@ -124,9 +124,12 @@ class BuiltinDataset:
         """The folder's schema.json kinds, with categories and ranges from ``df``."""
         path = self.folder / "schema.json"
         target = self.card_info.get("target")
+        roles = self.card_info.get("entity")  # the card's entity roles (see benchkit.entities)
         if not path.is_file():
-            return Schema.infer(df, target=target)
+            schema = Schema.infer(df, target=target)
+            return schema.with_roles(roles) if roles else schema
         declared = Schema.from_json(path)
+        roles = roles or declared.roles
         overrides = {n: ColumnSpec(s.kind, subtype=s.subtype, categories=s.categories) for n, s in declared.columns.items()}
         optional = set(self.card_info.get("optional_columns", ()))
         overrides = {n: s for n, s in overrides.items() if n in df.columns or n not in optional}
@@ -134,7 +137,8 @@ class BuiltinDataset:
         missing = [c for c in overrides if c not in df.columns]
         if extra or missing:
             raise SchemaError(f"dataset {self.name!r}: loader columns differ from {path}: extra {extra}, missing {missing}")
-        return Schema.infer(df[list(overrides)], overrides=overrides, target=declared.target or target)
+        schema = Schema.infer(df[list(overrides)], overrides=overrides, target=declared.target or target)
+        return schema.with_roles(roles) if roles else schema
 
     def files(self, data_dir: str | Path | None = None) -> list[Path] | None:
         """Paths of the files this dataset needs, or None for a simulated dataset."""
@@ -230,4 +234,4 @@ def _read_schema(schema: Schema | str | Path) -> Schema:
 def _with_target(schema: Schema, target: str, what: str) -> Schema:
     if target not in schema.columns:
         raise DataError(f"target column {target!r} is not in {what}; columns are: {', '.join(schema.columns)}")
-    return Schema(schema.columns, target=target)
+    return Schema(schema.columns, target=target, roles=schema.roles)

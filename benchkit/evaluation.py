@@ -35,6 +35,7 @@ import pandas as pd
 
 from . import jsonsafe, plugins
 from .data import align_frames, read_table
+from .entities import apply_roles
 from .errors import BenchkitError, SchemaError, UnknownNameError
 from .metrics import FAMILIES, MetricContext, Score, score_frame
 from .metrics._engine import encoding
@@ -67,6 +68,7 @@ class Summary:
     skipped: list[Skipped]
     n_real: int
     n_synthetic: int
+    entity: pd.DataFrame | None = None  # the entity family's rows (metric, column, value), when it ran
 
     def __str__(self) -> str:
         lines = [f"benchkit evaluation: {self.n_real:,} real rows vs {self.n_synthetic:,} synthetic rows", ""]
@@ -83,6 +85,12 @@ class Summary:
             lines += ["", "Worst column pairs (pair trend):"]
             for r in self.worst_pairs.itertuples(index=False):
                 lines.append(f"  {_fmt(r.score)}  {r.column} / {r.column_2}  ({r.metric.split('.')[-1]})")
+        if self.entity is not None and len(self.entity):
+            lines += ["", "Entity scores (histories; higher is better unless noted):"]
+            for r in self.entity.itertuples(index=False):
+                where = f"  {r.column}" if isinstance(r.column, str) else ""
+                note = "" if r.higher_is_better else "  (lower is better)"
+                lines.append(f"  {_fmt(r.value)}  {r.metric}{where}{note}")
         if self.skipped:
             lines += ["", "Not run:"]
             for s in self.skipped:
@@ -176,6 +184,8 @@ class EvaluationResult:
         """Aggregate scores, the five worst columns and pairs, and the skipped metrics."""
         s = self.scores
         # table-level values, plus utility rows (their `column` names the target, not a column score)
+        entity = s[s["family"] == "entity"]
+        s = s[s["family"] != "entity"]  # shown in a section of their own
         agg = s[(s["column"].isna() & s["column_2"].isna()) | (s["family"] == "utility")]
         headline = {r.metric: (math.nan if r.value is None else float(r.value)) for r in agg.itertuples(index=False)}
         order = sorted(headline, key=lambda m: (not m.startswith("aggregate."), m))
@@ -199,7 +209,8 @@ class EvaluationResult:
         })
         pairs = self.pair_table().dropna(subset=["score"]).head(5)
         return Summary(headline, notes, worst_cols.reset_index(drop=True), pairs.reset_index(drop=True),
-                       list(self.skipped), self.n_real, self.n_synthetic)
+                       list(self.skipped), self.n_real, self.n_synthetic,
+                       entity[["metric", "column", "value", "higher_is_better"]].reset_index(drop=True) if len(entity) else None)
 
     def __str__(self) -> str:
         return str(self.summary)
@@ -292,6 +303,8 @@ def evaluate(
     seed: int = 0,
     options: Mapping[str, Any] | None = None,
     references: bool | Iterable[str] = ("marginal", "pairwise", "aggregate", "utility"),
+    entity: str | None = "auto",
+    order: str | None = None,
 ) -> EvaluationResult:
     """Score ``synthetic`` against ``real`` with every registered metric whose needs are met.
 
@@ -303,6 +316,12 @@ def evaluate(
     families the verdict compares (marginal, pairwise, aggregate, utility: about +50% time on Adult),
     with every metric the synthetic table ran (True: about 3x the time), none (False), or the families
     named.
+
+    ``entity``/``order`` name the entity key and order columns (:mod:`benchkit.entities`): then the
+    ``entity`` family runs and every split is by entity. ``"auto"`` (the default) keeps the roles of
+    a given schema, or, for an inferred schema, infers them when the table leaves no doubt
+    (:func:`~benchkit.entities.infer_roles`, said in ``result.notes``); None or ``"none"`` scores
+    independent rows.
     """
     real_df = _load(real, "real table")
     syn_df = _load(synthetic, "synthetic table")
@@ -316,6 +335,10 @@ def evaluate(
             if len(real_df) == 0 or real_df.shape[1] == 0:
                 align_frames(real_df, syn_df, Schema({}))  # raises the clear "empty" error
             schema = Schema.infer(real_df, target=target if target in real_df.columns else None)
+            inferred = True
+        else:
+            inferred = False
+        schema, role_notes = apply_roles(schema, real_df, entity, order, inferred=inferred, target=target)
         target = target if target is not None else schema.target
         if target is not None and target not in schema.scored_columns:
             raise SchemaError(f"target column {target!r} is not a scored column of the schema; columns are: {schema.scored_columns}")
@@ -323,6 +346,9 @@ def evaluate(
     ctx = MetricContext(real_c, syn_c, schema, holdout=hold_c, target=target, seed=seed, options=dict(options or {}))
 
     chosen = _select(plugins.list_metrics(), families, metrics)
+    if schema.entity is None and families is None and metrics is None:
+        # a table without entity roles: the entity family is not for it (nothing to run, nothing to say)
+        chosen = [r for r in chosen if "entity" not in tuple(r.info.get("requires", ()) or ())]
     rank = {f: i for i, f in enumerate(FAMILIES)}
     chosen.sort(key=lambda r: rank.get(metric_family(r), len(rank)))
     rows: list[Score] = []
@@ -332,10 +358,14 @@ def evaluate(
     runnable = []
     for reg in chosen:
         needs = tuple(reg.info.get("requires", ()) or ())
-        unmet = [n for n in needs if (n == "target" and target is None) or (n == "holdout" and hold_c is None)]
-        unknown = [n for n in needs if n not in ("target", "holdout")]
+        unmet = [n for n in needs if (n == "target" and target is None) or (n == "holdout" and hold_c is None)
+                 or (n == "entity" and schema.entity is None)]
+        unknown = [n for n in needs if n not in ("target", "holdout", "entity")]
         if unmet or unknown:
-            reason = f"needs {' and '.join(unmet)} (pass {', '.join(unmet)}=...)" if unmet else ""
+            others = [n for n in unmet if n != "entity"]
+            reason = f"needs {' and '.join(others)} (pass {', '.join(others)}=...)" if others else ""
+            if "entity" in unmet:
+                reason = "needs an entity key (pass entity=... / --entity COL)" + (f"; {reason}" if reason else "")
             if unknown:
                 reason += ("; " if reason else "") + f"needs {unknown}, which evaluate cannot provide"
             outcomes[reg.name] = ([], Skipped(reg.name, reason))
@@ -372,6 +402,12 @@ def evaluate(
         rows.extend(produced)
         if skip is not None:
             skipped.append(skip)
+    if schema.entity is not None and hold_c is not None:  # clustered rows: the gate's sample size is in entities
+        n_entities = {"n_train_entities": int(real_c[schema.entity].nunique()),
+                      "n_holdout_entities": int(hold_c[schema.entity].nunique())}
+        for s in rows:
+            if s.family == "privacy":
+                s.details.update(n_entities)
     rows.extend(_aggregates(rows, ctx.options))
     from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
 
@@ -383,7 +419,7 @@ def evaluate(
     timings["references"] = time.perf_counter() - start
     progress.update(with_refs)
     progress.close()
-    return EvaluationResult(rows, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + notes)
+    return EvaluationResult(rows, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + role_notes + notes)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,12 @@ set as an attribute of the function):
   (keys as in :class:`TrainingSummary`); the runner stores it in the job's run record (``training``),
   so a budgeted run shows whether the budget was used.
 
+- ``entity_support``: True when the generator models whole entity histories. Only then does ``fit``
+  receive the schema with its entity roles (``schema.roles``: the entity key, the order column, the
+  dataset's rules and entity label, see :mod:`benchkit.entities`); every other generator gets the schema
+  without roles (:func:`schema_for_generator`), the key then being an ordinary ``id`` column, exactly
+  as before roles existed. Default False, so old plugins keep working unchanged.
+
 Helpers for the chores every generator has: :func:`check_training_data` (fail early and clearly on an
 unusable table), :func:`first_fresh_id` and :func:`fresh_ids` (synthetic ids that never repeat a real
 one) and :func:`job_threads` (the CPU-thread budget inside a benchmark job).
@@ -87,6 +93,8 @@ class Generator:
     """Set by the runner before ``fit``; call it after each epoch (see :data:`ProgressCallback`)."""
     supported_kinds: frozenset[str] = ALL_KINDS
     """The column kinds this generator can fit (see :func:`check_supported_kinds`); narrow it in a subclass."""
+    entity_support: bool = False
+    """True: ``fit`` receives the schema's entity roles (see :func:`schema_for_generator`)."""
 
     def fit(self, data: pd.DataFrame, schema: Schema) -> "Generator":
         self.schema_ = schema
@@ -229,6 +237,17 @@ def check_supported_kinds(generator: Any, schema: Schema, who: str | None = None
             f"{'that column' if len(bad) == 1 else 'those columns'} (a schema override), or use another generator")
 
 
+def entity_support(generator: Any) -> bool:
+    """Whether ``generator`` (a class, a factory or an instance) declares ``entity_support = True``."""
+    return getattr(generator, "entity_support", False) is True
+
+
+def schema_for_generator(generator: Any, schema: Schema) -> Schema:
+    """The schema ``generator.fit`` receives: with the entity roles for a generator that declares
+    ``entity_support``, without them for any other (see the module docstring)."""
+    return schema if entity_support(generator) else schema.without_roles()
+
+
 def _label(obj: Any) -> str:
     return getattr(obj, "__name__", None) or type(obj).__name__
 
@@ -243,9 +262,11 @@ __all__ = [
     "TrainingSummary",
     "check_supported_kinds",
     "check_training_data",
+    "entity_support",
     "first_fresh_id",
     "fresh_ids",
     "job_threads",
+    "schema_for_generator",
     "supported_kinds",
     "unsupported_columns",
 ]

@@ -42,6 +42,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "benchkit.metrics.privacy.attribute_inference",
     "benchkit.metrics.privacy.authenticity",
     "benchkit.metrics.aggregate",
+    "benchkit.metrics.entity",
     "benchkit_datasets",
     "benchkit_baselines",
     "benchkit_wgan",

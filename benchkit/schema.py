@@ -42,6 +42,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .entities import EntityRoles, check_roles
 from .errors import SchemaError
 
 log = logging.getLogger(__name__)
@@ -138,13 +139,50 @@ class ValidationReport:
 class Schema:
     """An ordered mapping of column name -> :class:`ColumnSpec`, plus an optional target column."""
 
-    def __init__(self, columns: Mapping[str, ColumnSpec], target: str | None = None):
+    def __init__(self, columns: Mapping[str, ColumnSpec], target: str | None = None, roles: EntityRoles | None = None):
         self.columns: dict[str, ColumnSpec] = dict(columns)
         if target is not None and target not in self.columns:
             raise SchemaError(
                 f"target column {target!r} is not in the schema; columns are: {', '.join(self.columns)}"
             )
         self.target = target
+        self.roles: EntityRoles | None = None
+        if roles is not None:
+            self._set_roles(roles)
+
+    # ------------------------------------------------------------ entity roles
+    @property
+    def entity(self) -> str | None:
+        """The entity key column (``account_id``), or None: see :mod:`benchkit.entities`."""
+        return self.roles.key if self.roles is not None else None
+
+    @property
+    def order(self) -> str | None:
+        """The column the events of an entity are ordered by (``date``), or None."""
+        return self.roles.order if self.roles is not None else None
+
+    def with_roles(self, roles: EntityRoles | Mapping[str, Any] | None) -> "Schema":
+        """A copy of this schema with entity ``roles`` (None: without any). The key column becomes an
+        ``id`` column (an identifier: never scored as a distribution); the order column must be a
+        datetime or numerical column."""
+        if isinstance(roles, Mapping):
+            roles = EntityRoles.from_dict(roles)
+        return Schema(self.columns, target=self.target, roles=roles)
+
+    def without_roles(self) -> "Schema":
+        """This schema without entity roles (what a generator without entity support is given)."""
+        return self if self.roles is None else Schema(self.columns, target=self.target)
+
+    def _set_roles(self, roles: EntityRoles) -> None:
+        check_roles(roles, self.columns, "the schema")
+        if roles.key == self.target:
+            raise SchemaError(f"the entity key {roles.key!r} is the target column; name another column as entity key")
+        if self.columns[roles.key].kind != "id":
+            self.columns[roles.key] = ColumnSpec("id", nullable=self.columns[roles.key].nullable)
+        if roles.order is not None and self.columns[roles.order].kind not in ("datetime", "numerical"):
+            raise SchemaError(f"the order column {roles.order!r} is a {self.columns[roles.order].kind} column; "
+                              "events can only be ordered by a datetime or numerical column")
+        self.roles = roles
 
     # ----------------------------------------------------------------- access
     def __getitem__(self, name: str) -> ColumnSpec:
@@ -167,7 +205,8 @@ class Schema:
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{n}: {s.kind}" for n, s in self.columns.items())
-        return f"Schema({inner}; target={self.target!r})"
+        roles = f"; entity={self.entity!r}, order={self.order!r}" if self.roles is not None else ""
+        return f"Schema({inner}; target={self.target!r}{roles})"
 
     def kind(self, name: str) -> str:
         return self[name].kind
@@ -241,11 +280,14 @@ class Schema:
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "version": _SCHEMA_VERSION,
             "target": self.target,
             "columns": {n: _spec_to_json(s) for n, s in self.columns.items()},
         }
+        if self.roles is not None:  # only then: a schema without roles writes what it always wrote
+            out["entity"] = self.roles.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Schema":
@@ -262,7 +304,8 @@ class Schema:
             if extra:
                 raise SchemaError(f"schema entry for column {name!r} has unknown keys {sorted(extra)}")
             cols[name] = ColumnSpec(**dict(spec))
-        return cls(cols, target=data.get("target"))
+        roles = EntityRoles.from_dict(data["entity"]) if data.get("entity") else None
+        return cls(cols, target=data.get("target"), roles=roles)
 
     def to_json(self, path: str | Path | None = None) -> str:
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=_json_default)

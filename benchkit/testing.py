@@ -33,9 +33,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import BenchkitError
-from .generator import ALL_KINDS, supported_kinds
+from .entities import EntityRoles
+from .generator import ALL_KINDS, entity_support, supported_kinds
 from .pandas_compat import TEXT_DTYPE
-from .schema import Schema, _to_bool
+from .schema import ColumnSpec, Schema, _to_bool
 
 Factory = Callable[..., Any]
 
@@ -456,6 +457,33 @@ def check_fit_twice(factory: Factory, data: pd.DataFrame, schema: Schema, params
         raise _fail("check_fit_twice", factory, f"after a third fit, sample() returned columns {list(out.columns)}")
 
 
+@_check
+def check_entity_histories(factory: Factory, data: pd.DataFrame, schema: Schema, params: dict[str, Any]) -> None:
+    """A generator declaring ``entity_support`` returns histories: the entity key column, entities of
+    several rows and entity ids that never repeat a real one (nothing to check for other generators)."""
+    if not entity_support(factory):
+        return
+    if schema.roles is None:  # the check data has no entity key: histories of 5 rows, ordered by a date if any
+        data = data.assign(_entity=np.arange(len(data)) // 5 + 1)
+        dates = [c for c in schema.datetime if c in data.columns]
+        schema = Schema({**schema.columns, "_entity": ColumnSpec("id")}, target=schema.target,
+                        roles=EntityRoles("_entity", dates[0] if dates else None))
+    key = schema.entity
+    gen = _fitted(factory, params, data, schema)
+    out = _sample(gen, 60, "check_entity_histories", factory)
+    if key not in out.columns:
+        raise _fail("check_entity_histories", factory, f"sample() dropped the entity key column {key!r}")
+    if out[key].isna().any():
+        raise _fail("check_entity_histories", factory, f"sample() left the entity key {key!r} missing in some rows")
+    if out[key].value_counts().max() < 2:
+        raise _fail("check_entity_histories", factory, "every sampled entity has one row; a generator declaring "
+                    "entity_support returns whole histories (several rows per entity key)")
+    reused = set(out[key].dropna()) & set(data[key].dropna())
+    if reused:
+        raise _fail("check_entity_histories", factory, f"sampled entity ids repeat real ones ({_show(sorted(reused, key=str))}); "
+                    "mint fresh ids (benchkit.generator.fresh_ids)")
+
+
 CHECKS: tuple[Callable[..., None], ...] = (
     check_init_params,
     check_sample_before_fit,
@@ -469,7 +497,14 @@ CHECKS: tuple[Callable[..., None], ...] = (
     check_deterministic,
     check_fit_twice,
 )
-"""Every check, in the order they run."""
+"""Every check, in the order they run (plus :data:`ENTITY_CHECKS` for a generator declaring ``entity_support``)."""
+ENTITY_CHECKS: tuple[Callable[..., None], ...] = (check_entity_histories,)
+"""The checks run, after :data:`CHECKS`, only for a generator that declares ``entity_support``."""
+
+
+def checks_for(factory: Factory) -> tuple[Callable[..., None], ...]:
+    """The checks ``factory`` must pass: :data:`CHECKS`, and :data:`ENTITY_CHECKS` when it declares ``entity_support``."""
+    return CHECKS + (ENTITY_CHECKS if entity_support(factory) else ())
 
 
 # ------------------------------------------------------------- entry points
@@ -495,7 +530,7 @@ def run_checks(
     data, schema = _inputs(data, schema)
     _warn_skipped(factory, params, schema)
     results = []
-    for check in checks or CHECKS:
+    for check in checks or checks_for(factory):
         start = time.perf_counter()
         try:
             check(factory, data, schema, params)
@@ -538,7 +573,7 @@ def parametrize_with_checks(
     cases, ids = [], []
     for g in generators:
         factory, merged, label = resolve(g, params)
-        for check in CHECKS:
+        for check in checks_for(factory):
             cases.append((factory, functools.partial(check, data=data, schema=schema, params=merged)))
             ids.append(f"{label}-{check.__name__}")
     return pytest.mark.parametrize("generator, check", cases, ids=ids)
@@ -546,6 +581,8 @@ def parametrize_with_checks(
 
 __all__ = [
     "CHECKS",
+    "ENTITY_CHECKS",
+    "checks_for",
     "CheckResult",
     "ConformanceError",
     "SkippedKindsWarning",
@@ -554,4 +591,4 @@ __all__ = [
     "parametrize_with_checks",
     "run_checks",
     "skipped_columns",
-] + [c.__name__ for c in CHECKS]
+] + [c.__name__ for c in CHECKS + ENTITY_CHECKS]

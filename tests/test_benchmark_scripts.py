@@ -57,6 +57,8 @@ CASES = [
     ("recommend_adult.py", ["--data", "bank_transactions:n_rows=800", "--target", "customer_class", "--budget", "40s",
                             "--runs", "1", "--generators", "gaussian_copula"], [], "same recommendation in every run", False),
     ("budget_use.py", ["--budget", "2", "--rows", "1000", "--epochs", "5"], ["adult"], "stopped_because", True),
+    ("entity_scores.py", ["--rows", "3000", "--cli-rows", "3000", "--cli-repeat", "1"], [], "entity score lines printed",
+     False),
 ]
 
 

@@ -62,7 +62,7 @@ REAL = [
     ("german_credit", "german_credit/german.data", (1_000, 21), "class"),
     ("bank_marketing", "bank_marketing/bank-full.csv", (45_211, 17), "y"),
     ("default_credit_card", "default_credit_card/UCI_Credit_Card.csv", (30_000, 25), "default.payment.next.month"),
-    ("berka_transactions", "berka/trans.asc", (99_999, 18), "type"),
+    ("berka_transactions", "berka/trans.asc", (99_999, 19), "type"),  # + customer_class (issue 20)
 ]
 
 

@@ -110,7 +110,7 @@ def test_benchkit_check_reports_failures_and_unknown_names(site, tmp_path):
 
     proc = benchkit("check", "noisy_bootstrp", site=site)
     assert proc.returncode == 2
-    assert "unknown generator 'noisy_bootstrp'; did you mean 'noisy_bootstrap' or 'bootstrap'?" in proc.stderr
+    assert "unknown generator 'noisy_bootstrp'; did you mean 'noisy_bootstrap' or 'entity_bootstrap' or 'bootstrap'?" in proc.stderr
 
 
 def test_check_params_on_the_command_line(site):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError, UnsupportedKindError
-from ..generator import THREADS_ENV, check_supported_kinds
+from ..generator import THREADS_ENV, check_supported_kinds, schema_for_generator
 from ..metrics import Score
 from ..schema import Schema
 from .prepare import PreparedDataset, split_train_holdout
@@ -188,7 +188,7 @@ def _execute(job: Job, data: PreparedDataset, progress: Callable[[dict[str, Any]
                     pass
             stage.name = "fit"
             t0 = time.perf_counter()
-            gen.fit(data.train.copy(), data.schema)
+            gen.fit(data.train.copy(), schema_for_generator(gen, data.schema))
             timings["fit_s"] = time.perf_counter() - t0
             rec["training"] = training_summary(gen)
             n = int(job.sample_size or len(data.train))
@@ -273,6 +273,10 @@ def _reference_sample(data: PreparedDataset, seed: int) -> tuple[pd.DataFrame, p
     its own rows), and privacy compares two sets of real rows the generator never saw. The halves
     are drawn with the job seed, so the reference's spread across seeds is real sampling noise.
     """
+    schema = getattr(data, "schema", None)
+    entity = schema.entity if schema is not None and schema.entity in data.holdout.columns else None
+    if entity is not None and data.holdout[entity].nunique() >= 4:  # halves of the holdout's entities, whole
+        return split_train_holdout(data.holdout, 0.5, seed, entity)
     a, b = split_train_holdout(data.holdout, 0.5, seed) if len(data.holdout) >= 4 else (data.holdout, data.holdout)
     return a, b
 

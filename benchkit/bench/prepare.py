@@ -40,8 +40,18 @@ def table_sha256(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def split_train_holdout(df: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A random train/holdout split fixed by ``seed`` (the spec's split seed, not the job seed)."""
+def split_train_holdout(df: pd.DataFrame, fraction: float, seed: int,
+                        entity: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A random train/holdout split fixed by ``seed`` (the spec's split seed, not the job seed).
+
+    With ``entity`` (the schema's entity key) whole entities are split, never rows
+    (:func:`benchkit.entities.entity_split`): no history is shared by train and holdout.
+    """
+    if entity is not None:
+        from ..entities import entity_split
+
+        tr, ho = entity_split(df[entity], fraction, seed)
+        return df.iloc[tr].reset_index(drop=True), df.iloc[ho].reset_index(drop=True)
     n = len(df)
     n_hold = int(round(n * fraction))
     if n_hold < 1 or n - n_hold < 2:
@@ -68,6 +78,11 @@ def prepare_dataset(spec_ds, *, holdout: float, split_seed: int) -> PreparedData
                     target=spec_ds.target)
     data = ds.data
     schema = ds.schema
+    entity = getattr(spec_ds, "entity", None)
+    if entity is not None:  # the spec's entity/order keys override the dataset's roles
+        from ..entities import apply_roles
+
+        schema, _ = apply_roles(schema, data, entity, getattr(spec_ds, "order", None))
     missing = [c for c in schema.columns if c not in data.columns]
     if missing:
         raise SchemaError(f"dataset {spec_ds.name!r}: columns {missing} of its schema are not in the table")
@@ -77,7 +92,7 @@ def prepare_dataset(spec_ds, *, holdout: float, split_seed: int) -> PreparedData
         card["target"] = spec_ds.target
     if card.get("target") is None and schema.target is not None:
         card["target"] = schema.target
-    train, hold = split_train_holdout(data, holdout, split_seed)
+    train, hold = split_train_holdout(data, holdout, split_seed, schema.entity)
     return PreparedDataset(spec_ds.name, train, hold, schema, card, table_sha256(data))
 
 

@@ -28,6 +28,11 @@ both build the same :class:`BenchmarkSpec`. Example::
     target = "income"
     schema = "data/adult.schema.json"
 
+    [[datasets]]
+    path = "data/transactions.csv"
+    entity = "account_id"       # rows are events of entities: split by entity, entity metrics
+    order = "date"              # (a registered dataset's card may declare them; "none" turns them off)
+
     [[generators]]
     name = "gaussian_copula"
 
@@ -75,6 +80,8 @@ class DatasetSpec:
     n_rows: int | None = None
     target: str | None = None
     schema: str | None = None  # path to a schema JSON file
+    entity: str | None = None  # the entity key column ("none": score independent rows); see benchkit.entities
+    order: str | None = None  # the column ordering each entity's events
 
     @property
     def source(self) -> str:
@@ -312,7 +319,7 @@ def _positive(value: Any, what: str, *, allow_none: bool = False, integer: bool 
 # ===================================================================== parsing
 _TOP_KEYS = {"datasets", "generators", "seeds", "families", "sample_size", "holdout", "split_seed",
              "time_limit", "memory_limit", "threads_per_job", "out", "privacy_gate"}
-_DATASET_KEYS = {"name", "path", "n_rows", "target", "schema"}
+_DATASET_KEYS = {"name", "path", "n_rows", "target", "schema", "entity", "order"}
 _GENERATOR_KEYS = {"name", "params", "label", "time_limit", "memory_limit"}
 
 
@@ -414,7 +421,10 @@ def _dataset_entry(entry: Any, base: Path | None, where: str) -> DatasetSpec:
     path = _resolve(str(entry["path"]), base) if "path" in entry else None
     name = str(entry.get("name") or Path(str(entry["path"])).name.split(".")[0])
     schema = _resolve(str(entry["schema"]), base) if entry.get("schema") else None
-    return DatasetSpec(name=name, path=path, n_rows=entry.get("n_rows"), target=entry.get("target"), schema=schema)
+    roles = {k: str(entry[k]) for k in ("entity", "order") if entry.get(k) is not None}
+    if "order" in roles and "entity" not in roles:
+        raise SpecError(f"{where}: dataset {name!r} names an `order` without an `entity` key; add entity = \"COLUMN\"")
+    return DatasetSpec(name=name, path=path, n_rows=entry.get("n_rows"), target=entry.get("target"), schema=schema, **roles)
 
 
 def _generator_entry(entry: Any, where: str) -> GeneratorSpec:
@@ -519,15 +529,15 @@ def parse_generator_flag(text: str) -> GeneratorSpec:
 
 
 def parse_dataset_flag(text: str) -> DatasetSpec:
-    """``NAME_OR_PATH[:n_rows=1000,target=y,schema=s.json]`` -> DatasetSpec."""
+    """``NAME_OR_PATH[:n_rows=1000,target=y,schema=s.json,entity=account_id,order=date]`` -> DatasetSpec."""
     head, sep, opts = text.partition(":")
     if sep and "=" not in opts:  # a colon that is part of the path itself
         head, opts = text, ""
     options = _parse_options(opts, f"dataset {text!r}") if opts else {}
-    _no_unknown(options, {"n_rows", "target", "schema", "name"}, f"dataset {text!r}")
+    _no_unknown(options, {"n_rows", "target", "schema", "name", "entity", "order"}, f"dataset {text!r}")
     entry: dict[str, Any] = {("path" if looks_like_path(head) else "name"): head}
     for k, v in options.items():
-        entry[k] = str(v) if k in ("target", "schema", "name") else v
+        entry[k] = str(v) if k in ("target", "schema", "name", "entity", "order") else v
     return _dataset_entry(entry, None, "--datasets")
 
 

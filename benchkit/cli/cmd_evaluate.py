@@ -22,6 +22,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--schema", metavar="FILE", help="schema JSON (default: inferred from REAL)")
     p.add_argument("--target", metavar="COL", help="target column for utility metrics")
     p.add_argument("--holdout", metavar="FILE", help="real rows the generator never saw (privacy/utility metrics)")
+    p.add_argument("--entity", metavar="COL", default="auto",
+                   help="the entity key column (e.g. account_id): rows are events of entities, scored by the entity "
+                   "family and split by entity (default: the schema's, or inferred when unambiguous; 'none': "
+                   "independent rows)")
+    p.add_argument("--order", metavar="COL", help="the column that orders an entity's events (e.g. date; default: the "
+                   "schema's, or the one datetime column)")
     p.add_argument("--families", nargs="+", metavar="FAMILY", help="metric families to run (default: all whose needs are met)")
     p.add_argument("--metrics", nargs="+", metavar="NAME", help="run only these metrics")
     p.add_argument("--seed", type=int, default=0, help="seed for metrics that draw at random (default 0)")
@@ -65,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         families=args.families,
         metrics=args.metrics,
         seed=args.seed,
+        entity=args.entity,
+        order=args.order,
         **({"references": False} if not args.references else
            {"references": True} if args.reference_families == ["all"] else
            {"references": args.reference_families} if args.reference_families else {}),

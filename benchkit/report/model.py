@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from ..bench.results import REFERENCE_GENERATOR, RunRecord, aggregate, open_results
@@ -105,10 +106,20 @@ def is_reference(generator: str, runs: pd.DataFrame) -> bool:
     return False
 
 
-def sample_rows(df: pd.DataFrame, max_rows: int, seed: int = 0) -> pd.DataFrame:
-    """At most ``max_rows`` rows, drawn uniformly with ``seed`` (all rows when there are fewer)."""
+def sample_rows(df: pd.DataFrame, max_rows: int, seed: int = 0, entity: str | None = None) -> pd.DataFrame:
+    """At most ``max_rows`` rows, drawn uniformly with ``seed`` (all rows when there are fewer).
+
+    With ``entity`` (the schema's entity key, when the frame has it) whole entities are drawn instead,
+    in a seeded random order until ``max_rows`` rows are reached, so the figures see whole histories.
+    """
     if len(df) <= max_rows:
         return df.reset_index(drop=True)
+    if entity is not None and entity in df.columns:
+        codes, uniques = pd.factorize(df[entity], use_na_sentinel=False)
+        rank = np.random.default_rng(seed).permutation(len(uniques))
+        sizes = np.bincount(codes, minlength=len(uniques))
+        kept = rank[np.flatnonzero(np.cumsum(sizes[rank]) <= max_rows)]  # whole entities that fit
+        return df[np.isin(codes, kept)].reset_index(drop=True)
     return df.sample(n=max_rows, random_state=seed).reset_index(drop=True)
 
 
@@ -122,7 +133,8 @@ def from_results(results_dir: str | Path, *, max_rows: int = MAX_ROWS, seed: int
     def load_view(dataset: str) -> DatasetView:
         loaded = store.load_real(dataset)
         real, schema, card = loaded if loaded is not None else (None, None, {})
-        view = DatasetView(dataset, None if real is None else sample_rows(real, max_rows, seed), schema, card)
+        key = schema.entity if schema is not None else None
+        view = DatasetView(dataset, None if real is None else sample_rows(real, max_rows, seed, key), schema, card)
         ok = runs[(runs["dataset"] == dataset) & (runs["status"] == "ok")].sort_values("seed", kind="stable")
         for gen, group in ok.groupby("generator", sort=False):
             if is_reference(str(gen), runs):
@@ -130,7 +142,7 @@ def from_results(results_dir: str | Path, *, max_rows: int = MAX_ROWS, seed: int
             for _, run in group.iterrows():  # the lowest seed whose sample was saved
                 df = store.load_sample(run["run_id"])
                 if df is not None:
-                    view.samples[str(gen)] = sample_rows(df, max_rows, seed)
+                    view.samples[str(gen)] = sample_rows(df, max_rows, seed, key)
                     view.sample_seeds[str(gen)] = int(run["seed"])
                     break
         if schema is not None:
@@ -155,8 +167,9 @@ def from_evaluation(scores: pd.DataFrame, real: pd.DataFrame, synthetic: pd.Data
         s["family"] = s["metric"].str.split(".").str[0]
     s = s.assign(dataset=dataset, generator=generator, seed=seed, is_reference=False, run_id="evaluation")
     s["value"] = pd.to_numeric(s["value"], errors="coerce").astype(float)
-    view = DatasetView(dataset, _align(sample_rows(real, max_rows, seed), schema), schema,
-                       samples={generator: _align(sample_rows(synthetic, max_rows, seed), schema)},
+    key = schema.entity
+    view = DatasetView(dataset, _align(sample_rows(real, max_rows, seed, key), schema), schema,
+                       samples={generator: _align(sample_rows(synthetic, max_rows, seed, key), schema)},
                        sample_seeds={generator: seed})
     return ReportData(title=f"benchkit evaluation: {generator} vs {dataset}", runs=runs, scores=s,
                       manifest=manifest or {}, load_view=lambda name: view, source="benchkit evaluate")

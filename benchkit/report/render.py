@@ -13,8 +13,8 @@ import jinja2
 
 from .. import __version__
 from ..resources import resource_dir
-from . import (fig_cd, fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_fronts, fig_marginals,
-               fig_resources, fig_utility, methods, tables)
+from . import (fig_cd, fig_combinations, fig_correlation, fig_datetime, fig_density2d, fig_entity, fig_fronts,
+               fig_marginals, fig_resources, fig_utility, methods, tables)
 from .model import ReportData, recommendations
 from .style import palette
 
@@ -133,6 +133,7 @@ def dataset_section(data: ReportData, name: str, table: Any, colors: dict[str, s
                                  lambda: fig_combinations.render(view, colors)),
         "datetime": _attempt("datetime distribution", notes, lambda: fig_datetime.render(view, colors), []),
         "utility": _attempt("utility bars", notes, lambda: fig_utility.render(data, name, table, colors)),
+        "entity": _attempt("entity histories", notes, lambda: fig_entity.render(view, colors), []),
     }
     return {
         "name": name,
@@ -144,6 +145,8 @@ def dataset_section(data: ReportData, name: str, table: Any, colors: dict[str, s
         "columns": tables.column_table(data, name),
         "figures": figures,
         "notes": notes,
+        "entity": ({"key": view.schema.roles.key, "order": view.schema.roles.order}
+                   if view.schema is not None and view.schema.roles is not None else None),
     }
 
 

@@ -29,6 +29,17 @@ saw (the holdout) gives on the same measurement:
     for the attack's sample sizes (a two-sample Kolmogorov–Smirnov bound, 1.63·sqrt(2/n) for n
     members and n non-members: chance alone gives 0.10 at n ≈ 530).
 
+``history_copies``
+    For a table with an entity key (:mod:`benchkit.entities`): the share of synthetic entities whose
+    aggregate profile equals a training entity's (``entity.profile_copies``: a whole history copied under
+    a fresh id). Fails when above ``exact_copies_excess``. Checked only when that metric was computed
+    (a table without an entity key is judged exactly as before).
+
+For a table with an entity key, rows are clustered in entities and the holdout holds unseen *entities*:
+the standard errors and chance bounds above then count the holdout's entities, not its rows
+(``details["n_holdout_entities"]``, set by :func:`benchkit.evaluate`), so a few unseen customers do not
+pass for thousands of independent rows. Tables without an entity key are judged exactly as before.
+
 A check whose metric was not computed (no holdout, a family left out) is skipped and said so; with no
 check at all the gate is undecided (``passed is None``). Over several seeds a check uses the mean of
 the seeds' values. Thresholds are set in a benchmark spec's ``[privacy_gate]`` table (the field
@@ -52,7 +63,8 @@ DCR_EXPECTED = 0.05
 KS_99 = 1.63
 """c(0.01) of the two-sample Kolmogorov–Smirnov statistic: its 99% chance bound is c·sqrt((n+m)/(n·m))."""
 MIA_METRICS = ("privacy.mia_distance_advantage", "privacy.mia_domias_advantage")
-GATE_METRICS = ("privacy.exact_copies", "privacy.dcr_below_holdout_p5", "privacy.dcr_share") + MIA_METRICS
+GATE_METRICS = ("privacy.exact_copies", "privacy.dcr_below_holdout_p5", "privacy.dcr_share") + MIA_METRICS + (
+    "entity.profile_copies",)
 """The score rows the gate reads."""
 
 
@@ -187,6 +199,7 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
     if advs:
         worst = max(advs, key=advs.get)
         n = _mean_detail(rows, worst, "n_members")
+        n = _clustered(n, _mean_detail(rows, worst, "n_holdout_entities"))
         chance = KS_99 * math.sqrt(2.0 / n) if math.isfinite(n) and n > 0 else 0.0
         limit = max(t.mia_advantage, chance)
         attack = "distance" if "distance" in worst else "DOMIAS"
@@ -195,6 +208,13 @@ def gate_scores(scores: pd.DataFrame, thresholds: GateThresholds | None = None) 
                              f"with advantage {advs[worst]:.2f} (0 = no better than chance; limit {limit:.2f})"))
     else:
         skipped.append("membership attacks not computed (need a holdout)")
+
+    histories = _mean_value(rows, "entity.profile_copies")
+    if math.isfinite(histories):  # only tables with an entity key have it: no note when absent
+        checks.append(_check("history_copies", histories, 0.0, t.exact_copies_excess,
+                             f"whole histories copied {histories:.1%}",
+                             f"{histories:.1%} of synthetic entities repeat a training entity's whole history "
+                             f"(its aggregate profile; limit {t.exact_copies_excess:.0%})"))
 
     if not checks:
         return GateResult(None, [], [], skipped)
@@ -209,8 +229,11 @@ def _share_limit(rows: pd.DataFrame, metric: str, expected: float, excess: float
     ``with_holdout``, from a reference (the holdout's percentile) estimated on its ``n_holdout`` rows."""
     distinct = _mean_detail(rows, metric, "n_synthetic_distinct")  # absent from scores of older benchkits
     sizes = [distinct if math.isfinite(distinct) else _mean_detail(rows, metric, "n_synthetic")]
+    entities = _mean_detail(rows, metric, "n_holdout_entities")  # set by evaluate for an entity-keyed table
     if with_holdout:
-        sizes.append(_mean_detail(rows, metric, "n_holdout"))
+        sizes.append(_clustered(_mean_detail(rows, metric, "n_holdout"), entities))
+    elif math.isfinite(entities):
+        sizes.append(entities)  # the fresh-data level itself rests on that many unseen entities
     terms = [expected * (1 - expected) / n for n in sizes if math.isfinite(n) and n > 0]
     allowance = max(excess, 3 * math.sqrt(sum(terms)))
     n_syn = sizes[0]
@@ -220,6 +243,13 @@ def _share_limit(rows: pd.DataFrame, metric: str, expected: float, excess: float
         k = stats.binom.ppf(THREE_SIGMA, int(n_syn), expected)
         allowance = max(allowance, k / int(n_syn) - expected)
     return float(min(1.0, expected + allowance))  # a share never exceeds 1
+
+
+def _clustered(n: float, entities: float) -> float:
+    """The effective sample size of ``n`` rows that belong to ``entities`` unseen entities (rows of one
+    entity are not independent: with few entities the chance level of a row statistic is set by the
+    entities); ``n`` itself for a table without an entity key (``entities`` NaN)."""
+    return min(n, entities) if math.isfinite(entities) and math.isfinite(n) else n
 
 
 def gate_table(scores: pd.DataFrame, thresholds: GateThresholds | None = None,

@@ -97,7 +97,7 @@ def compute_references(score: Callable[..., Any], real: pd.DataFrame, holdout: p
     refs: dict[str, pd.DataFrame] = {}
     makers = {
         "independent": lambda: (independent_sample(real, schema, n_synthetic, seed), holdout),
-        "holdout": lambda: _reference_sample(_Prepared(holdout), seed),
+        "holdout": lambda: _reference_sample(_Prepared(holdout, schema), seed),
     }
     for name in REFERENCES:
         try:
@@ -109,10 +109,11 @@ def compute_references(score: Callable[..., Any], real: pd.DataFrame, holdout: p
 
 
 class _Prepared:
-    """The one attribute of a PreparedDataset that the runner's reference sample reads."""
+    """The attributes of a PreparedDataset that the runner's reference sample reads."""
 
-    def __init__(self, holdout: pd.DataFrame):
+    def __init__(self, holdout: pd.DataFrame, schema: Schema | None = None):
         self.holdout = holdout
+        self.schema = schema
 
 
 def value(scores: pd.DataFrame | None, metric: str) -> float:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...entities import entity_split
 from ...schema import Schema
 from .. import MetricContext
 from .mixed_encoding import row_hashes
@@ -52,8 +53,11 @@ def copy_share(rows: pd.DataFrame, pool: pd.DataFrame, schema: Schema, columns: 
     return float(np.isin(h, row_hashes(pool, schema, columns)).mean())
 
 
-def halves(df: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Two disjoint seeded halves of ``df``."""
+def halves(df: pd.DataFrame, seed: int, entity: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two disjoint seeded halves of ``df`` (of its entities, whole, when ``entity`` names the entity key)."""
+    if entity is not None and df[entity].nunique() >= 4:  # two entities a side at least
+        a, b = entity_split(df[entity], 0.5, seed)
+        return df.iloc[a], df.iloc[b]
     order = np.random.default_rng(seed).permutation(len(df))
     cut = len(df) // 2
     return df.iloc[order[:cut]], df.iloc[order[cut:]]
@@ -70,19 +74,28 @@ def metric_frames(
     if holdout is None:
         if not split_when_missing:
             return Frames(train, synthetic, None, "none")
-        train, holdout = split_real(train, holdout_fraction, ctx.seed, stratify)
+        train, holdout = split_real(train, holdout_fraction, ctx.seed, stratify, entity=ctx.schema.entity)
         return Frames(train, synthetic, holdout, "split from real")
     if len(holdout) >= 4 and copy_share(synthetic, holdout, ctx.schema) > SAME_AS_HOLDOUT:
-        a, b = halves(holdout, ctx.seed)
+        a, b = halves(holdout, ctx.seed, ctx.schema.entity)
         return Frames(train, a, b, "given", holdout_as_synthetic=True)
     return Frames(train, synthetic, holdout, "given")
 
 
 def split_real(
-    real: pd.DataFrame, holdout_fraction: float, seed: int, stratify: str | None = None
+    real: pd.DataFrame, holdout_fraction: float, seed: int, stratify: str | None = None, entity: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split ``real`` once into (train, holdout), stratified on ``stratify`` when every class has 2+ rows."""
+    """Split ``real`` once into (train, holdout), stratified on ``stratify`` when every class has 2+ rows.
+
+    With ``entity`` (the entity key column) the split is by entity, never by row: each entity's rows
+    all land on one side (:func:`benchkit.entities.entity_split`, stratified by entity).
+    """
     from sklearn.model_selection import train_test_split
+
+    if entity is not None:
+        labels = real[stratify].to_numpy() if stratify is not None else None
+        tr, ho = entity_split(real[entity], holdout_fraction, seed, labels)
+        return real.iloc[tr], real.iloc[ho]
 
     labels = None
     if stratify is not None:

@@ -359,12 +359,16 @@ def simulate(
     return df
 
 
-def customer_class(df: pd.DataFrame) -> pd.Series:
+def customer_class(df: pd.DataFrame, *, pension: str = "pension", cash_operation: str = "cash_withdrawal",
+                   plain_k_symbol: str | None = "none") -> pd.Series:
     """Per-account class from mean balance, mean amount and the monthly density of transaction categories.
 
     affluent: mean balance in the top 30 % of accounts and mean amount above the median account;
     retired: a pension credited in at least half of the account's months; cash_heavy: cash withdrawals
     per month in the top 25 %; standard: everyone else (rules apply in that order).
+
+    The codes default to the simulator's; the Berka loader passes Berka's (``pension="DUCHOD"``,
+    ``cash_operation="VYBER"``, ``plain_k_symbol=None``: a cash withdrawal has no k_symbol there).
     """
     g = df.groupby("account_id", sort=True)
     acc = df["account_id"].to_numpy()
@@ -373,8 +377,9 @@ def customer_class(df: pd.DataFrame) -> pd.Series:
     first_m = pd.Series(ym).groupby(acc).min()
     last_m = pd.Series(ym).groupby(acc).max()
     n_months = (last_m - first_m + 1).reindex(per.index).to_numpy(dtype=float)
-    is_pension = (df["k_symbol"] == "pension").to_numpy()
-    is_cash = (df["operation"] == "cash_withdrawal").to_numpy() & (df["k_symbol"] == "none").to_numpy()
+    is_pension = (df["k_symbol"] == pension).to_numpy()
+    plain = df["k_symbol"].isna() if plain_k_symbol is None else df["k_symbol"] == plain_k_symbol
+    is_cash = (df["operation"] == cash_operation).to_numpy() & plain.to_numpy()
     pension_m = pd.Series(is_pension).groupby(acc).sum().reindex(per.index).to_numpy()
     cash_m = pd.Series(is_cash).groupby(acc).sum().reindex(per.index).to_numpy()
     pension_density = pension_m / n_months
