@@ -75,7 +75,7 @@ from . import MetricContext, Score
 from ._engine.ctx import memo
 from ._engine.embedding import WhitenedEmbedding
 from ._engine.mixed_encoding import as_number, category_keys
-from ._engine.neighbours import two_nearest
+from ._engine.neighbours import NeighbourIndex
 from ._engine.splits import metric_frames
 
 
@@ -167,7 +167,8 @@ def curve_score(curve: np.ndarray, grid: np.ndarray) -> float:
     return float(1.0 - np.abs(curve - grid).sum() / grid.sum())
 
 
-def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_threads: int | None = 1) -> dict[str, Any]:
+def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_threads: int | None = 1,
+                 method: str = "auto") -> dict[str, Any]:
     """Alpha-precision, beta-recall and authenticity of embedded ``syn`` rows against embedded ``real`` rows."""
     if len(real) < 2 or len(syn) < 1:
         raise DataError(f"alpha-precision/beta-recall need 2+ real and 1+ synthetic rows, got {len(real)} and {len(syn)}")
@@ -178,9 +179,10 @@ def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_thread
     radii = np.quantile(r_real, grid)
     precision = (r_syn[None, :] <= radii[:, None]).mean(axis=1)
 
-    _, d_rr, _ = two_nearest(real, real, n_threads=n_threads)  # second nearest = closest *other* row
+    real_index = NeighbourIndex(real, n_threads=n_threads, method=method)  # one index, two searches
+    _, d_rr, _ = real_index.query(real)  # second nearest = closest *other* row
     d_rr = _snap(d_rr)
-    d_rs, _, j = two_nearest(real, syn, n_threads=n_threads)
+    d_rs, _, j = NeighbourIndex(syn, n_threads=n_threads, method=method).query(real)
     d_rs = _snap(d_rs)
     c_s = syn.mean(axis=0)
     r_match = np.linalg.norm(syn[j] - c_s, axis=1)
@@ -188,7 +190,7 @@ def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_thread
     covered = d_rs <= d_rr
     recall = (covered[None, :] & (r_match[None, :] <= q[:, None])).mean(axis=1)
 
-    d_sr, _, i_star = two_nearest(syn, real, n_threads=n_threads)
+    d_sr, _, i_star = real_index.query(syn)
     authentic = _snap(d_sr) > d_rr[i_star]
     return {
         "alpha_precision": curve_score(precision, grid),
@@ -224,7 +226,8 @@ def _faithful_result(ctx: MetricContext) -> dict[str, Any]:
         syn = syn.iloc[np.sort(rng.choice(len(syn), n, replace=False))]
     emb = WhitenedEmbedding(ctx.schema, ctx.schema.scored_columns, dims=int(ctx.options.get("faithful_dims", DIMS)),
                             max_categories=int(ctx.options.get("encoding_max_categories", 20))).fit(train)
-    res = faithfulness(emb.transform(train), emb.transform(syn), n_threads=ctx.options.get("n_jobs", 1))
+    res = faithfulness(emb.transform(train), emb.transform(syn), n_threads=ctx.options.get("n_jobs", 1),
+                       method=ctx.options.get("neighbour_search", "auto"))
     res["details"] = {"n_real": len(train), "n_synthetic": len(syn), "dims": emb.width,
                       "embedding": "whitened PCA of the mixed encoding (fixed, not the paper's learned one-class embedding)",
                       **fr.details()}

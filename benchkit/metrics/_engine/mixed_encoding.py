@@ -63,6 +63,7 @@ class MixedEncoder:
         self._numeric: list[tuple[str, np.ndarray, bool]] = []  # name, sorted reference, has indicator
         self._categorical: list[tuple[str, np.ndarray]] = []  # name, kept categories
         self.feature_names: list[str] = []
+        self.numeric_width = 0  # the leading features that hold numbers and missing indicators
 
     def fit(self, ref: pd.DataFrame) -> "MixedEncoder":
         """Learn ranks and category columns from ``ref`` (rows with missing values included)."""
@@ -71,7 +72,8 @@ class MixedEncoder:
             raise DataError(f"cannot encode: column(s) {missing} are missing from the table")
         if len(ref) == 0:
             raise DataError("cannot fit the mixed-type encoding on an empty table")
-        self._numeric, self._categorical, self.feature_names = [], [], []
+        self._numeric, self._categorical = [], []
+        numeric_names, category_names = [], []
         for name in self.columns:
             kind = self.schema[name].kind
             if kind in ("numerical", "datetime"):
@@ -79,17 +81,20 @@ class MixedEncoder:
                 nan = np.isnan(v)
                 indicator = bool(nan.any() or self.schema[name].nullable)
                 self._numeric.append((name, np.sort(v[~nan]), indicator))
-                self.feature_names.append(name)
+                numeric_names.append(name)
                 if indicator:
-                    self.feature_names.append(f"{name}=<missing>")
+                    numeric_names.append(f"{name}=<missing>")
             elif kind in ("categorical", "boolean"):
                 counts = pd.Series(category_keys(ref[name])).value_counts(sort=False)
                 # most frequent first, ties broken by label so the encoding is deterministic
                 order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
                 kept = np.array([k for k, _ in order[: self.max_categories]], dtype=object)
                 self._categorical.append((name, kept))
-                self.feature_names.extend(f"{name}={k}" for k in kept)
-                self.feature_names.append(f"{name}=<other>")
+                category_names.extend(f"{name}={k}" for k in kept)
+                category_names.append(f"{name}=<other>")
+        # in the order transform() writes them: numbers (and their indicators) first, then categories
+        self.feature_names = numeric_names + category_names
+        self.numeric_width = len(numeric_names)
         return self
 
     @property
@@ -98,10 +103,17 @@ class MixedEncoder:
 
     def transform(self, df: pd.DataFrame) -> np.ndarray:
         """Encode ``df`` as a C-contiguous float32 array of shape (rows, width)."""
+        return self.transform_with_codes(df)[0]
+
+    def transform_with_codes(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The encoding of ``df`` and, per categorical column, each row's category code (an int32 array
+        of shape (rows, categorical columns); ``len(kept)`` is ``<other>``). Two rows' categorical
+        contribution to the squared distance is the number of columns whose codes differ."""
         missing = [c for c in self.columns if c not in df.columns]
         if missing:
             raise DataError(f"cannot encode: column(s) {missing} are missing from the table")
         out = np.zeros((len(df), self.width), dtype=np.float32)
+        all_codes = np.empty((len(df), len(self._categorical)), dtype=np.int32)
         j = 0
         for name, ref_sorted, indicator in self._numeric:
             v = as_number(df[name], self.schema[name].kind)
@@ -119,13 +131,14 @@ class MixedEncoder:
             if indicator:
                 out[:, j] = nan
                 j += 1
-        for name, kept in self._categorical:
+        for c, (name, kept) in enumerate(self._categorical):
             keys = category_keys(df[name])
             codes = pd.Index(kept).get_indexer(keys)  # -1: rare or unseen -> <other>
             codes[codes < 0] = len(kept)
             out[np.arange(len(df)), j + codes] = _SCALE
+            all_codes[:, c] = codes
             j += len(kept) + 1
-        return out
+        return out, all_codes
 
     def fit_transform(self, ref: pd.DataFrame) -> np.ndarray:
         return self.fit(ref).transform(ref)

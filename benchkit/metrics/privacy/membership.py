@@ -43,13 +43,14 @@ from .._engine.ctx import memo
 from .._engine.embedding import WhitenedEmbedding
 from .._engine.kde import kde_log_density, scott_bandwidth
 from .._engine.mixed_encoding import MixedEncoder
-from .._engine.neighbours import two_nearest
+from .._engine.neighbours import NeighbourIndex
 from .._engine.splits import halves, metric_frames
 
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 10_000
 DIMS = 16
+DENSITY_ROWS = 10_000
 
 
 def attack_scores(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
@@ -58,6 +59,22 @@ def attack_scores(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float]
         return float("nan"), float("nan")
     fpr, tpr, _ = roc_curve(labels, scores)
     return float(roc_auc_score(labels, scores)), float(max(0.0, np.max(tpr - fpr)))
+
+
+def auc_standard_error(auc: float, n_pos: int, n_neg: int) -> float:
+    """Hanley & McNeil's (1982) standard error of an ROC AUC from ``n_pos`` positives and ``n_neg`` negatives."""
+    if not np.isfinite(auc) or n_pos < 1 or n_neg < 1:
+        return float("nan")
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc * auc) + (n_neg - 1) * (q2 - auc * auc)) / (n_pos * n_neg)
+    return float(np.sqrt(max(var, 0.0)))
+
+
+def _sample(df, cap, rng):
+    """A seeded sample of at most ``cap`` rows of ``df`` (in their order; ``None`` keeps every row)."""
+    if cap is None or len(df) <= int(cap):
+        return df
+    return df.iloc[np.sort(rng.choice(len(df), int(cap), replace=False))]
 
 
 def _attack_set(ctx: MetricContext) -> dict[str, Any]:
@@ -91,11 +108,13 @@ def distance_attack(ctx: MetricContext) -> list[Score]:
     fr = s["frames"]
     enc = MixedEncoder(ctx.schema, ctx.schema.scored_columns,
                        max_categories=int(ctx.options.get("encoding_max_categories", 20))).fit(s["reference"])
-    syn = enc.transform(fr.synthetic)
+    syn, syn_codes = enc.transform_with_codes(fr.synthetic)
     centre = syn.mean(axis=0)
     syn -= centre
-    query = np.vstack([enc.transform(s["members"]), enc.transform(s["non_members"])]) - centre
-    d1, _, _ = two_nearest(query, syn, n_threads=ctx.options.get("n_jobs", 1))
+    (mem, mem_codes), (non, non_codes) = enc.transform_with_codes(s["members"]), enc.transform_with_codes(s["non_members"])
+    index = NeighbourIndex(syn, syn_codes, enc.numeric_width, n_threads=ctx.options.get("n_jobs", 1),
+                           method=ctx.options.get("neighbour_search", "auto"))
+    d1, _, _ = index.query(np.vstack([mem, non]) - centre, np.vstack([mem_codes, non_codes]))
     d1 = np.where(d1 * d1 < 1e-5, 0.0, d1)  # float32 rounding: copies are at distance 0
     auc, adv = attack_scores(s["labels"], -d1)
     n = len(s["members"])
@@ -111,8 +130,13 @@ def domias_attack(ctx: MetricContext) -> list[Score]:
     fr = s["frames"]
     emb = WhitenedEmbedding(ctx.schema, ctx.schema.scored_columns, dims=int(ctx.options.get("mia_dims", DIMS)),
                             max_categories=int(ctx.options.get("encoding_max_categories", 20))).fit(s["reference"])
-    ref = emb.transform(s["reference"])
-    syn = emb.transform(fr.synthetic)
+    # the densities are fitted on seeded samples of at most mia_density_max_rows rows each: a KDE's cost
+    # is queries x points, and a sample of the synthetic rows is itself a synthetic sample of that size
+    cap = ctx.options.get("mia_density_max_rows", DENSITY_ROWS)
+    rng = np.random.default_rng(ctx.seed + 2)
+    ref_rows, syn_rows = _sample(s["reference"], cap, rng), _sample(fr.synthetic, cap, rng)
+    ref = emb.transform(ref_rows)
+    syn = emb.transform(syn_rows)
     query = np.vstack([emb.transform(s["members"]), emb.transform(s["non_members"])])
     d = emb.width
     factor = float(ctx.options.get("mia_bandwidth", 1.0))
@@ -122,6 +146,8 @@ def domias_attack(ctx: MetricContext) -> list[Score]:
     score = kde_log_density(query, syn, h_syn, threads) - kde_log_density(query, ref, h_ref, threads)
     auc, adv = attack_scores(s["labels"], score)
     details = {**s["details"], "dims": d, "bandwidth_synthetic": h_syn, "bandwidth_reference": h_ref,
+               "density_rows_synthetic": len(syn), "density_rows_reference": len(ref),
+               "standard_error": auc_standard_error(auc, int(s["labels"].sum()), int(len(s["labels"]) - s["labels"].sum())),
                "attack": "DOMIAS density ratio (Gaussian KDE on whitened PCA of the mixed encoding)"}
     return [Score("privacy.mia_domias_auc", auc, higher_is_better=False, details=details),
             Score("privacy.mia_domias_advantage", adv, higher_is_better=False, details=details)]
