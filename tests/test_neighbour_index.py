@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from benchkit.metrics._engine.mixed_encoding import MixedEncoder
-from benchkit.metrics._engine.neighbours import NeighbourIndex, nearest_first, two_nearest
+from benchkit.metrics._engine.neighbours import NeighbourIndex, first_of_distinct, nearest_first, two_nearest
 from benchkit.schema import Schema
 
 
@@ -32,6 +32,7 @@ def test_tree_distances_equal_brute_force_with_ties(n_ref, n_q):
     ref_df, q_df = _mixed(n_ref, 1), _mixed(n_q, 2)
     q_df.loc[: min(20, n_q) - 1, :] = ref_df.iloc[0].to_numpy()  # exact copies: distance 0, and ties
     q_df.loc[0, "c"] = "unseen"  # a cell the reference lacks
+    q_df.loc[n_q - 3 :, ["a", "b", "c"]] = "unseen"  # three categories away from every row: blocked search
     schema = Schema.infer(ref_df)
     enc = MixedEncoder(schema, max_categories=6).fit(ref_df)
     r, rc = enc.transform_with_codes(ref_df)
@@ -44,7 +45,8 @@ def test_tree_distances_equal_brute_force_with_ties(n_ref, n_q):
     assert d1**2 == pytest.approx(srt[:, 0] ** 2, abs=1e-5)
     if n_ref > 1:
         assert d2**2 == pytest.approx(srt[:, 1] ** 2, abs=1e-5)
-        assert 0 < index.last_tree_share < 1 or n_ref < 10  # both methods took part
+        if n_ref > 100:  # every stage took part: the cell tree, the one-mismatch trees, the blocked search
+            assert min(index.last_stages.values()) > 0, index.last_stages
     else:
         assert np.isinf(d2).all()
     assert full[np.arange(n_q), i1] ** 2 == pytest.approx(srt[:, 0] ** 2, abs=1e-5)  # i1 is a nearest row
@@ -90,3 +92,12 @@ def test_nearest_first_breaks_ties_to_the_lowest_index_as_brute_force(columns):
     expected = two_nearest(q, r)[2]  # first minimum in row order
     got = nearest_first(q, r, qc, rc, enc.numeric_width, method="tree")
     assert np.array_equal(got, expected)
+
+
+def test_first_of_distinct_equals_a_sort_of_the_rows():
+    ref_df = _mixed(2000, 6)
+    enc = MixedEncoder(Schema.infer(ref_df)).fit(ref_df)
+    x, codes = enc.transform_with_codes(ref_df)
+    _, first = np.unique(x, axis=0, return_index=True)
+    assert np.array_equal(first_of_distinct(x, codes, enc.numeric_width), np.sort(first))
+    assert np.array_equal(first_of_distinct(x), np.sort(first))

@@ -132,9 +132,11 @@ class MixedEncoder:
                 out[:, j] = nan
                 j += 1
         for c, (name, kept) in enumerate(self._categorical):
-            keys = category_keys(df[name])
-            codes = pd.Index(kept).get_indexer(keys)  # -1: rare or unseen -> <other>
-            codes[codes < 0] = len(kept)
+            # the distinct labels are looked up, then one gather (faster than a key per row)
+            raw, labels = pd.factorize(df[name])
+            lookup = pd.Index(kept).get_indexer(np.append(label_keys(labels), MISSING))  # -1: rare or unseen
+            lookup[lookup < 0] = len(kept)  # -> <other>
+            codes = lookup[raw]  # raw -1 (missing) picks the MISSING entry, the last one
             out[np.arange(len(df)), j + codes] = _SCALE
             all_codes[:, c] = codes
             j += len(kept) + 1
@@ -159,6 +161,9 @@ def row_hashes(df: pd.DataFrame, schema: Schema, columns: list[str] | None = Non
             v[np.isnan(v)] = np.nan  # one NaN bit pattern
             parts[name] = v
         else:
-            parts[name] = category_keys(df[name])
+            # each distinct label's key hashed once, then gathered per row (as keys per row would compare)
+            codes, labels = pd.factorize(df[name])
+            keys = np.append(label_keys(labels), MISSING).astype(object)
+            parts[name] = pd.util.hash_array(keys)[codes]
     frame = pd.DataFrame(parts, index=pd.RangeIndex(len(df)))
     return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)

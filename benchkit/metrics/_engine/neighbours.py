@@ -136,7 +136,8 @@ class NeighbourIndex:
         self._tree = None
         self._steps: list[np.ndarray] = []
         self._codes = codes
-        self.last_tree_share = 0.0  # share of the last query's rows the tree settled (diagnostics)
+        self.last_tree_share = 0.0  # share of the last query's rows the trees settled (diagnostics)
+        self.last_stages: dict[str, int] = {}  # rows settled by each stage in the last query
 
     def _cells(self, codes: np.ndarray, learn: bool) -> np.ndarray:
         """Cell ids: the reference's tuples of codes numbered 0..cells-1 (-1: a tuple the reference lacks)."""
@@ -163,6 +164,51 @@ class NeighbourIndex:
             num = np.c_[num, self._ref_cells * self._spread]
         self._tree = KDTree(num, leaf_size=32)
 
+    def _one_mismatch(self, query, codes, rest, idx, d1, d2, i1) -> np.ndarray:
+        """Second stage for the queries the cell tree left: their two nearest among the rows that differ
+        in at most one category, settled when the second is at squared distance <= 2 (any other row
+        differs in two categories or more). Writes ``d1, d2, i1`` of the settled queries; returns the rest.
+
+        Candidates: the cell tree's two rows, and for each categorical column ``j`` the two nearest rows
+        (by numerical distance) among those that share every category but ``j`` with the query. A row
+        differing in ``j`` alone that is not among those two has two candidates at most as far as it
+        (numerically nearer, and at most one category away), so the two nearest candidates, by their
+        full distances, are the two nearest such rows."""
+        from sklearn.neighbors import KDTree
+
+        q = query[rest]
+        qc = codes[rest]
+        n_ref, k_cols = len(self.ref), qc.shape[1]
+        num_q = q[:, : self.numeric_width].astype(np.float64)
+        cands = [idx[rest]]
+        for j in range(k_cols):
+            others = [c for c in range(k_cols) if c != j]
+            key = np.zeros(n_ref + len(q), dtype=np.int64)
+            both = np.vstack([self._codes[:, others], qc[:, others]]).astype(np.int64)
+            for c in range(len(others)):
+                key = pd.factorize(key * _RADIX + both[:, c])[0]
+            ref_key, q_key = key[:n_ref], key[n_ref:]
+            rows = np.flatnonzero(np.isin(ref_key, q_key))
+            if len(rows) == 0:
+                continue
+            pts = np.c_[self.ref[rows, : self.numeric_width].astype(np.float64), ref_key[rows] * self._spread]
+            kk = min(2, len(rows))
+            with threadpool_limits(1):
+                _, found = KDTree(pts, leaf_size=32).query(np.c_[num_q, q_key * self._spread], k=kk)
+            cands.append(rows[found])
+        cand = np.concatenate(cands, axis=1)  # queries x candidates (ref rows, repeats possible)
+        diff = self.ref[cand].astype(np.float64) - q[:, None, :].astype(np.float64)
+        dist = np.sqrt(np.einsum("qcw,qcw->qc", diff, diff))
+        order = np.argsort(dist, axis=1, kind="stable")
+        cand, dist = np.take_along_axis(cand, order, 1), np.take_along_axis(dist, order, 1)
+        other = cand != cand[:, :1]  # the second nearest is the nearest *other* row
+        has_second = other.any(axis=1)
+        second = np.where(has_second, np.take_along_axis(dist, other.argmax(axis=1)[:, None], 1)[:, 0], np.inf)
+        settled = has_second & (second * second <= 2.0)
+        where = rest[settled]
+        d1[where], d2[where], i1[where] = dist[settled, 0], second[settled], cand[settled, 0]
+        return rest[~settled]
+
     def query(self, query: np.ndarray, codes: np.ndarray | None = None, progress: bool = False,
               nearest_only: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(d1, d2, i1)`` for each query row, as :func:`two_nearest` returns them. With
@@ -174,6 +220,7 @@ class NeighbourIndex:
             raise ValueError("the query needs one category code per categorical column, as the reference has")
         if self.method == "blas" or len(query) * len(self.ref) < self.min_pairs or len(query) == 0:
             self.last_tree_share = 0.0
+            self.last_stages = {"blas": len(query)}
             return two_nearest(query, self.ref, n_threads=self.n_threads, progress=progress)
         if self._tree is None:
             self._build_tree()
@@ -195,6 +242,10 @@ class NeighbourIndex:
             rest = np.flatnonzero(~(same & (d2 * d2 <= 1.0)))
         else:
             rest = np.empty(0, dtype=np.int64)
+        after_cells = len(rest)
+        if len(rest) and self.categorical and not nearest_only and self._codes.shape[1] > 1:
+            rest = self._one_mismatch(query, codes, rest, idx, d1, d2, i1)
+        self.last_stages = {"cell": len(query) - after_cells, "one_mismatch": after_cells - len(rest), "blas": len(rest)}
         self.last_tree_share = 1.0 - len(rest) / len(query)
         if len(rest):
             r1, r2, ri = two_nearest(query[rest], self.ref, n_threads=self.n_threads, progress=progress)
@@ -210,9 +261,22 @@ def nearest_first(query: np.ndarray, ref: np.ndarray, query_codes: np.ndarray | 
     many rows repeat, and each distinct row stands for its first occurrence."""
     if len(ref) == 0:
         return np.full(len(query), -1, dtype=np.int64)
-    _, first = np.unique(np.ascontiguousarray(ref, dtype=np.float32), axis=0, return_index=True)
-    first = np.sort(first)  # distinct rows in the order of their first occurrence
+    first = first_of_distinct(ref, ref_codes, numeric_width)
     index = NeighbourIndex(ref[first], None if ref_codes is None else ref_codes[first], numeric_width,
                            n_threads=n_threads, method=method)
     i1 = index.query(query, query_codes, nearest_only=True)[2]
     return first[i1]
+
+
+def first_of_distinct(x: np.ndarray, codes: np.ndarray | None = None, numeric_width: int | None = None) -> np.ndarray:
+    """Indices of the first occurrence of each distinct row, in row order. Rows are told apart by their
+    numerical features and category codes (``codes=None``: by every column of ``x``), through one
+    hash factorisation per column (a sort of the rows as bytes costs ten times more)."""
+    cols = [x[:, j] for j in range(x.shape[1] if codes is None else int(numeric_width or 0))]
+    if codes is not None:
+        cols += [codes[:, j] for j in range(codes.shape[1])]
+    key = np.zeros(len(x), dtype=np.int64)
+    for col in cols:
+        c, uniques = pd.factorize(col)
+        key = pd.factorize(key * (len(uniques) + 1) + c)[0]  # both < rows: no overflow below 3e9 rows
+    return np.flatnonzero(~pd.Series(key).duplicated().to_numpy())
