@@ -101,3 +101,17 @@ def test_first_of_distinct_equals_a_sort_of_the_rows():
     _, first = np.unique(x, axis=0, return_index=True)
     assert np.array_equal(first_of_distinct(x, codes, enc.numeric_width), np.sort(first))
     assert np.array_equal(first_of_distinct(x), np.sort(first))
+
+
+def test_mid_ranks_of_many_values_equal_the_direct_count():
+    from benchkit.metrics._engine.mixed_encoding import _mid_ranks
+
+    rng = np.random.default_rng(7)
+    ref = np.sort(np.round(rng.normal(size=5000), 1))  # many ties
+    v = np.round(rng.normal(size=30_000) * 1.5, 1)
+    v[::97] = np.nan
+    direct = (ref[None, :] < v[:2000, None]).sum(1) + 0.5 * (ref[None, :] == v[:2000, None]).sum(1)
+    got = _mid_ranks(ref, v)
+    assert got[:2000][~np.isnan(v[:2000])] == pytest.approx(direct[~np.isnan(v[:2000])])
+    small = np.concatenate([_mid_ranks(ref, part) for part in np.array_split(v, 4)])  # < 10,000 each: direct path
+    assert np.array_equal(got[~np.isnan(v)], small[~np.isnan(v)])
