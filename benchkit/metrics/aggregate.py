@@ -70,11 +70,11 @@ import pandas as pd
 
 from ..errors import DataError
 from ..hookspecs import hookimpl
-from ..schema import Schema
+from ..schema import Schema, label_keys
 from . import MetricContext, Score
 from ._engine.ctx import memo
 from ._engine.embedding import WhitenedEmbedding
-from ._engine.mixed_encoding import as_number, category_keys
+from ._engine.mixed_encoding import MISSING, as_number
 from ._engine.neighbours import NeighbourIndex
 from ._engine.splits import metric_frames
 
@@ -100,16 +100,28 @@ def bin_codes(real: pd.DataFrame, other: pd.DataFrame, schema: Schema, columns: 
             co[np.isnan(vo)] = n_bins
             sizes[name] = n_bins + 1
         else:
-            kr, ko = category_keys(real[name]), category_keys(other[name])
-            counts = pd.Series(kr).value_counts(sort=False)
+            # keys of the distinct labels only, then one gather per row (no per-row key objects)
+            raw_r, keys_r = _raw_codes(real[name])
+            raw_o, keys_o = _raw_codes(other[name])
+            counts = pd.Series(np.bincount(raw_r, minlength=len(keys_r)), index=pd.Index(keys_r, dtype=object))
+            counts = counts[counts > 0].groupby(level=0, sort=False).sum()
             kept = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:max_categories]]
-            index = pd.Index(kept)
-            cr, co = index.get_indexer(kr), index.get_indexer(ko)
-            cr[cr < 0] = len(kept)
-            co[co < 0] = len(kept)
+            index = pd.Index(kept, dtype=object)
+            map_r, map_o = index.get_indexer(keys_r), index.get_indexer(keys_o)
+            map_r[map_r < 0] = len(kept)
+            map_o[map_o < 0] = len(kept)
+            cr, co = map_r[raw_r], map_o[raw_o]
             sizes[name] = len(kept) + 1
         codes_r[name], codes_o[name] = cr.astype(np.int64), co.astype(np.int64)
     return codes_r, codes_o, sizes
+
+
+def _raw_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row codes into an array of category keys (:func:`category_keys`' keys; the last one is missing)."""
+    raw, labels = pd.factorize(s)
+    keys = np.append(label_keys(labels), MISSING).astype(object)
+    raw = np.where(raw < 0, len(keys) - 1, raw)
+    return raw, keys
 
 
 def marginal_tvd(codes_a: list[np.ndarray], codes_b: list[np.ndarray], sizes: list[int]) -> float:
