@@ -136,6 +136,7 @@ class NeighbourIndex:
         self._tree = None
         self._steps: list[np.ndarray] = []
         self._codes = codes
+        self._without: dict[int, tuple[list[np.ndarray], np.ndarray]] = {}  # per categorical column, see _keys_without
         self.last_tree_share = 0.0  # share of the last query's rows the trees settled (diagnostics)
         self.last_stages: dict[str, int] = {}  # rows settled by each stage in the last query
 
@@ -164,6 +165,22 @@ class NeighbourIndex:
             num = np.c_[num, self._ref_cells * self._spread]
         self._tree = KDTree(num, leaf_size=32)
 
+    def _keys_without(self, j: int, qc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the reference's tuples of category codes without column ``j`` (learnt once per index, as
+        the cells are), and the queries' ids in the same numbering (-1: a tuple the reference lacks)."""
+        if j not in self._without:
+            steps, key = [], np.zeros(len(self._codes), dtype=np.int64)
+            for c in (c for c in range(self._codes.shape[1]) if c != j):
+                key, uniques = pd.factorize(key * _RADIX + self._codes[:, c].astype(np.int64))
+                steps.append(np.asarray(uniques))
+            self._without[j] = (steps, key)
+        steps, ref_key = self._without[j]
+        q_key = np.zeros(len(qc), dtype=np.int64)
+        for step, c in zip(steps, (c for c in range(qc.shape[1]) if c != j)):
+            combined = np.where(q_key < 0, -1, q_key * _RADIX + qc[:, c].astype(np.int64))
+            q_key = pd.Index(step).get_indexer(combined)
+        return ref_key, q_key
+
     def _one_mismatch(self, query, codes, rest, idx, d1, d2, i1) -> np.ndarray:
         """Second stage for the queries the cell tree left: their two nearest among the rows that differ
         in at most one category, settled when the second is at squared distance <= 2 (any other row
@@ -182,13 +199,8 @@ class NeighbourIndex:
         num_q = q[:, : self.numeric_width].astype(np.float64)
         cands = [idx[rest]]
         for j in range(k_cols):
-            others = [c for c in range(k_cols) if c != j]
-            key = np.zeros(n_ref + len(q), dtype=np.int64)
-            both = np.vstack([self._codes[:, others], qc[:, others]]).astype(np.int64)
-            for c in range(len(others)):
-                key = pd.factorize(key * _RADIX + both[:, c])[0]
-            ref_key, q_key = key[:n_ref], key[n_ref:]
-            rows = np.flatnonzero(np.isin(ref_key, q_key))
+            ref_key, q_key = self._keys_without(j, qc)
+            rows = np.flatnonzero(np.isin(ref_key, q_key[q_key >= 0]))
             if len(rows) == 0:
                 continue
             pts = np.c_[self.ref[rows, : self.numeric_width].astype(np.float64), ref_key[rows] * self._spread]
