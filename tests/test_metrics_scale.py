@@ -73,3 +73,42 @@ def test_domias_on_fewer_synthetic_rows_is_a_weaker_attack_on_a_copying_generato
     exact, sampled = _domias(train, syn, holdout, schema, None), _domias(train, syn, holdout, schema, 1500)
     auc, se = sampled["privacy.mia_domias_auc"].value, sampled["privacy.mia_domias_auc"].details["standard_error"]
     assert 0.5 + 3 * se < auc < exact["privacy.mia_domias_auc"].value
+
+
+def _bank_like(n: int, seed: int, shift: float = 0.0):
+    """A mixed table like the issue's (categories of several sizes, numbers, a datetime, missing values)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n)
+    df = pd.DataFrame({
+        "segment": np.array(["s0", "s1", "s2", "s3"])[np.clip(((z + 2) * 1.2).astype(int), 0, 3)],
+        "region": rng.choice([f"r{i}" for i in range(12)], n),
+        "product": rng.choice([f"p{i}" for i in range(30)], n),
+        "flag": np.where(z + rng.normal(0, 1, n) > 0.5 + shift, "yes", "no"),
+        "income": np.exp(10 + 0.5 * z + rng.normal(0, 0.5 + shift, n)),
+        "age": np.clip(np.round(40 + 12 * z), 18, 90),
+        "hours": np.round(rng.gamma(8, 5 + shift, n), 1),
+        "opened": pd.Timestamp("2015-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D"),
+    })
+    df.loc[rng.random(n) < 0.05, "hours"] = np.nan
+    df.loc[rng.random(n) < 0.03, "region"] = None
+    return df
+
+
+def test_evaluate_defaults_match_the_exact_values_within_their_standard_errors():
+    # 12,000 rows: the trees serve the searches (1.4e8 pairs) and DOMIAS fits its densities on 10,000 rows
+    import benchkit
+
+    real, syn, hold = _bank_like(12_000, 0), _bank_like(12_000, 1, shift=0.3), _bank_like(4_000, 2)
+    kw = dict(target="flag", holdout=hold, families=["privacy", "aggregate"], references=False)
+    fast = benchkit.evaluate(real, syn, **kw).scores.set_index("metric")
+    exact = benchkit.evaluate(real, syn, options={"neighbour_search": "blas", "mia_density_max_rows": None},
+                              **kw).scores.set_index("metric")
+    assert fast.index.tolist() == exact.index.tolist()
+    for name in exact.index:
+        a, b = float(fast.loc[name, "value"]), float(exact.loc[name, "value"])
+        if name.startswith("privacy.mia_domias"):  # the sampled densities: within the AUC's stated error
+            assert abs(a - b) <= fast.loc[name, "details"]["standard_error"], name
+        else:  # the trees' float64 distances against float32 products: a few rows of 12,000 at most
+            assert a == pytest.approx(b, abs=5e-4, nan_ok=True), name
