@@ -112,3 +112,19 @@ def test_evaluate_defaults_match_the_exact_values_within_their_standard_errors()
             assert abs(a - b) <= fast.loc[name, "details"]["standard_error"], name
         else:  # the trees' float64 distances against float32 products: a few rows of 12,000 at most
             assert a == pytest.approx(b, abs=5e-4, nan_ok=True), name
+
+
+def test_references_reuse_the_trtr_fit_of_the_same_rows(monkeypatch):
+    import benchkit
+    from benchkit.metrics import utility
+
+    real, syn, hold = _bank_like(3_000, 0), _bank_like(3_000, 1, shift=0.3), _bank_like(1_000, 2)
+    made = []
+    real_make = utility._make_model
+    monkeypatch.setattr(utility, "_make_model", lambda *a, **k: made.append(a[0]) or real_make(*a, **k))
+    result = benchkit.evaluate(real, syn, target="flag", holdout=hold)
+    # TSTR of the synthetic rows, of the independent baseline and of the holdout half, and one TRTR:
+    # the references train on the very same real rows, features and labels
+    assert made == ["lightgbm"] * 4
+    trtr = result.scores.set_index("metric").loc["utility.trtr_roc_auc", "value"]
+    assert result.references["independent"].set_index("metric").loc["utility.trtr_roc_auc", "value"] == trtr
