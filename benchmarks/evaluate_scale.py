@@ -159,6 +159,28 @@ def peers(sizes: list[int]) -> None:
               f"ratio {t_disc / t_ai:.0f}x")
 
 
+def domias_caps(rows: int, caps: list[int | None], seeds: list[int]) -> None:
+    """DOMIAS alone on all synthetic rows and on density samples of each cap: AUC, its stated standard
+    error and seconds, per seed (the metric's own spread between seeds is the yardstick)."""
+    warnings.simplefilter("ignore")
+    from benchkit import Schema
+    from benchkit.metrics import MetricContext
+    from benchkit.metrics.privacy.membership import domias_attack
+
+    real, syn, hold = _tables(rows)
+    schema = Schema.infer(real, target=TARGET)
+    print(f"\n## DOMIAS at {rows:,} rows: density rows cap -> AUC (standard error, seconds) per seed")
+    for cap in caps:
+        cells = []
+        for seed in seeds:
+            t0 = time.perf_counter()
+            ctx = MetricContext(real, syn, schema, holdout=hold, target=TARGET, seed=seed,
+                                options={"mia_density_max_rows": cap})
+            auc = next(s for s in domias_attack(ctx) if s.metric == "privacy.mia_domias_auc")
+            cells.append(f"seed {seed}: {auc.value:.4f} ({auc.details['standard_error']:.4f}, {time.perf_counter() - t0:.1f} s)")
+        print(f"  {'all rows' if cap is None else f'{cap:,}':>10}  " + "; ".join(cells))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", default="10000,100000,1000000")
@@ -166,6 +188,9 @@ def main() -> None:
     ap.add_argument("--baseline", type=Path, default=None, help="another benchkit source tree to run in turn")
     ap.add_argument("--baseline-max-rows", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=1, help="runs per size (and per tree), best kept")
+    ap.add_argument("--domias-caps", default="", help="e.g. all,20000,10000,5000: DOMIAS alone at --domias-rows")
+    ap.add_argument("--domias-rows", type=int, default=100_000)
+    ap.add_argument("--domias-seeds", default="0,1")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
@@ -185,6 +210,9 @@ def main() -> None:
             old = best(runs["old"])
             show(f"baseline {args.baseline}" + (f" (best of {args.repeat})" if args.repeat > 1 else ""), old)
             compare(new, old)
+    if args.domias_caps:
+        caps = [None if c == "all" else int(c) for c in args.domias_caps.split(",") if c]
+        domias_caps(args.domias_rows, caps, [int(x) for x in args.domias_seeds.split(",") if x])
     sizes = [int(r) for r in args.peer_rows.split(",") if r]
     if sizes:
         peers(sizes)
