@@ -305,6 +305,7 @@ def evaluate(
     references: bool | Iterable[str] = ("marginal", "pairwise", "aggregate", "utility"),
     entity: str | None = "auto",
     order: str | None = None,
+    _shared: dict | None = None,
 ) -> EvaluationResult:
     """Score ``synthetic`` against ``real`` with every registered metric whose needs are met.
 
@@ -343,7 +344,8 @@ def evaluate(
         if target is not None and target not in schema.scored_columns:
             raise SchemaError(f"target column {target!r} is not a scored column of the schema; columns are: {schema.scored_columns}")
         real_c, syn_c, hold_c = align_frames(real_df, syn_df, schema, hold_df)
-    ctx = MetricContext(real_c, syn_c, schema, holdout=hold_c, target=target, seed=seed, options=dict(options or {}))
+    ctx = MetricContext(real_c, syn_c, schema, holdout=hold_c, target=target, seed=seed, options=dict(options or {}),
+                        shared=_shared if _shared is not None else {})  # content-keyed: the references reuse it
 
     chosen = _select(plugins.list_metrics(), families, metrics)
     if schema.entity is None and families is None and metrics is None:
@@ -415,7 +417,8 @@ def evaluate(
     if with_refs:
         progress.step("references: the holdout and an independent baseline")
     refs, notes = references_for(evaluate, references, real_c, hold_c, schema, len(syn_c), seed=seed, target=target,
-                                 families=families, metrics=metrics, options=options, references=False)
+                                 families=families, metrics=metrics, options=options, references=False,
+                                 _shared=ctx.shared)
     timings["references"] = time.perf_counter() - start
     progress.update(with_refs)
     progress.close()

@@ -39,6 +39,8 @@ CASES = [
     ("bank_realism.py", ["--rows", "3000"], ["berka"], "amount q10/q50/q90", False),
     ("bank_utility.py", ["--rows", "3000"], ["berka"], "TSTR bootstrap", False),
     ("privacy_speed.py", ["--rows", "2000", "--holdout", "1000", "--peer-queries", "200"], [], "targets:", False),
+    ("evaluate_scale.py", ["--rows", "2000", "--peer-rows", ""], [], "targets (issue 19)", False),
+    ("evaluate_scale.py", ["--rows", "", "--peer-rows", "500"], [], "DCRBaselineProtection", True),
     ("privacy_attacks_speed.py", ["--rows", "2000", "--holdout", "1000"], [], "issue-10 metrics", False),
     ("report_speed.py", ["--rows", "3000", "--peer-rows", "1000"], [], "ratio big/peer", False),
     ("wgan_quality.py", ["--budget-seconds", "2", "--rows", "1500", "--datasets", "berka,adult",

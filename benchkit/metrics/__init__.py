@@ -174,6 +174,9 @@ class MetricContext:
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
+    shared: dict[Any, Any] = field(default_factory=dict)
+    """Results keyed by the *content* they were computed from (e.g. a model fitted on exactly these
+    training rows), shared by an evaluation and the reference evaluations it runs."""
 
 
 __all__ = ["Score", "MetricContext", "FAMILIES", "SCORE_COLUMNS", "score_frame"]

@@ -70,12 +70,12 @@ import pandas as pd
 
 from ..errors import DataError
 from ..hookspecs import hookimpl
-from ..schema import Schema
+from ..schema import Schema, label_keys
 from . import MetricContext, Score
 from ._engine.ctx import memo
 from ._engine.embedding import WhitenedEmbedding
-from ._engine.mixed_encoding import as_number, category_keys
-from ._engine.neighbours import two_nearest
+from ._engine.mixed_encoding import MISSING, as_number
+from ._engine.neighbours import NeighbourIndex
 from ._engine.splits import metric_frames
 
 
@@ -100,16 +100,28 @@ def bin_codes(real: pd.DataFrame, other: pd.DataFrame, schema: Schema, columns: 
             co[np.isnan(vo)] = n_bins
             sizes[name] = n_bins + 1
         else:
-            kr, ko = category_keys(real[name]), category_keys(other[name])
-            counts = pd.Series(kr).value_counts(sort=False)
+            # keys of the distinct labels only, then one gather per row (no per-row key objects)
+            raw_r, keys_r = _raw_codes(real[name])
+            raw_o, keys_o = _raw_codes(other[name])
+            counts = pd.Series(np.bincount(raw_r, minlength=len(keys_r)), index=pd.Index(keys_r, dtype=object))
+            counts = counts[counts > 0].groupby(level=0, sort=False).sum()
             kept = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:max_categories]]
-            index = pd.Index(kept)
-            cr, co = index.get_indexer(kr), index.get_indexer(ko)
-            cr[cr < 0] = len(kept)
-            co[co < 0] = len(kept)
+            index = pd.Index(kept, dtype=object)
+            map_r, map_o = index.get_indexer(keys_r), index.get_indexer(keys_o)
+            map_r[map_r < 0] = len(kept)
+            map_o[map_o < 0] = len(kept)
+            cr, co = map_r[raw_r], map_o[raw_o]
             sizes[name] = len(kept) + 1
         codes_r[name], codes_o[name] = cr.astype(np.int64), co.astype(np.int64)
     return codes_r, codes_o, sizes
+
+
+def _raw_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row codes into an array of category keys (:func:`category_keys`' keys; the last one is missing)."""
+    raw, labels = pd.factorize(s)
+    keys = np.append(label_keys(labels), MISSING).astype(object)
+    raw = np.where(raw < 0, len(keys) - 1, raw)
+    return raw, keys
 
 
 def marginal_tvd(codes_a: list[np.ndarray], codes_b: list[np.ndarray], sizes: list[int]) -> float:
@@ -167,7 +179,8 @@ def curve_score(curve: np.ndarray, grid: np.ndarray) -> float:
     return float(1.0 - np.abs(curve - grid).sum() / grid.sum())
 
 
-def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_threads: int | None = 1) -> dict[str, Any]:
+def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_threads: int | None = 1,
+                 method: str = "auto") -> dict[str, Any]:
     """Alpha-precision, beta-recall and authenticity of embedded ``syn`` rows against embedded ``real`` rows."""
     if len(real) < 2 or len(syn) < 1:
         raise DataError(f"alpha-precision/beta-recall need 2+ real and 1+ synthetic rows, got {len(real)} and {len(syn)}")
@@ -178,9 +191,10 @@ def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_thread
     radii = np.quantile(r_real, grid)
     precision = (r_syn[None, :] <= radii[:, None]).mean(axis=1)
 
-    _, d_rr, _ = two_nearest(real, real, n_threads=n_threads)  # second nearest = closest *other* row
+    real_index = NeighbourIndex(real, n_threads=n_threads, method=method)  # one index, two searches
+    _, d_rr, _ = real_index.query(real)  # second nearest = closest *other* row
     d_rr = _snap(d_rr)
-    d_rs, _, j = two_nearest(real, syn, n_threads=n_threads)
+    d_rs, _, j = NeighbourIndex(syn, n_threads=n_threads, method=method).query(real)
     d_rs = _snap(d_rs)
     c_s = syn.mean(axis=0)
     r_match = np.linalg.norm(syn[j] - c_s, axis=1)
@@ -188,7 +202,7 @@ def faithfulness(real: np.ndarray, syn: np.ndarray, steps: int = STEPS, n_thread
     covered = d_rs <= d_rr
     recall = (covered[None, :] & (r_match[None, :] <= q[:, None])).mean(axis=1)
 
-    d_sr, _, i_star = two_nearest(syn, real, n_threads=n_threads)
+    d_sr, _, i_star = real_index.query(syn)
     authentic = _snap(d_sr) > d_rr[i_star]
     return {
         "alpha_precision": curve_score(precision, grid),
@@ -224,7 +238,8 @@ def _faithful_result(ctx: MetricContext) -> dict[str, Any]:
         syn = syn.iloc[np.sort(rng.choice(len(syn), n, replace=False))]
     emb = WhitenedEmbedding(ctx.schema, ctx.schema.scored_columns, dims=int(ctx.options.get("faithful_dims", DIMS)),
                             max_categories=int(ctx.options.get("encoding_max_categories", 20))).fit(train)
-    res = faithfulness(emb.transform(train), emb.transform(syn), n_threads=ctx.options.get("n_jobs", 1))
+    res = faithfulness(emb.transform(train), emb.transform(syn), n_threads=ctx.options.get("n_jobs", 1),
+                       method=ctx.options.get("neighbour_search", "auto"))
     res["details"] = {"n_real": len(train), "n_synthetic": len(syn), "dims": emb.width,
                       "embedding": "whitened PCA of the mixed encoding (fixed, not the paper's learned one-class embedding)",
                       **fr.details()}

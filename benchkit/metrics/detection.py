@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..hookspecs import hookimpl
-from ..schema import Schema
+from ..schema import Schema, label_keys
 from . import MetricContext, Score
 from ._engine.mixed_encoding import MISSING, MixedEncoder, as_number, category_keys
 
@@ -47,12 +47,18 @@ def lgbm_matrix(frames: list[pd.DataFrame], schema: Schema, columns: list[str]) 
         kind = schema[name].kind
         if kind in ("categorical", "boolean"):
             cat_idx.append(j)
-            keys = [category_keys(f[name]) for f in frames]
-            uniq = pd.Index(np.unique(np.concatenate(keys).astype(str)))
-            for m, k in zip(mats, keys):
-                codes = uniq.get_indexer(k.astype(str)).astype(np.float64)
-                codes[k == MISSING] = np.nan
-                m[:, j] = codes
+            # keys of each frame's distinct labels, then one gather per row (no per-row key objects)
+            parts = []
+            for f in frames:
+                raw, labels = pd.factorize(f[name])
+                keys = label_keys(labels).astype(str)
+                # the missing key takes a code too when present (as it always did), so codes stay the same
+                parts.append((raw, np.append(keys, MISSING) if (raw < 0).any() else keys))
+            uniq = pd.Index(np.unique(np.concatenate([k for _, k in parts])))
+            for m, (raw, keys) in zip(mats, parts):
+                lookup = np.append(uniq.get_indexer(keys[: len(keys) - (keys[-1:] == MISSING).sum()]).astype(np.float64),
+                                   np.nan)  # raw -1 (missing): the last entry, NaN
+                m[:, j] = lookup[raw]
         else:
             for m, f in zip(mats, frames):
                 m[:, j] = as_number(f[name], kind)

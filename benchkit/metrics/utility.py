@@ -175,6 +175,24 @@ def _features(model: str, fit_on: pd.DataFrame, test: pd.DataFrame, ctx: MetricC
     return enc.transform(fit_on), enc.transform(test), {}
 
 
+def _fitted(ctx: MetricContext, model: str, task: _Task, n_jobs: int, X: np.ndarray, y: np.ndarray, kw: dict) -> Any:
+    """``model`` fitted on ``(X, y)``; a fit on the very same matrix, labels and settings is reused from
+    ``ctx.shared`` (TRTR trains on the same real rows in the evaluation and in its references)."""
+    import hashlib
+
+    digest = hashlib.sha1(np.ascontiguousarray(X).view(np.uint8)).hexdigest()
+    labels = tuple(map(str, task.labels)) if task.labels is not None else None
+    key = (__name__, "fit", model, task.kind, ctx.seed, n_jobs, X.shape, digest,
+           hashlib.sha1(np.ascontiguousarray(y).view(np.uint8)).hexdigest(), labels,
+           tuple(kw.get("categorical_feature", ())))
+    est = ctx.shared.get(key)
+    if est is None:
+        est = _make_model(model, task.kind, ctx.seed, n_jobs)
+        est.fit(X, y, **kw)
+        ctx.shared[key] = est
+    return est
+
+
 def fit_and_score(
     model: str, fit_on: pd.DataFrame, test: pd.DataFrame, ctx: MetricContext, task: _Task
 ) -> tuple[dict[str, float], dict[str, Any]]:
@@ -187,8 +205,7 @@ def fit_and_score(
         y = pd.to_numeric(fit_on[task.target], errors="coerce").to_numpy(dtype=float)
         yt = pd.to_numeric(test[task.target], errors="coerce").to_numpy(dtype=float)
         X, Xt, kw = _features(model, fit_on, test, ctx, task)
-        est = _make_model(model, task.kind, ctx.seed, n_jobs)
-        est.fit(X, y, **kw)
+        est = _fitted(ctx, model, task, n_jobs, X, y, kw)
         pred = est.predict(Xt)
         return {"r2": float(r2_score(yt, pred)), "mae": float(mean_absolute_error(yt, pred))}, notes
 
@@ -202,8 +219,7 @@ def fit_and_score(
         notes["note"] = f"training rows hold one class ({labels[present[0]]!r}); constant prediction"
     else:
         X, Xt, kw = _features(model, fit_on, test, ctx, task)
-        est = _make_model(model, task.kind, ctx.seed, n_jobs)
-        est.fit(X, y, **kw)
+        est = _fitted(ctx, model, task, n_jobs, X, y, kw)
         # align predict_proba's columns (the classes seen in training) to every known label
         proba[:, np.asarray(est.classes_, dtype=int)] = est.predict_proba(Xt)
         missing = sorted(set(np.unique(yt)) - set(present.tolist()))

@@ -34,7 +34,7 @@ from ...hookspecs import hookimpl
 from ...schema import Schema
 from .. import MetricContext, Score
 from .._engine.mixed_encoding import MixedEncoder, as_number, category_keys
-from .._engine.neighbours import two_nearest
+from .._engine.neighbours import nearest_first
 from .._engine.splits import metric_frames
 
 MAX_QI = 5
@@ -81,7 +81,7 @@ def attribute_inference(ctx: MetricContext) -> list[Score]:
     syn = fr.synthetic.iloc[rng.permutation(len(fr.synthetic))]
     train = fr.train.iloc[rng.permutation(len(fr.train))]
     enc = MixedEncoder(ctx.schema, qi, max_categories=int(ctx.options.get("encoding_max_categories", 20))).fit(fr.train)
-    q = enc.transform(hold)
+    q, q_codes = enc.transform_with_codes(hold)
     threads = ctx.options.get("n_jobs", 1)
     kind = ctx.schema[sensitive].kind
     if kind in ("numerical", "datetime"):
@@ -92,8 +92,13 @@ def attribute_inference(ctx: MetricContext) -> list[Score]:
         values = lambda df: category_keys(df[sensitive])  # noqa: E731
         tol = 0.0
     truth = values(hold)
-    _, _, i_syn = two_nearest(q, enc.transform(syn), n_threads=threads)
-    _, _, i_train = two_nearest(q, enc.transform(train), n_threads=threads)
+    method = ctx.options.get("neighbour_search", "auto")
+
+    def nearest(ref):
+        x, codes = enc.transform_with_codes(ref)
+        return nearest_first(q, x, q_codes, codes, enc.numeric_width, n_threads=threads, method=method)
+
+    i_syn, i_train = nearest(syn), nearest(train)
     acc = float(_hits(values(syn)[i_syn], truth, kind, tol).mean())
     base = float(_hits(values(train)[i_train], truth, kind, tol).mean())
     ratio = acc / base if base > 0 else float("nan")
