@@ -27,7 +27,7 @@ from ..errors import DataError
 from ..hookspecs import hookimpl
 from ..schema import Schema, label_keys
 from . import MetricContext, Score
-from ._engine.mixed_encoding import MISSING, MixedEncoder, as_number, category_keys
+from ._engine.mixed_encoding import MISSING, MixedEncoder, as_number
 
 log = logging.getLogger(__name__)
 

@@ -195,7 +195,7 @@ class NeighbourIndex:
 
         q = query[rest]
         qc = codes[rest]
-        n_ref, k_cols = len(self.ref), qc.shape[1]
+        k_cols = qc.shape[1]
         num_q = q[:, : self.numeric_width].astype(np.float64)
         cands = [idx[rest]]
         for j in range(k_cols):
