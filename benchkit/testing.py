@@ -443,7 +443,13 @@ def check_fit_twice(factory: Factory, data: pd.DataFrame, schema: Schema, params
     """Fitting again on another table replaces the first fit (no state leaks between fits)."""
     keep = [c for c in schema.columns if c != schema.names()[-1]] or list(schema.columns)
     other = data[keep].iloc[: max(2, len(data) // 2)].reset_index(drop=True)
-    other_schema = Schema({c: schema.columns[c] for c in keep}, target=schema.target if schema.target in keep else None)
+    roles = schema.roles
+    if roles is not None:  # the entity roles whose columns are kept (an entity generator needs its key)
+        kept_rules = tuple(r for r in roles.rules if all(c in keep for c in r.columns()))
+        roles = None if roles.key not in keep else EntityRoles(
+            roles.key, roles.order if roles.order in keep else None, kept_rules, roles.label if roles.label in keep else None)
+    other_schema = Schema({c: schema.columns[c] for c in keep}, target=schema.target if schema.target in keep else None,
+                          roles=roles)
     gen = _fitted(factory, params, data, schema)
     gen.fit(other, other_schema)
     out = _sample(gen, 20, "check_fit_twice", factory)

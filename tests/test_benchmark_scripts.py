@@ -61,6 +61,11 @@ CASES = [
     ("budget_use.py", ["--budget", "2", "--rows", "1000", "--epochs", "5"], ["adult"], "stopped_because", True),
     ("entity_scores.py", ["--rows", "3000", "--cli-rows", "3000", "--cli-repeat", "1"], [], "entity score lines printed",
      False),
+    ("entity_generators.py", ["--dataset", "bank_transactions", "--rows", "2000", "--budget", "2",
+                              "--generators", "wgan,wgan_rows,entity_bootstrap,independent"], [], "rule: running balance",
+     False),
+    ("entity_generators.py", ["--dataset", "berka_transactions", "--berka-accounts", "30", "--budget", "3",
+                              "--generators", "wgan,sdv_par,independent"], ["berka"], "rule: running balance", True),
 ]
 
 

@@ -239,3 +239,55 @@ def test_wgan_vs_sdv_benchmark_runs_at_tiny_size():
         for peer in ("sdv_ctgan", "sdv_tvae"):
             assert any(line.split()[:3] == [mode, "adult", peer] for line in table.splitlines()), table
     assert "FAILED" not in run.stdout
+
+
+# ------------------------------------------------------------------ sdv_par: the entity peer
+@pytest.fixture(scope="module")
+def small_bank():
+    from benchkit.datasets import load_dataset
+    from benchkit_datasets.bank_transactions import simulator
+
+    schema = load_dataset("bank_transactions", n_rows=300, seed=0).schema
+    return simulator.simulate(n_rows=400, seed=0, n_accounts=8), schema
+
+
+@needs_sdv
+def test_sdv_par_samples_whole_histories_under_fresh_ids_and_reloads(small_bank, tmp_path):
+    from benchkit.entities import histories
+    from benchkit_sdv import SDVPARGenerator
+
+    data, schema = small_bank
+    gen = SDVPARGenerator(epochs=1, device="cpu", seed=0).fit(data, schema)
+    assert "customer_class" in gen.training_summary()["context_columns"]  # the label is PAR's context
+    out = gen.sample(150)
+    assert len(out) == 150 and list(out.columns) == list(schema.columns)
+    assert not set(out["account_id"]) & set(data["account_id"])
+    assert histories(out, schema.roles).sizes.max() >= 2
+    ok, applicable = schema.roles.rules[1].check(histories(out, schema.roles).sorted(out), histories(out, schema.roles))
+    assert ok[applicable].all()  # the class is a context column: constant within each sequence
+    gen.save(tmp_path / "par.model")
+    again = SDVPARGenerator.load(tmp_path / "par.model")
+    pd.testing.assert_frame_equal(gen.sample(60), again.sample(60))  # the second call of each
+
+
+@needs_sdv
+def test_sdv_par_passes_the_conformance_checks_but_exact_determinism(small_bank):
+    """Known miss: two fits with one seed can give dates one day apart (PAR's sequence index is a float
+    cumulated from sampled differences, and rounds to a different day on tiny float differences); every
+    other check, the entity histories check included, passes."""
+    from benchkit.testing import run_checks
+    from benchkit_sdv import SDVPARGenerator
+
+    data, schema = small_bank
+    results = run_checks(SDVPARGenerator, data, schema, {"epochs": 1, "device": "cpu"})
+    failed = {r.check: r.message for r in results if not r.passed}
+    assert len(results) == 12 and set(failed) <= {"check_deterministic"}, failed
+
+
+@needs_sdv
+def test_sdv_par_without_an_entity_key_says_what_to_do(small_bank):
+    from benchkit_sdv import SDVPARGenerator
+
+    data, schema = small_bank
+    with pytest.raises(BenchkitError, match="sdv_par: PAR models entity histories.*--entity"):
+        SDVPARGenerator(epochs=1, device="cpu").fit(data, schema.without_roles())

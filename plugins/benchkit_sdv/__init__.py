@@ -1,6 +1,7 @@
 """benchkit adapter for SDV's single-table synthesizers: peers to compare against in the same run.
 
-Registers ``sdv_gaussian_copula``, ``sdv_ctgan``, ``sdv_tvae`` and ``sdv_copulagan`` through the ordinary
+Registers ``sdv_gaussian_copula``, ``sdv_ctgan``, ``sdv_tvae``, ``sdv_copulagan`` and ``sdv_par`` (PAR, for
+entity histories: see :mod:`benchkit_sdv.par`) through the ordinary
 ``benchkit_register_generators`` hook, exactly as a third-party plugin would. SDV is optional
 (``pip install 'benchkit[sdv]'``); without it, or with an SDV release this adapter does not support,
 the hook raises :class:`~benchkit.errors.PluginInactive` and ``benchkit list`` says why.
@@ -25,12 +26,14 @@ from .generator import (
     SDVGenerator,
     SDVTVAEGenerator,
 )
+from .par import SDVPARGenerator
 
 __all__ = [
     "SDVCTGANGenerator",
     "SDVCopulaGANGenerator",
     "SDVGaussianCopulaGenerator",
     "SDVGenerator",
+    "SDVPARGenerator",
     "SDVTVAEGenerator",
     "sdv_status",
 ]
@@ -63,9 +66,9 @@ def sdv_status() -> str | None:
 
 @hookimpl
 def benchkit_register_generators(register: Callable[..., None]) -> None:
-    """Register the four SDV synthesizers, or say why not (``PluginInactive``)."""
+    """Register the five SDV synthesizers, or say why not (``PluginInactive``)."""
     why = sdv_status()
     if why is not None:
         raise PluginInactive(why)
-    for cls in (SDVGaussianCopulaGenerator, SDVCTGANGenerator, SDVTVAEGenerator, SDVCopulaGANGenerator):
+    for cls in (SDVGaussianCopulaGenerator, SDVCTGANGenerator, SDVTVAEGenerator, SDVCopulaGANGenerator, SDVPARGenerator):
         register(cls.registered_name, cls, description=cls.description, tags=list(cls.tags))

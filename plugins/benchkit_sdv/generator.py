@@ -285,6 +285,13 @@ class SDVGenerator(Generator):
         return self.types_.restore(raw, n)
 
     # ------------------------------------------------------------ save/load
+    def _extra_header(self) -> dict[str, Any]:
+        """Plain data a subclass keeps in the saved file's header (none here)."""
+        return {}
+
+    def _read_extra_header(self, head: dict[str, Any]) -> None:
+        """Restore what :meth:`_extra_header` wrote."""
+
     def save(self, path: str | Path) -> None:
         """Write the fitted model to one file: a JSON header (parameters, schema, versions, checksum) and
         the SDV synthesizer pickled (format in :mod:`benchkit_sdv.modelfile`, docs/sdv.md)."""
@@ -293,7 +300,7 @@ class SDVGenerator(Generator):
         params = self.get_params()
         header = {"generator": self.registered_name, "sdv_class": self.sdv_class, "params": params,
                   "schema": self.schema_.to_dict(), "seed_used": self.seed_used_, "epochs_done": self.epochs_done_,
-                  "training": self.training_}
+                  "training": self.training_, **self._extra_header()}
         modelfile.write(path, header, {"synthesizer": self.synthesizer_, "types": self.types_})
 
     @classmethod
@@ -314,6 +321,7 @@ class SDVGenerator(Generator):
             self.synthesizer_, self.types_ = payload["synthesizer"], payload["types"]
             self.seed_used_, self.epochs_done_ = head["seed_used"], head["epochs_done"]
             self.training_ = head["training"]
+            self._read_extra_header(head)
         except (KeyError, TypeError, ValueError) as exc:
             raise BenchkitError(f"sdv plugin: {path} is a damaged SDV model file ({type(exc).__name__}: {exc}); "
                                 "refit and save again") from None
@@ -457,6 +465,6 @@ class SDVTVAEGenerator(SDVGenerator):
                 "enable_gpu": _enable_gpu(self.device, self.registered_name), "verbose": bool(self.verbose)}
 
 
-_GENERATORS: tuple[type[SDVGenerator], ...] = (
+_GENERATORS: list[type[SDVGenerator]] = [
     SDVGaussianCopulaGenerator, SDVCTGANGenerator, SDVTVAEGenerator, SDVCopulaGANGenerator,
-)
+]  # par.py appends SDVPARGenerator (it imports this module)

@@ -6,7 +6,7 @@ TVAE or CopulaGAN model needs, found by listing every global their pickles refer
 list honest):
 
 - classes and functions of the packages SDV models are made of (:data:`ALLOWED_PACKAGES`): ``sdv``,
-  ``rdt``, ``ctgan``, ``copulas``, ``faker`` (rdt keeps a Faker instance), ``benchkit_sdv``, ``numpy``,
+  ``rdt``, ``ctgan``, ``deepecho`` (PAR), ``copulas``, ``faker`` (rdt keeps a Faker instance), ``benchkit_sdv``, ``numpy``,
   ``pandas``, ``torch``, ``sklearn``, ``scipy``, ``collections``;
 - a few exact names (:data:`ALLOWED_NAMES`): plain builtin types, ``random.Random``;
 - two names mapped to safe stand-ins: ``torch.storage._load_from_bytes`` (it calls
@@ -29,7 +29,7 @@ import pickle
 import types
 from typing import Any
 
-ALLOWED_PACKAGES = ("sdv", "rdt", "ctgan", "copulas", "faker", "benchkit_sdv", "numpy", "pandas", "torch",
+ALLOWED_PACKAGES = ("sdv", "rdt", "ctgan", "deepecho", "copulas", "faker", "benchkit_sdv", "numpy", "pandas", "torch",
                     "sklearn", "scipy", "collections")
 ALLOWED_NAMES = {("builtins", name) for name in ("object", "slice", "set", "frozenset", "list", "dict", "tuple",
                                                   "bytearray", "bytes", "str", "int", "float", "complex", "bool",

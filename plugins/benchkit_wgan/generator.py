@@ -108,6 +108,10 @@ class WGANGenerator(Generator):
     ``val_score``, ``val_pairs`` and, with a target, ``val_tstr`` on validated epochs).
     """
 
+    entity_support = True
+    """With entity roles (an entity key, optionally an order and rules) ``fit`` learns whole histories:
+    an entity profile model and a row model given the profile (:mod:`benchkit_wgan.entity`)."""
+
     def __init__(
         self,
         *,
@@ -184,18 +188,45 @@ class WGANGenerator(Generator):
             return None
         return next((j for j, sp in enumerate(self.transformer_.spans) if sp.column == target), None)
 
+    def _context_width(self) -> int:
+        """Width of the per-row context (entity mode's row model: its entity's profile and position); 0 otherwise."""
+        return int(getattr(self, "context_width_", 0) or 0)
+
+    def _with_context(self, torch, x, ctx):
+        return x if ctx is None else torch.cat([x, ctx], dim=1)
+
+    def sample_with_context(self, context: np.ndarray) -> pd.DataFrame:
+        """One row per row of ``context`` (n x context width), each generated given its context: the
+        entity mode's row model (see :mod:`benchkit_wgan.entity`)."""
+        if self._context_width() == 0 or context.shape[1] != self._context_width():
+            raise BenchkitError(f"wgan: sample_with_context needs a model fitted with a context of width "
+                                f"{self._context_width()}, got {context.shape[1]} columns")
+        self._sample_context = np.ascontiguousarray(context, dtype=np.float32)
+        try:
+            return self.sample(len(context))
+        finally:
+            self._sample_context = None
+
     def _build(self, torch_device):
         from .networks import CriticNet, GeneratorNet, SpanLayout
 
         sizes = [s.size for s in self.transformer_.spans]
         layout = SpanLayout(sizes).to(torch_device)
-        gen = GeneratorNet(self.embedding_dim + layout.width, list(self.generator_dims), self.transformer_.n_numeric, layout)
-        critic = CriticNet(self.transformer_.width + layout.width, list(self.critic_dims), self.pac)
+        cw = self._context_width()  # 0 in row mode: the networks are exactly the row-mode ones
+        gen = GeneratorNet(self.embedding_dim + layout.width + cw, list(self.generator_dims), self.transformer_.n_numeric, layout)
+        critic = CriticNet(self.transformer_.width + layout.width + cw, list(self.critic_dims), self.pac)
         return layout, gen.to(torch_device), critic.to(torch_device)
 
     # ------------------------------------------------------------------- fit
     def _fit(self, data: pd.DataFrame, schema: Schema) -> None:
         self._check_params()
+        self.entity_ = None
+        roles = getattr(schema, "roles", None)
+        if roles is not None and self._context_width() == 0:
+            from .entity import fit_entities
+
+            fit_entities(self, data, schema)
+            return
         torch = _torch()
         torch.set_num_threads(_n_threads())
         dev = self._torch_device()
@@ -254,10 +285,17 @@ class WGANGenerator(Generator):
             clf, keep, y_all, t_off, t_size = aux
             opt_a = torch.optim.Adam(clf.parameters(), lr=1e-3, betas=(0.5, 0.9))
         arange_bs = torch.arange(bs, device=dev)
+        ctx_all = None
+        if self._context_width():
+            ctx_all = torch.as_tensor(self._context_train, dtype=torch.float32, device=dev)
+        self._ctx_pool = ctx_all
 
-        def fake_batch(cond):
+        def ctx_of(rows):
+            return None if ctx_all is None else ctx_all[rows]
+
+        def fake_batch(cond, ctx):
             noise = torch.randn(bs, self.embedding_dim, device=dev)
-            num, logits = gen(torch.cat([noise, cond], dim=1) if has_cond else noise)
+            num, logits = gen(self._with_context(torch, torch.cat([noise, cond], dim=1) if has_cond else noise, ctx))
             parts = [num]
             if has_cond:
                 parts.append(layout.gumbel_softmax(logits, self.tau))
@@ -284,13 +322,14 @@ class WGANGenerator(Generator):
             for _ in range(steps):
                 for i in range(self.n_critic):
                     cond, span, k, rows = draw()
-                    real = torch.cat([matrix[rows], cond], dim=1)
+                    ctx = ctx_of(rows)
+                    real = self._with_context(torch, torch.cat([matrix[rows], cond], dim=1), ctx)
                     last = i == self.n_critic - 1
                     # the last critic step's fake batch is kept (with its graph) for the generator
                     # step, as in PyTorch's DCGAN example: one generator forward per step, not two
                     with torch.set_grad_enabled(last):
-                        fake, logits = fake_batch(cond)
-                        fake = torch.cat([fake, cond], dim=1)
+                        fake, logits = fake_batch(cond, ctx)
+                        fake = self._with_context(torch, torch.cat([fake, cond], dim=1), ctx)
                     loss_c = critic(fake.detach()).mean() - critic(real).mean()
                     gp = gradient_penalty(critic, real, fake.detach())
                     opt_c.zero_grad(set_to_none=True)
@@ -431,6 +470,9 @@ class WGANGenerator(Generator):
                "m": int(max(1000, min(_VAL_ROWS, n))), "sorted_bins": sorted_bins, "sorted_num": sorted_num,
                "real_disc": np.concatenate([real_bins, codes[rows]], axis=1).astype(np.int64),
                "real_corr": rank_correlation(real_num)}
+        if self._context_width():  # each generated row gets the context of a real row of the draw
+            at = rows[np.arange(val["m"]) % len(rows)]
+            val["ctx"] = torch.as_tensor(self._context_train[at], dtype=torch.float32, device=dev)
         t = self.target_span_
         y = codes[rows, t] if t is not None else None
         if y is not None and len(np.unique(y)) >= 2:
@@ -449,13 +491,14 @@ class WGANGenerator(Generator):
         g.manual_seed(int(np.random.SeedSequence([self._seed_used, 11]).generate_state(1)[0]))
         with torch.no_grad():
             noise = torch.randn(m, self.embedding_dim, device=dev, generator=g)
+            ctx = val.get("ctx")
             if layout.n_spans:
                 cond, span, k = sampler.sampling_cond(m, g)
-                num, logits = gen(torch.cat([noise, cond], dim=1))
+                num, logits = gen(self._with_context(torch, torch.cat([noise, cond], dim=1), ctx))
                 code = layout.sample_codes(logits, g)
                 code[torch.arange(m, device=dev), span] = k
             else:
-                num, _ = gen(noise)
+                num, _ = gen(self._with_context(torch, noise, ctx))
                 code = torch.zeros((m, 0), dtype=torch.long)
         num, code = num.double().cpu().numpy(), code.cpu().numpy()
         rank = num.argsort(0).argsort(0)
@@ -500,14 +543,23 @@ class WGANGenerator(Generator):
 
     # ---------------------------------------------------------------- sample
     def _sample(self, n: int) -> pd.DataFrame:
+        if getattr(self, "entity_", None) is not None:
+            from .entity import sample_entities
+
+            return sample_entities(self, n)
         torch = _torch()
         call = self.n_sample_calls_
         self.n_sample_calls_ += 1
         g = self._rng(torch, call + 1)
         nums, codes = [], []
+        context = getattr(self, "_sample_context", None)
+        if self._context_width() and context is None:
+            raise BenchkitError("wgan: this is an entity-mode row model; sample it with sample_with_context()")
         with torch.no_grad():
             for start in range(0, n, _SAMPLE_CHUNK):
-                num, code, _ = self._generate(torch, min(_SAMPLE_CHUNK, n - start), g)
+                m = min(_SAMPLE_CHUNK, n - start)
+                ctx = None if context is None else torch.as_tensor(context[start:start + m], device=torch.device(self.device_))
+                num, code, _ = self._generate(torch, m, g, ctx)
                 nums.append(num.double().cpu().numpy())
                 codes.append(code.cpu().numpy())
         return self.transformer_.inverse_transform(self._calibrated(np.concatenate(nums)), np.concatenate(codes))
@@ -526,15 +578,20 @@ class WGANGenerator(Generator):
         g.manual_seed(int(np.random.SeedSequence([self._seed_used, stream]).generate_state(1)[0]))
         return g
 
-    def _generate(self, torch, m: int, g):
-        """m rows: numeric scores, span codes (the conditioned span set to its condition), span ids."""
+    def _generate(self, torch, m: int, g, ctx=None):
+        """m rows: numeric scores, span codes (the conditioned span set to its condition), span ids.
+        With a context (entity mode's row model), ``ctx`` gives each row's; None there (the calibration)
+        takes the contexts of random training rows."""
         dev = torch.device(self.device_)
         noise = torch.randn(m, self.embedding_dim, device=dev, generator=g)
+        if self._context_width() and ctx is None:
+            pool = self._ctx_pool
+            ctx = pool[torch.randint(0, len(pool), (m,), device=dev, generator=g)]
         if self.layout_.n_spans == 0:
-            num, _ = self.gen_(noise)
+            num, _ = self.gen_(self._with_context(torch, noise, ctx))
             return num, torch.zeros(m, 0, dtype=torch.long), None
         cond, span, k = self.sampler_.sampling_cond(m, g)
-        num, logits = self.gen_(torch.cat([noise, cond], dim=1))
+        num, logits = self.gen_(self._with_context(torch, torch.cat([noise, cond], dim=1), ctx))
         code = self.layout_.sample_codes(logits + self.logit_bias_, g)
         code[torch.arange(m, device=dev), span] = k
         return num, code, span
@@ -589,18 +646,15 @@ class WGANGenerator(Generator):
                 ok = col.qmap is not None and len(values) >= 100 and np.isfinite(values).all()
                 self.numeric_calibration_.append(QuantileNormalMap.fit(values, self.n_quantiles) if ok else None)
 
-    # ------------------------------------------------------------ save/load
-    def save(self, path: str | Path) -> None:
-        """Write the fitted model to one torch file of tensors and plain data (no pickled classes), so
-        :meth:`load` reads it with ``torch.load(weights_only=True)``."""
-        torch = _torch()
-        if not getattr(self, "_fitted", False):
-            raise NotFittedError("wgan: save() needs a fitted model; call fit() first")
-        params = self.get_params()
-        state = {
-            "format": _FORMAT,
-            "params": params,
-            "schema": self.schema_.to_dict(),
+    def _state(self) -> dict[str, Any]:
+        """The fitted model as tensors and plain data (see :meth:`save`); entity mode nests its two models."""
+        state = {"format": _FORMAT, "params": self.get_params(), "schema": self.schema_.to_dict()}
+        if getattr(self, "entity_", None) is not None:
+            from .entity import entity_state
+
+            state["entity"] = entity_state(self)
+            return state
+        state.update({
             "transformer": self.transformer_.to_state(),
             "counts": [array_to_state(np.asarray(c, dtype=np.int64)) for c in self.counts_],
             "generator": {k: v.cpu() for k, v in self.gen_.state_dict().items()},
@@ -610,7 +664,19 @@ class WGANGenerator(Generator):
             "n_sample_calls": int(self.n_sample_calls_),
             "history": self.history_,
             "training": self.training_,
-        }
+        })
+        if self._context_width():
+            state["context_width"] = self._context_width()
+        return state
+
+    # ------------------------------------------------------------ save/load
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model to one torch file of tensors and plain data (no pickled classes), so
+        :meth:`load` reads it with ``torch.load(weights_only=True)``."""
+        torch = _torch()
+        if not getattr(self, "_fitted", False):
+            raise NotFittedError("wgan: save() needs a fitted model; call fit() first")
+        state = self._state()
         check_plain(state, "the model state")
         torch.save(state, Path(path))
 
@@ -622,9 +688,6 @@ class WGANGenerator(Generator):
         crafted file cannot run code. Files of the older, pickled format are refused, not unpickled.
         """
         torch = _torch()
-        from .conditional import ConditionalSampler
-        from .quantile import QuantileNormalMap
-
         path = Path(path)
         if not path.exists():
             raise BenchkitError(f"wgan: model file {path} does not exist")
@@ -634,14 +697,30 @@ class WGANGenerator(Generator):
             raise _load_error(path, exc) from None
         if not isinstance(state, dict) or state.get("format") != _FORMAT:
             raise BenchkitError(f"wgan: {path} is not a saved wgan model (format {_FORMAT} expected)")
+        return cls._from_state(state, device, path)
+
+    @classmethod
+    def _from_state(cls, state: dict[str, Any], device: str | None, path: Path) -> "WGANGenerator":
+        """A fitted generator from :meth:`_state`'s dict (``path`` names the file in errors)."""
+        from .conditional import ConditionalSampler
+        from .quantile import QuantileNormalMap
+
         try:
             params = dict(state["params"])
             if device is not None:
                 params["device"] = device
             self = cls(**params)
+            self.schema_ = Schema.from_dict(state["schema"])
+            if "entity" in state:
+                from .entity import entity_from_state
+
+                entity_from_state(self, state["entity"], device, path)
+                self._fitted = True
+                return self
             dev = self._torch_device()
             self.device_ = str(dev)
-            self.schema_ = Schema.from_dict(state["schema"])
+            self.entity_ = None
+            self.context_width_ = int(state.get("context_width", 0))
             self.transformer_ = DataTransformer.from_state(state["transformer"])
             self.counts_ = [array_from_state(c) for c in state["counts"]]
             self.layout_, gen, _ = self._build(dev)
