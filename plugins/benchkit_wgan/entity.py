@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from benchkit.entities import EntityRoles, RunningBalance, histories, order_as_float
-from benchkit.errors import BenchkitError, DataError
+from benchkit.errors import DataError
 from benchkit.generator import check_training_data, first_fresh_id, fresh_ids
 from benchkit.schema import ColumnSpec, Schema
 
