@@ -60,7 +60,8 @@ SHOWN = [  # (label, metric, column or None for the mean over columns)
 
 def load(dataset: str, rows: int, seed: int, berka_accounts: int):
     if dataset == "berka_transactions":
-        ds = load_dataset(dataset)
+        # the shared data beside the checkout unless BENCHKIT_DATA_DIR names another folder
+        ds = load_dataset(dataset, data_dir=os.environ.get("BENCHKIT_DATA_DIR") or ROOT.parent / "shared" / "data")
         data, schema = ds.data, ds.schema
         keep = pd.unique(data[schema.entity])[:berka_accounts]
         data = data[data[schema.entity].isin(keep)].reset_index(drop=True)
