@@ -32,7 +32,7 @@ CASES = [
     ("fidelity_speed.py", ["--rows", "3000,6000", "--repeat", "1", "--exact"], [], "same definitions (--exact)", True),
     ("scale_speed.py", ["--rows", "3000", "--repeat", "1"], [], "same schema: True", False),
     ("encoding_ablation.py", ["--rows", "3000", "--repeat", "1"], [], "einsum dot products", False),
-    ("runner_throughput.py", ["--rows", "2000", "--seeds", "1", "--wgan-seconds", "1"], [],
+    ("runner_throughput.py", ["--rows", "1200", "--seeds", "1", "--wgan-seconds", "1"], [],
      "identical numbers on both executors (jobs without a time budget): True", False),
     ("baselines_speed.py", ["--rows", "3000"], [], "bootstrap", False),
     ("baselines_speed.py", ["--rows", "3000"], [], "sdv_gaussian_copula", True),
