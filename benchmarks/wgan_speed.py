@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     variants = {"wgan": {}, "wgan (target pieces off)": {"target_share": 0.0, "classifier_weight": 0.0, "keep_best": False}}
     for label, extra in variants.items():
         params = dict(epochs=100_000, max_seconds=args.seconds, verbose=False, **extra)
-        _, fit_s, rps, epochs, summary = wq.run_registered("wgan", params, train, schema, 1000, 0)
+        _, fit_s, rps, epochs, summary, _ = wq.run_registered("wgan", params, train, schema, 1000, 0)
         out[label] = {"rows_per_s": round(rps), "epochs": epochs, "fit_s": round(fit_s, 1),
                       "validation_s": (summary.get("validation") or {}).get("seconds")}
         print(label, out[label], flush=True)

@@ -559,10 +559,13 @@ class WGANGenerator(Generator):
             for start in range(0, n, _SAMPLE_CHUNK):
                 m = min(_SAMPLE_CHUNK, n - start)
                 ctx = None if context is None else torch.as_tensor(context[start:start + m], device=torch.device(self.device_))
-                num, code, _ = self._generate(torch, m, g, ctx)
+                num, code, _ = self._generate(torch, m, g, ctx, calibrated=self.calibrate)
                 nums.append(num.double().cpu().numpy())
                 codes.append(code.cpu().numpy())
-        return self.transformer_.inverse_transform(self._calibrated(np.concatenate(nums)), np.concatenate(codes))
+        nums = np.concatenate(nums)
+        # calibrate=False set after fitting samples the generator as trained (the side-by-side of
+        # benchmarks/wgan_quality.py --calibration both); the fitted corrections stay for later samples
+        return self.transformer_.inverse_transform(self._calibrated(nums) if self.calibrate else nums, np.concatenate(codes))
 
     def _calibrated(self, z: np.ndarray) -> np.ndarray:
         """Map each generated numeric score through its own quantile map (monotone, per column)."""
@@ -578,7 +581,7 @@ class WGANGenerator(Generator):
         g.manual_seed(int(np.random.SeedSequence([self._seed_used, stream]).generate_state(1)[0]))
         return g
 
-    def _generate(self, torch, m: int, g, ctx=None):
+    def _generate(self, torch, m: int, g, ctx=None, calibrated: bool = True):
         """m rows: numeric scores, span codes (the conditioned span set to its condition), span ids.
         With a context (entity mode's row model), ``ctx`` gives each row's; None there (the calibration)
         takes the contexts of random training rows."""
@@ -592,7 +595,7 @@ class WGANGenerator(Generator):
             return num, torch.zeros(m, 0, dtype=torch.long), None
         cond, span, k = self.sampler_.sampling_cond(m, g)
         num, logits = self.gen_(self._with_context(torch, torch.cat([noise, cond], dim=1), ctx))
-        code = self.layout_.sample_codes(logits + self.logit_bias_, g)
+        code = self.layout_.sample_codes(logits + self.logit_bias_ if calibrated else logits, g)
         code[torch.arange(m, device=dev), span] = k
         return num, code, span
 
