@@ -41,6 +41,19 @@ def test_none_is_a_value_and_a_failed_build_keeps_nothing():
     assert memo(ctx, __name__, ("bad",), lambda: "built") == "built"
 
 
+def test_across_references_entries_outlive_one_evaluation_and_no_other():
+    """``across_references=True`` keeps the entry in the store handed to the reference evaluations
+    (``shared``): a second context given that store finds it; a fresh context does not; the
+    per-evaluation entry of the same key is a separate value."""
+    first = _ctx()
+    assert memo(first, "mod.a", ("fit",), lambda: "model", across_references=True) == "model"
+    df = pd.DataFrame({"x": [3.0, 4.0]})
+    reference = MetricContext(df, df, Schema.infer(df), shared=first.shared)
+    assert memo(reference, "mod.a", ("fit",), lambda: "refitted", across_references=True) == "model"
+    assert memo(reference, "mod.a", ("fit",), lambda: "per evaluation") == "per evaluation"
+    assert memo(_ctx(), "mod.a", ("fit",), lambda: "fresh", across_references=True) == "fresh"
+
+
 def test_two_threads_asking_for_one_key_build_it_once():
     ctx = _ctx()
     builds = []

@@ -175,8 +175,9 @@ class MetricContext:
     options: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     shared: dict[Any, Any] = field(default_factory=dict)
-    """Results keyed by the *content* they were computed from (e.g. a model fitted on exactly these
-    training rows), shared by an evaluation and the reference evaluations it runs."""
+    """The store of :func:`~benchkit.metrics._engine.ctx.memo` ``(..., across_references=True)``:
+    values keyed by the *content* they were computed from (a model fitted on exactly these training
+    rows), shared by an evaluation and the reference evaluations it runs."""
 
 
 __all__ = ["Score", "MetricContext", "FAMILIES", "SCORE_COLUMNS", "score_frame"]

@@ -176,21 +176,22 @@ def _features(model: str, fit_on: pd.DataFrame, test: pd.DataFrame, ctx: MetricC
 
 
 def _fitted(ctx: MetricContext, model: str, task: _Task, n_jobs: int, X: np.ndarray, y: np.ndarray, kw: dict) -> Any:
-    """``model`` fitted on ``(X, y)``; a fit on the very same matrix, labels and settings is reused from
-    ``ctx.shared`` (TRTR trains on the same real rows in the evaluation and in its references)."""
+    """``model`` fitted on ``(X, y)``; a fit on the very same matrix, labels and settings is reused
+    across the evaluation and its references (TRTR trains on the same real rows in both)."""
     import hashlib
 
     digest = hashlib.sha1(np.ascontiguousarray(X).view(np.uint8)).hexdigest()
     labels = tuple(map(str, task.labels)) if task.labels is not None else None
-    key = (__name__, "fit", model, task.kind, ctx.seed, n_jobs, X.shape, digest,
+    key = ("fit", model, task.kind, ctx.seed, n_jobs, X.shape, digest,
            hashlib.sha1(np.ascontiguousarray(y).view(np.uint8)).hexdigest(), labels,
            tuple(kw.get("categorical_feature", ())))
-    est = ctx.shared.get(key)
-    if est is None:
+
+    def fit() -> Any:
         est = _make_model(model, task.kind, ctx.seed, n_jobs)
         est.fit(X, y, **kw)
-        ctx.shared[key] = est
-    return est
+        return est
+
+    return memo(ctx, __name__, key, fit, across_references=True)
 
 
 def fit_and_score(

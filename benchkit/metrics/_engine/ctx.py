@@ -10,6 +10,12 @@ two modules can use the same key tuple without ever reading each other's values,
 ever built by the code of the module that owns it. Values are never ``None``-tested: a build may
 return anything, ``None`` included, and it is kept.
 
+**Two lifetimes.** By default an entry lives for one evaluation (``ctx.cache``). With
+``across_references=True`` it lives in ``ctx.shared``, which an evaluation hands to the reference
+evaluations it runs (the holdout, the independent baseline): use it only for a value keyed by the
+*content* it was computed from (a model fitted on exactly these rows, with these settings), which
+is the same whichever evaluation asks.
+
 **Thread-safety rule.** Threads share ``ctx``: the shared encodings are built on a pool, and the
 metrics that registered ``parallel=True`` map their columns over threads, so two threads may ask for
 the same key at once. :func:`memo` builds each key
@@ -44,13 +50,16 @@ def _full_key(owner: str, key: tuple) -> tuple[str, tuple]:
     return (owner, key)
 
 
-def memo(ctx: Any, owner: str, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
-    """The value kept in ``ctx.cache`` under ``(owner, key)``, built once by ``build()`` when absent.
+def memo(ctx: Any, owner: str, key: tuple[Hashable, ...], build: Callable[[], T], *,
+         across_references: bool = False) -> T:
+    """The value kept in ``ctx.cache`` (``ctx.shared`` with ``across_references``) under
+    ``(owner, key)``, built once by ``build()`` when absent.
 
-    ``owner`` is the calling module's ``__name__``; see the module docstring for the thread-safety rule.
+    ``owner`` is the calling module's ``__name__``; see the module docstring for the lifetimes and
+    the thread-safety rule.
     """
     full = _full_key(owner, key)
-    cache = ctx.cache
+    cache = ctx.shared if across_references else ctx.cache
     found = cache.get(full, _MISSING)
     if found is not _MISSING:
         return found
