@@ -416,10 +416,14 @@ _serial = threading.local()
 
 
 def worker_threads() -> int:
-    """Threads for the column/pair work of one evaluation: the cores, at most 8."""
+    """Threads for the column/pair work of one evaluation: the cores, at most 8, and inside a
+    benchmark job at most the job's thread budget (``--threads-per-job``)."""
     import os
 
-    return min(os.cpu_count() or 1, 8)
+    from ...generator import job_threads
+
+    cores = os.cpu_count() or 1
+    return max(1, min(job_threads() or cores, cores, 8))
 
 
 @contextmanager
