@@ -4,7 +4,7 @@ and ``wgan``, each given ``max_seconds`` on one table, run by the benchmark runn
 
 Per generator it prints the budget, the fit seconds and their share of the budget, the epochs done and
 planned and why training stopped (from the run record's ``training``, the generator's
-``training_summary()``), and, for the SDV models, how the fit was spent (probes, final training).
+``training_summary()``), and, for the SDV models, their preprocessing and training seconds.
 Needs SDV, hence pandas<3 (see RESULTS.md):
 
     .ci/peer-venv/bin/python benchmarks/budget_use.py --budget 90                    # Adult, 90 s each
@@ -43,18 +43,18 @@ def spec_for(args: argparse.Namespace, out: Path) -> dict:
             "generators": gens, "time_limit": 3 * args.budget + 300}
 
 
-SUMMARY_KEYS = ("epochs_done", "epochs_planned", "stopped_because", "probe_s", "train_s", "epoch_s", "setup_s")
+SUMMARY_KEYS = ("epochs_done", "epochs_planned", "stopped_because", "preprocess_s", "train_s")
 
 
 def budget_table(runs: pd.DataFrame, budget: float) -> pd.DataFrame:
     """One line per generator: fit seconds, share of the budget used, and its training summary's figures
-    (epochs, why it stopped, SDV's probe and final-training seconds); empty where a plugin gives none."""
+    (epochs, why it stopped, SDV's preprocessing and training seconds); empty where a plugin gives none."""
     runs = runs[~runs["is_reference"].astype(bool)]
     summaries = runs["training"] if "training" in runs else pd.Series([{}] * len(runs), index=runs.index)
     training = pd.DataFrame(list(summaries), index=runs.index).reindex(columns=list(SUMMARY_KEYS))
     table = pd.DataFrame({"generator": runs["generator"], "status": runs["status"], "budget_s": budget,
                           "fit_s": runs["fit_s"].round(1), "used": (runs["fit_s"] / budget).map("{:.0%}".format)})
-    return pd.concat([table, training.rename(columns={"train_s": "final_train_s"})], axis=1).reset_index(drop=True)
+    return pd.concat([table, training], axis=1).reset_index(drop=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,40 +9,22 @@ training); after ``fit`` the synthesizer's sampling stream is seeded from ``seed
 seed gives the same model and the same samples (CPU, same torch thread count). Successive ``sample``
 calls continue one stream; a saved and loaded model continues it where it was saved.
 
-Time budget: SDV cannot stop training part-way, so with ``max_seconds`` set (and ``epochs`` above 3)
-the deep models plan their epochs before the real fit. Almost none of a fit's fixed cost is SDV's
-preprocessing: it is ctgan's own transformer, fitted inside ``fit_processed_data`` on every fit (a
-Bayesian Gaussian mixture per numerical column), which can cost more than several epochs. Pricing
-every epoch at a one-epoch fit's time, as this plugin once did, planned far too few epochs (CTGAN
-and TVAE used 29-44 s of a 90 s budget). The plan, counted from the start of ``fit``:
-
-1. price one optimiser step (:meth:`SDVGenerator._price_step`): fit 1 epoch, then 3, on a subsample
-   of 5 batches, or on the whole table when it holds fewer than 20 batches; when the 2 extra epochs
-   took under 8% of the budget (too quick to time well), fit about 8% of the budget's worth instead.
-   The extra epochs' seconds price a step; an epoch over the whole table costs that times its steps
-   (ctgan's CTGAN takes whole batches, TVAE also the last partial one). The first such fit in a
-   process follows a warm-up fit on 500 rows that pays its one-time costs (several seconds);
-2. fit 1 epoch on the whole table (when step 1 used a subsample): its training seconds less one
-   epoch are the set-up cost at full size; its seconds to build the synthesizer and preprocess stand
-   for those of the final fit;
-3. fit a fresh model for ``min(epochs, floor((left - preprocessing - set-up) / epoch))`` epochs,
-   where ``left`` is what remains of 94% of ``max_seconds``; when no more epochs fit than the longer
-   probe of step 1 trained on the whole table, keep that probe instead (after a subsample, the
-   1-epoch model of step 2).
-
-The probes cost about one extra set-up and a few epochs, so the final model gets the budget less
-those; ``training_summary()`` says how it was spent (epochs done and planned, why it stopped,
-preprocessing, probe, training and set-up seconds, the estimated seconds per epoch). A table whose
-set-up alone exceeds the budget still gets a 1-epoch model and overshoots. The epoch count depends
-on the machine's speed (and its load), so runs under a budget are not reproducible across machines
-(as for ``wgan``); with the epoch count fixed, the same seed gives the same model.
+Time budget: SDV has no per-epoch callback, but the epoch loops of the models it wraps (ctgan's CTGAN
+and TVAE, deepecho's PAR) iterate ``tqdm(range(epochs))`` from their module. With ``max_seconds``
+set, the fit runs once with that module's ``tqdm`` replaced by :class:`EpochDeadline`, which starts
+the next epoch only when, at the pace of the epoch before it, it ends by the deadline
+(``max_seconds`` after the start of ``fit``, preprocessing and ctgan's transformer included, as for
+``wgan``); the first epoch always runs. The model is the one trained when the loop stopped, and
+``training_summary()`` says how many epochs that was and why training stopped. The replacement is
+undone after the fit; it is per process (jobs are processes), not per thread. A ctgan/deepecho whose
+loop no longer goes through its module's ``tqdm`` is detected and reported as an error rather than
+left as a silently unbounded budget.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
 import random
 import sys
@@ -64,11 +46,67 @@ from .tables import TABLE, OutputTypes, metadata_dict, training_frame
 
 log = logging.getLogger(__name__)
 
-_PROBE_BATCHES = 5  # rows of the subsample that prices an epoch, in batches
-_PROBE_SHARE = 0.08  # the extra epochs of the longer probe should take this share of the budget (measurable)
-_MIN_PLANNED = 3  # with no more epochs than this, a budget is not planned: the probes would cost as much
-_SAFETY = 0.06  # share of the budget kept free for the planning's error (timing noise on a shared machine)
-_WARM: list[bool] = []  # non-empty once this process has fitted a deep SDV model
+_EPOCH_LOOPS = {  # the module whose fit iterates ``tqdm(range(epochs))``, per SDV synthesizer class
+    "CTGANSynthesizer": "ctgan.synthesizers.ctgan",
+    "CopulaGANSynthesizer": "ctgan.synthesizers.ctgan",
+    "TVAESynthesizer": "ctgan.synthesizers.tvae",
+    "PARSynthesizer": "deepecho.models.par",
+}
+
+
+class EpochDeadline:
+    """Stands in for ``tqdm`` in a model's epoch loop: iterates ``range(epochs)`` but starts the next
+    epoch only when, at the pace of the epoch before it, it ends by ``deadline`` (``time.perf_counter``
+    seconds); the first epoch always runs. ``epochs`` counts the epochs started, ``used`` says whether
+    the loop asked for it at all; tqdm's display methods do nothing."""
+
+    def __init__(self, deadline: float):
+        self.deadline, self.epochs, self.used, self.stopped = deadline, 0, False, False
+
+    def __call__(self, iterable: Any, *_args: Any, **_kwargs: Any) -> "EpochDeadline":
+        self.used, self._iterable = True, iterable
+        return self
+
+    def __iter__(self) -> Iterator[Any]:
+        last = time.perf_counter()
+        for i in self._iterable:
+            now = time.perf_counter()
+            if self.epochs and now + (now - last) > self.deadline:
+                self.stopped = True
+                return
+            last = now
+            self.epochs += 1
+            yield i
+
+    def __getattr__(self, name: str) -> Any:  # set_description, set_postfix, close, ...: nothing to show
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *_a, **_k: None
+
+
+@contextlib.contextmanager
+def epoch_deadline(sdv_class: str, deadline: float | None, who: str) -> Iterator[EpochDeadline | None]:
+    """Within the block, the epoch loop of ``sdv_class``'s model stops by ``deadline`` (None: no budget)."""
+    if deadline is None:
+        yield None
+        return
+    import importlib
+
+    module = importlib.import_module(_EPOCH_LOOPS[sdv_class])
+    if not hasattr(module, "tqdm"):
+        raise BenchkitError(f"{who}: this version of {module.__name__} has no epoch loop through tqdm, so "
+                            "max_seconds cannot be held; fit without max_seconds (epochs only) or install the "
+                            "versions the sdv extra pins")
+    guard, saved = EpochDeadline(deadline), module.tqdm
+    module.tqdm = guard
+    try:
+        yield guard
+    finally:
+        module.tqdm = saved
+    if not guard.used:
+        raise BenchkitError(f"{who}: {module.__name__}'s fit did not go through its epoch loop, so max_seconds "
+                            "was not held; fit without max_seconds (epochs only) or install the versions the sdv "
+                            "extra pins")
 
 
 @contextlib.contextmanager
@@ -185,74 +223,19 @@ class SDVGenerator(Generator):
         return dict(self.training_)
 
     def _train(self, frame: pd.DataFrame, metadata: Any, t0: float) -> tuple[Any, int | None]:
-        """Fit the synthesizer; under a time budget, first plan its epochs (see the module docstring)."""
+        """Fit the synthesizer once; under a time budget its epoch loop stops by the deadline."""
         epochs = getattr(self, "epochs", None) if self.has_epochs else None
         budget = None if self.max_seconds is None else float(self.max_seconds)
-        if not self.has_epochs or budget is None or epochs <= _MIN_PLANNED:
+        deadline = t0 + budget if budget is not None and self.has_epochs else None
+        with epoch_deadline(self.sdv_class, deadline, self.registered_name) as guard:
             fit = self._fit_one(frame, metadata, epochs)
-            self.training_ = {"epochs_done": epochs, "epochs_planned": epochs, "budget_s": budget,
-                              "stopped_because": "epochs done" if epochs else "fitted (no epochs)",
-                              "preprocess_s": round(fit.build_s, 3), "train_s": round(fit.train_s, 3)}
-            return fit.synth, epochs
-        n, m = len(frame), _PROBE_BATCHES * self._batch_size()
-        subsampled = 4 * m <= n  # a subsample only where it is much cheaper than the whole table
-        sub = frame.sample(n=m, random_state=_stream_seed(self.seed_used_, 2)) if subsampled else frame
-        warm_s = self._warm_up(sub, metadata)
-        one, longer, step_s = self._price_step(sub, metadata, budget, epochs)
-        epoch_s = step_s * self._steps(n)
-        if subsampled:  # the set-up (ctgan's transformer: a Bayesian mixture per numerical column) grows with rows
-            one = self._fit_one(frame, metadata, 1)
-        setup_s = max(one.train_s - epoch_s, 0.0)
-        probe_s = time.perf_counter() - t0
-        left = t0 + budget * (1 - _SAFETY) - time.perf_counter()
-        k = min(epochs, math.floor((left - one.build_s - setup_s) / epoch_s))
-        if not subsampled and k <= longer.epochs:  # no room for a better model than the longer probe
-            final = longer
-        else:
-            final = self._fit_one(frame, metadata, k) if k > 1 else one
-        self.stopped_early_ = final.epochs < epochs
-        log.info("%s: about %.3fs per epoch and %.2fs of set-up at %d rows; %d of %d epoch(s) fit the %ss budget",
-                 self.registered_name, epoch_s, setup_s, n, final.epochs, epochs, budget)
-        self.training_ = {"epochs_done": final.epochs, "epochs_planned": epochs, "budget_s": budget,
-                          "stopped_because": "time budget" if self.stopped_early_ else "epochs done",
-                          "preprocess_s": round(final.build_s, 3), "probe_s": round(probe_s, 3),
-                          "train_s": round(final.train_s, 3), "epoch_s": round(epoch_s, 4),
-                          "setup_s": round(setup_s, 3), "probe_rows": len(sub), "warmup_s": round(warm_s, 3)}
-        return final.synth, final.epochs
-
-    def _warm_up(self, sub: pd.DataFrame, metadata: Any) -> float:
-        """Pay this process's one-time costs (torch's lazy imports; ctgan transforms 500+ rows in a joblib
-        process pool, started once) in a small fit, so that no probe prices them as epochs or set-up."""
-        if _WARM:
-            return 0.0
-        t0 = time.perf_counter()
-        self._fit_one(sub.iloc[:max(self._batch_size(), 500)], metadata, 1)
-        _WARM.append(True)
-        return time.perf_counter() - t0
-
-    def _price_step(self, sub: pd.DataFrame, metadata: Any, budget: float, epochs: int) -> tuple[_Fit, _Fit, float]:
-        """A 1-epoch and a longer fit on ``sub``, and the seconds of one optimiser step from their difference:
-        2 extra epochs, then, when those were too quick to time well, about 8% of the budget's worth."""
-        steps = self._steps(len(sub))
-        one = self._fit_one(sub, metadata, 1)
-        longer, step_s = one, one.train_s / steps  # a first price, too dear: it includes the set-up
-        for _ in range(2):
-            timed_well = longer.epochs > 1 and (longer.epochs - 1) * step_s * steps >= _PROBE_SHARE * budget
-            if timed_well or longer.epochs >= epochs:
-                break
-            p = 3 if longer.epochs == 1 else 1 + math.ceil(_PROBE_SHARE * budget / (step_s * steps))
-            longer = self._fit_one(sub, metadata, min(epochs, p))
-            extra = longer.train_s - one.train_s
-            # when timing noise hides the extra epochs, price a step at its share of the 1-epoch fit (too dear)
-            step_s = extra / ((longer.epochs - 1) * steps) if extra > 0 else one.train_s / steps
-        return one, longer, step_s
-
-    def _batch_size(self) -> int:
-        return int(self._all_kwargs().get("batch_size", 500))
-
-    def _steps(self, n: int) -> int:
-        """Optimiser steps in one epoch over ``n`` rows (ctgan's CTGAN: whole batches only, at least one)."""
-        return max(n // self._batch_size(), 1)
+        done = epochs if guard is None else guard.epochs
+        self.stopped_early_ = guard is not None and guard.stopped
+        self.training_ = {"epochs_done": done, "epochs_planned": epochs, "budget_s": budget,
+                          "stopped_because": ("time budget" if self.stopped_early_ else
+                                              "epochs done" if epochs else "fitted (no epochs)"),
+                          "preprocess_s": round(fit.build_s, 3), "train_s": round(fit.train_s, 3)}
+        return fit.synth, done
 
     def _fit_one(self, frame: pd.DataFrame, metadata: Any, epochs: int | None) -> _Fit:
         """A synthesizer fitted on ``frame`` for ``epochs``, with its build-and-preprocess and training seconds."""
@@ -453,10 +436,6 @@ class SDVTVAEGenerator(SDVGenerator):
     def test_params() -> dict[str, Any]:
         return {"epochs": 2, "batch_size": 50, "embedding_dim": 16, "compress_dims": (32,),
                 "decompress_dims": (32,), "device": "cpu"}
-
-    def _steps(self, n: int) -> int:
-        """Optimiser steps in one epoch over ``n`` rows (ctgan's TVAE keeps the last, partial batch)."""
-        return math.ceil(n / self._batch_size())
 
     def _sdv_kwargs(self) -> dict[str, Any]:
         return {"epochs": self.epochs, "batch_size": self.batch_size, "embedding_dim": self.embedding_dim,

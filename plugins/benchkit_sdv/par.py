@@ -8,10 +8,9 @@ get fresh ids, as in the other SDV wrappers. Without an entity key PAR has nothi
 raises a :class:`~benchkit.errors.DataError` saying so.
 
 Sampling draws whole sequences (``sample_sequences``) until they hold ``n`` rows, cuts the last one,
-and gives each sequence a fresh entity id. PAR has no time budget of its own: with ``max_seconds`` set
-(and ``epochs`` above 1), a 1-epoch fit prices an epoch (its seconds less the context model's,
-counted once) and a fresh model gets ``min(epochs, floor(left / epoch))`` epochs, ``left`` being what
-is left of 94% of the budget; when no more than 1 epoch fits, the 1-epoch model is kept. Declared rules
+and gives each sequence a fresh entity id. PAR has no time budget of its own: with ``max_seconds`` set,
+its epoch loop stops by the deadline as the other SDV wrappers' do
+(:func:`benchkit_sdv.generator.epoch_deadline`). Declared rules
 (the running balance) are not known to PAR: it learns the balance as any other column.
 """
 
@@ -30,7 +29,7 @@ from benchkit.errors import BenchkitError, DataError
 from benchkit.generator import first_fresh_id, fresh_ids
 from benchkit.schema import Schema
 
-from .generator import _GENERATORS, _SAFETY, SDVGenerator, _enable_gpu, _seeded, _stream_seed
+from .generator import _GENERATORS, SDVGenerator, _enable_gpu, _seeded, _stream_seed, epoch_deadline
 from .tables import TABLE, OutputTypes, metadata_dict, training_frame
 
 
@@ -114,22 +113,13 @@ class SDVPARGenerator(SDVGenerator):
         budget = None if self.max_seconds is None else float(self.max_seconds)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if budget is None or self.epochs <= 1:
+            with epoch_deadline("PARSynthesizer", None if budget is None else t0 + budget, self.registered_name) as guard:
                 synth, secs = self._fit_par(frame, metadata, self.epochs)
-                done, planned_by = self.epochs, "epochs done"
-            else:
-                one, one_s = self._fit_par(frame, metadata, 1)
-                left = t0 + budget * (1 - _SAFETY) - time.perf_counter()
-                k = min(self.epochs, math.floor(left / max(one_s, 1e-6)))
-                if k > 1:
-                    synth, secs = self._fit_par(frame, metadata, k)
-                    done = k
-                else:
-                    synth, secs, done = one, one_s, 1
-                planned_by = "time budget" if done < self.epochs else "epochs done"
+            done = self.epochs if guard is None else guard.epochs
             self.synthesizer_, self.epochs_done_ = synth, done
         self.n_sample_calls_ = 0  # PAR samples from the global generators: each call seeds its own stream
-        self.stopped_early_ = planned_by == "time budget"
+        self.stopped_early_ = guard is not None and guard.stopped
+        planned_by = "time budget" if self.stopped_early_ else "epochs done"
         self.fit_seconds_ = time.perf_counter() - t0
         self.training_ = {"epochs_done": done, "epochs_planned": self.epochs, "budget_s": budget,
                           "stopped_because": planned_by, "train_s": round(secs, 3),
