@@ -299,3 +299,18 @@ def test_target_share_and_validate_every_are_checked():
         WGANGenerator(**dict(TINY, target_share=1.5)).fit(df, schema)
     with pytest.raises(BenchkitError, match="validate_every"):
         WGANGenerator(**dict(TINY, validate_every=0)).fit(df, schema)
+
+
+def test_batch_size_by_table_size():
+    """``batch_size=None``: about 50 generator steps per epoch, 250 to 1,000 rows, a multiple of pac."""
+    from benchkit_wgan.generator import auto_batch_size
+
+    assert auto_batch_size(300, 10) == 250 and auto_batch_size(25_000, 10) == 500
+    assert auto_batch_size(27_561, 10) == 550 and auto_batch_size(40_211, 10) == 800
+    assert auto_batch_size(88_845, 10) == auto_batch_size(10**6, 10) == 1000
+    assert auto_batch_size(25_000, 7) == 497 and auto_batch_size(100, 300) == 300
+    df = mixed(600)
+    gen = WGANGenerator(**dict(TINY, batch_size=None, epochs=1), seed=0).fit(df, Schema.infer(df))
+    assert gen.training_summary()["batch_size"] == 250 and gen.get_params()["batch_size"] is None
+    with pytest.raises(BenchkitError, match="batch_size must be None"):
+        WGANGenerator(**dict(TINY, batch_size=2)).fit(df, Schema.infer(df))
