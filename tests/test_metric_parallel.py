@@ -67,3 +67,36 @@ def test_an_unknown_parallel_value_is_logged_and_the_metric_runs_serially(plugin
     assert not res.skipped and SEEN["probe.odd"] == {threading.current_thread().name}
     assert "probe.odd" in caplog.text and "parallel='yes'" in caplog.text
     assert "encodings" not in res.timings
+
+
+def test_thread_budget_of_a_benchmark_job_caps_the_evaluation_threads(monkeypatch):
+    """Inside a job (``BENCHKIT_THREADS``, set by the runner's ``--threads-per-job``) the evaluation
+    uses no more threads than the job was given."""
+    monkeypatch.setenv("BENCHKIT_THREADS", "1")
+    assert encoding.worker_threads() == 1
+    seen = set(encoding.thread_map(lambda _i: threading.current_thread().name, list(range(8))))
+    assert seen == {threading.current_thread().name}
+    monkeypatch.setenv("BENCHKIT_THREADS", "3")
+    assert encoding.worker_threads() == min(3, __import__("os").cpu_count() or 1)
+
+
+def test_trtr_and_tstr_fitted_side_by_side_give_the_serial_values(plugin_manager, monkeypatch):
+    """utility.tstr opts in: on a large table its TRTR and TSTR fits run on two threads; the values
+    are those of the fits one after the other (LightGBM with one thread each is deterministic)."""
+    rng = np.random.default_rng(0)
+
+    def table(n, shift):
+        x = rng.normal(size=n)
+        return pd.DataFrame({"x": x + shift, "z": rng.normal(size=n), "k": rng.choice(list("abc"), n),
+                             "y": np.where(x + rng.normal(0, 0.7, n) > 0, "yes", "no")})
+
+    real, syn, hold = table(3000, 0.0), table(3000, 0.3), table(1000, 0.0)
+    assert evaluation.metric_parallel(benchkit.plugins.list_metrics()["utility.tstr"])
+    monkeypatch.setattr(encoding, "worker_threads", lambda: 2)
+    runs = {}
+    for label, min_rows in (("threads", 0), ("serial", 10**9)):
+        monkeypatch.setattr(evaluation, "PARALLEL_MIN_ROWS", min_rows)
+        res = benchkit.evaluate(real, syn, target="y", holdout=hold, metrics=["utility.tstr"], references=False)
+        runs[label] = res.scores.set_index("metric")["value"].astype(float)
+    assert runs["threads"]["utility.trtr_roc_auc"] > 0.7  # a real fit on a learnable target
+    pd.testing.assert_series_equal(runs["threads"], runs["serial"])

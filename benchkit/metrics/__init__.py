@@ -26,8 +26,8 @@ encodings up front (on threads on a large table, ``evaluation.PARALLEL_MIN_ROWS`
 encodings too if one of them registered ``shared_ranks=True``; on a large table the opted-in
 metrics' ``thread_map`` calls then spread over threads, while every other metric's run serially.
 Metrics run one after another (running them side by side in one pool bought nothing measurable:
-``benchmarks/encoding_ablation.py``). The built-in marginal and pairwise metrics opt in; a plugin's
-metric may do the same.
+``benchmarks/encoding_ablation.py``). The built-in marginal and pairwise metrics opt in, and so does
+``utility.tstr`` (its TRTR and TSTR fits run side by side); a plugin's metric may do the same.
 """
 
 from __future__ import annotations
