@@ -136,7 +136,6 @@ class _Fit:
     """One fitted synthesizer and what it cost."""
 
     synth: Any
-    epochs: int | None
     build_s: float  # building the synthesizer and preprocessing the table
     train_s: float  # fit_processed_data (ctgan's set-up and the epochs)
 
@@ -245,7 +244,7 @@ class SDVGenerator(Generator):
             processed = synth.preprocess({TABLE: frame})  # SDV 2 takes {table name: frame} in every modality
             t1 = time.perf_counter()
             synth.fit_processed_data(processed)
-        return _Fit(synth, epochs, t1 - t0, time.perf_counter() - t1)
+        return _Fit(synth, t1 - t0, time.perf_counter() - t1)
 
     def _check_params(self) -> None:
         name = self.registered_name
