@@ -117,7 +117,7 @@ class EvaluationResult:
     schema: Schema
     n_real: int
     n_synthetic: int
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per metric (overlapping when side by side), "encodings", "references..."
     references: dict[str, pd.DataFrame] = field(default_factory=dict)  # "holdout", "independent": tidy scores
     notes: list[str] = field(default_factory=list)
 
@@ -306,6 +306,7 @@ def evaluate(
     entity: str | None = "auto",
     order: str | None = None,
     _shared: dict | None = None,
+    _side_by_side: bool = True,
 ) -> EvaluationResult:
     """Score ``synthetic`` against ``real`` with every registered metric whose needs are met.
 
@@ -317,6 +318,10 @@ def evaluate(
     families the verdict compares (marginal, pairwise, aggregate, utility: about +50% time on Adult),
     with every metric the synthetic table ran (True: about 3x the time), none (False), or the families
     named.
+
+    On a large table (:data:`PARALLEL_MIN_ROWS`) the metrics and the references run side by side on
+    one thread per core (:func:`~benchkit.metrics._engine.encoding.worker_threads`): the same
+    values, in the same order, as one after another.
 
     ``entity``/``order`` name the entity key and order columns (:mod:`benchkit.entities`): then the
     ``entity`` family runs and every split is by entity. ``"auto"`` (the default) keeps the roles of
@@ -395,10 +400,41 @@ def evaluate(
             log.debug("preparing shared encodings failed", exc_info=True)
         timings["encodings"] = time.perf_counter() - start
         progress.update()
-    for reg in runnable:
+    # the metrics that map their own columns and pairs over threads run one after another; on a
+    # large table the others (one thread each: LightGBM fits, neighbour searches, densities) then run
+    # side by side with the two references, so the evaluation keeps every core of its budget busy
+    inline = [r for r in runnable if threaded and r.name in parallel]
+    pooled = [r for r in runnable if r not in inline]
+    for reg in inline:
         progress.step(reg.name)
-        outcomes[reg.name] = _run_metric(reg, ctx, timings, serial=not (threaded and reg.name in parallel))
+        outcomes[reg.name] = _run_metric(reg, ctx, timings)
         progress.update()
+
+    def score_references(names: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
+
+        start = time.perf_counter()
+        try:
+            return references_for(evaluate, references, real_c, hold_c, schema, len(syn_c), seed=seed, target=target,
+                                  families=families, metrics=metrics, options=options, references=False,
+                                  names=names, _shared=ctx.shared, _side_by_side=False)
+        finally:
+            timings["references" if len(names) != 1 else f"references: {names[0]}"] = time.perf_counter() - start
+
+    from .verdict.references import REFERENCES  # noqa: PLC0415
+
+    ref_names = REFERENCES if with_refs else ()
+    if threaded and _side_by_side and len(pooled) + len(ref_names) > 1:
+        refs, notes = _side_by_side_run(pooled, ref_names, ctx, timings, outcomes, progress, score_references)
+    else:
+        for reg in pooled:
+            progress.step(reg.name)
+            outcomes[reg.name] = _run_metric(reg, ctx, timings, serial=True)
+            progress.update()
+        if with_refs:
+            progress.step("references: the holdout and an independent baseline")
+        refs, notes = score_references(REFERENCES)
+        progress.update(with_refs)
     for reg in chosen:
         produced, skip = outcomes[reg.name]
         rows.extend(produced)
@@ -411,16 +447,6 @@ def evaluate(
             if s.family == "privacy":
                 s.details.update(n_entities)
     rows.extend(_aggregates(rows, ctx.options))
-    from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
-
-    start = time.perf_counter()
-    if with_refs:
-        progress.step("references: the holdout and an independent baseline")
-    refs, notes = references_for(evaluate, references, real_c, hold_c, schema, len(syn_c), seed=seed, target=target,
-                                 families=families, metrics=metrics, options=options, references=False,
-                                 _shared=ctx.shared)
-    timings["references"] = time.perf_counter() - start
-    progress.update(with_refs)
     progress.close()
     return EvaluationResult(rows, skipped, schema, len(real_c), len(syn_c), timings, refs, data_notes + role_notes + notes)
 
@@ -462,6 +488,40 @@ def _run_metric(reg: Any, ctx: MetricContext, timings: dict[str, float], serial:
         return [], Skipped(reg.name, "no applicable columns in this table")
     family, higher = metric_family(reg), metric_direction(reg)
     return [s.stamped(family, higher) for s in produced], None
+
+
+def _side_by_side_run(pooled: list, ref_names: tuple[str, ...], ctx: MetricContext, timings: dict[str, float],
+                      outcomes: dict, progress: "_NoProgress", score_references: Any) -> tuple[dict, list[str]]:
+    """Run ``pooled`` metrics and each reference as tasks of one pool of :func:`encoding.worker_threads`
+    threads. The references (each a whole evaluation) go first, then the metrics from the last
+    family to the first (privacy and detection are the long ones), so the longest tasks start
+    early. Each task runs on one thread, numpy's BLAS included (its limit is process-wide, so it
+    is set once around the pool); the memo's per-key locks let tasks share what they build."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed  # noqa: PLC0415
+
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+
+    rank = {f: i for i, f in enumerate(FAMILIES)}
+    order = sorted(pooled, key=lambda r: -rank.get(metric_family(r), len(rank)))
+    refs: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=encoding.worker_threads(),
+                                             thread_name_prefix="benchkit-evaluate") as pool:
+        futures = {pool.submit(score_references, (name,)): f"references: {name}" for name in ref_names}
+        futures.update({pool.submit(_run_metric, reg, ctx, timings, True): reg for reg in order})
+        for fut in as_completed(futures):
+            task = futures[fut]
+            if isinstance(task, str):
+                found, said = fut.result()  # never raises: a failing reference is a note
+                refs.update(found)
+                notes.extend(said)
+                progress.step(task, done=True)
+            else:
+                outcomes[task.name] = fut.result()  # never raises: a failing metric is a Skipped
+                progress.step(task.name, done=True)
+    if not ref_names:
+        refs, notes = score_references(())
+    return {n: refs[n] for n in ref_names if n in refs}, notes
 
 
 PROGRESS_MIN_ROWS = 100_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pandas as pd
@@ -263,3 +264,51 @@ def test_fidelity_metrics_on_threads_give_the_same_rows_as_one_thread(monkeypatc
     cols = ["metric", "column", "column_2", "value"]
     pd.testing.assert_frame_equal(together.scores[cols], alone.scores[cols])
     assert [s.metric for s in together.skipped] == [s.metric for s in alone.skipped]
+
+
+def test_metrics_side_by_side_give_the_same_result_as_one_after_another(monkeypatch, plugin_manager):
+    """On a large table the one-thread metrics and the two references run as tasks of a thread pool:
+    the scores, the references, the skipped list (a failing metric included) and the order of the
+    rows equal a run one after another, and numpy's BLAS thread limit is what it was before."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import benchkit.evaluation as ev
+    from benchkit.metrics._engine import encoding
+
+    plugin_manager.register(_ExtraMetrics(), name="extra-metrics")  # detection.broken raises
+    rng = np.random.default_rng(5)
+    n = 1500
+
+    def frame(shift, rows=n):
+        x = rng.normal(shift, 1, rows)
+        return pd.DataFrame({"x": x, "b": rng.integers(0, 9, rows).astype(float), "c": rng.choice(list("xyz"), rows),
+                             "y": np.where(x + rng.normal(0, 1, rows) > 0, "yes", "no")})
+
+    real, syn, hold = frame(0.0), frame(0.3), frame(0.0, 400)
+    monkeypatch.setattr(ev, "PARALLEL_MIN_ROWS", 0)  # the large-table path on this small table
+    ran_on: set[str] = set()
+    run_metric = ev._run_metric
+
+    def recording(reg, ctx, timings, serial=False):
+        ran_on.add(threading.current_thread().name.split("_")[0])
+        return run_metric(reg, ctx, timings, serial)
+
+    monkeypatch.setattr(ev, "_run_metric", recording)
+    monkeypatch.setattr(encoding, "worker_threads", lambda: 2)
+    blas_before = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    pooled = ev.evaluate(real, syn, target="y", holdout=hold)
+    assert "benchkit-evaluate" in ran_on  # the pool ran
+    assert [(i["internal_api"], i["num_threads"]) for i in threadpool_info()] == blas_before
+    monkeypatch.setattr(encoding, "worker_threads", lambda: 1)
+    ran_on.clear()
+    with threadpool_limits(limits=1, user_api="blas"):  # the pool's tasks run numpy's BLAS on one thread; so does this run
+        serial = ev.evaluate(real, syn, target="y", holdout=hold)
+    assert ran_on == {"MainThread"}
+    cols = ["metric", "column", "column_2", "value"]
+    pd.testing.assert_frame_equal(pooled.scores[cols], serial.scores[cols])
+    assert set(pooled.references) == set(serial.references) == {"independent", "holdout"}
+    for name in pooled.references:
+        pd.testing.assert_frame_equal(pooled.references[name][cols], serial.references[name][cols])
+    assert [(s.metric, s.reason) for s in pooled.skipped] == [(s.metric, s.reason) for s in serial.skipped]
+    assert "RuntimeError: boom" in {s.metric: s for s in pooled.skipped}["detection.broken"].reason
+    assert {"references: independent", "references: holdout"} <= set(pooled.timings)

@@ -55,10 +55,11 @@ HEADLINE_FAMILIES = ("marginal", "pairwise", "aggregate", "utility")
 def references_for(score: Callable[..., Any], enabled: bool | Iterable[str], real: pd.DataFrame,
                    holdout: pd.DataFrame | None, schema: Schema, n_synthetic: int, *, seed: int, options: Any = None,
                    families: Iterable[str] | None = None, metrics: Iterable[str] | None = None,
-                   **kwargs: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
+                   names: Iterable[str] = REFERENCES, **kwargs: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The references :func:`benchkit.evaluate` attaches to its result, and a note when there are none.
 
-    ``enabled`` is True (the synthetic table's own metrics), False, or family names that limit them.
+    ``enabled`` is True (the synthetic table's own metrics), False, or family names that limit them;
+    ``names`` the references to score (evaluate scores each on a thread of its own on large tables).
     """
     if enabled is False:
         return {}, ["references were turned off (references=False)"]
@@ -68,8 +69,10 @@ def references_for(score: Callable[..., Any], enabled: bool | Iterable[str], rea
         families, metrics = _limit(list(enabled), families, metrics)
     options = {**dict(options or {}), "progress": False}
     kwargs.update(families=families, metrics=metrics)
-    refs = compute_references(score, real, holdout, schema, n_synthetic, seed=seed, options=options, **kwargs)
-    missing = [n for n in REFERENCES if n not in refs]
+    names = [n for n in REFERENCES if n in set(names)]
+    refs = compute_references(score, real, holdout, schema, n_synthetic, seed=seed, options=options, names=names,
+                              **kwargs)
+    missing = [n for n in names if n not in refs]
     return refs, [f"the {n} reference could not be scored (see the log)" for n in missing]
 
 
@@ -85,7 +88,8 @@ def _limit(keep: list[str], families: Iterable[str] | None,
 
 
 def compute_references(score: Callable[..., Any], real: pd.DataFrame, holdout: pd.DataFrame, schema: Schema,
-                       n_synthetic: int, *, seed: int, **kwargs: Any) -> dict[str, pd.DataFrame]:
+                       n_synthetic: int, *, seed: int, names: Iterable[str] = REFERENCES,
+                       **kwargs: Any) -> dict[str, pd.DataFrame]:
     """Tidy score frames of the ``independent`` and ``holdout`` references.
 
     ``score(real, synthetic, schema, holdout=..., seed=..., **kwargs)`` is the evaluation itself
@@ -99,7 +103,7 @@ def compute_references(score: Callable[..., Any], real: pd.DataFrame, holdout: p
         "independent": lambda: (independent_sample(real, schema, n_synthetic, seed), holdout),
         "holdout": lambda: _reference_sample(_Prepared(holdout, schema), seed),
     }
-    for name in REFERENCES:
+    for name in names:
         try:
             synthetic, hold = makers[name]()
             refs[name] = score(real, synthetic, schema, holdout=hold, seed=seed, **kwargs).scores
