@@ -345,3 +345,25 @@ def test_sdv_par_without_an_entity_key_says_what_to_do(small_bank):
     data, schema = small_bank
     with pytest.raises(BenchkitError, match="sdv_par: PAR models entity histories.*--entity"):
         SDVPARGenerator(epochs=1, device="cpu").fit(data, schema.without_roles())
+
+
+@needs_sdv
+def test_sdv_par_gets_one_input_per_category_when_labels_are_missing(small_bank, tmp_path):
+    """deepecho numbers a categorical column's values with a set, where every NaN object counts once:
+    the wrapper hands PAR one label for "missing", so its network sees one input per category, and the
+    sampled rows have missing values again (also after reloading)."""
+    from benchkit_sdv import SDVPARGenerator
+    from benchkit_sdv.par import MISSING_LABEL
+
+    data, schema = small_bank
+    n_missing = int(data["partner_bank"].isna().sum())
+    assert n_missing > 50  # the simulator leaves the partner bank empty for most operations
+    gen = SDVPARGenerator(epochs=1, device="cpu", seed=0).fit(data, schema)
+    labels = sum(data[c].nunique(dropna=False) for c, s in schema.columns.items() if s.kind == "categorical")
+    dims = gen.synthesizer_._model._data_dims  # deepecho's input width: one per category and 3 per number
+    assert dims <= labels + 3 * len(schema.columns) + 3 < n_missing
+    out = gen.sample(200)
+    assert out["partner_bank"].isna().any() and not (out["partner_bank"] == MISSING_LABEL).any()
+    gen.save(tmp_path / "par.model")
+    again = SDVPARGenerator.load(tmp_path / "par.model").sample(200)
+    assert not (again["partner_bank"] == MISSING_LABEL).any()

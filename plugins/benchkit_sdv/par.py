@@ -7,6 +7,12 @@ models them once per sequence with a Gaussian copula). Other id columns are kept
 get fresh ids, as in the other SDV wrappers. Without an entity key PAR has nothing to model: ``fit``
 raises a :class:`~benchkit.errors.DataError` saying so.
 
+Missing labels: deepecho's PAR numbers a categorical column's values through a Python ``set``, in
+which every NaN float object is a value of its own, so a column with 16,697 missing labels gave
+PAR's network 16,743 input dimensions instead of about 40 and asked for a 4.7 GB tensor on 21,361
+rows (deepecho 0.8.1; DeepEcho issue #34 tracks its missing-value handling). The wrapper hands
+PAR :data:`MISSING_LABEL` in their place and turns it back into a missing value when sampling.
+
 Sampling draws whole sequences (``sample_sequences``) until they hold ``n`` rows, cuts the last one,
 and gives each sequence a fresh entity id. PAR has no time budget of its own: with ``max_seconds`` set,
 its epoch loop stops by the deadline as the other SDV wrappers' do
@@ -31,6 +37,25 @@ from benchkit.schema import Schema
 
 from .generator import _GENERATORS, SDVGenerator, _enable_gpu, _seeded, _stream_seed, epoch_deadline
 from .tables import TABLE, OutputTypes, metadata_dict, training_frame
+
+
+MISSING_LABEL = "<benchkit: missing>"
+"""What PAR sees in place of a missing categorical label (see the module docstring)."""
+
+
+def fill_missing_labels(frame: pd.DataFrame, meta: dict[str, Any]) -> list[str]:
+    """Put :data:`MISSING_LABEL` in the missing cells of ``frame``'s categorical columns (in place);
+    the columns changed. A real label equal to it is an error (it could not be told apart)."""
+    filled = []
+    for name, spec in meta["tables"][TABLE]["columns"].items():
+        if spec.get("sdtype") != "categorical" or name not in frame or not frame[name].isna().any():
+            continue
+        if (frame[name] == MISSING_LABEL).any():
+            raise DataError(f"sdv_par: column {name!r} holds the label {MISSING_LABEL!r}, which the wrapper "
+                            "uses for missing values; rename that label")
+        frame[name] = frame[name].astype(object).where(frame[name].notna(), MISSING_LABEL)
+        filled.append(name)
+    return filled
 
 
 def constant_columns(data: pd.DataFrame, schema: Schema) -> list[str]:
@@ -109,6 +134,7 @@ class SDVPARGenerator(SDVGenerator):
         if roles.order:
             meta["tables"][TABLE]["sequence_index"] = roles.order
         metadata = Metadata.load_from_dict(meta)
+        self.filled_ = fill_missing_labels(frame, meta)
         self.seed_used_ = self._base_seed()
         budget = None if self.max_seconds is None else float(self.max_seconds)
         with warnings.catch_warnings():
@@ -141,12 +167,13 @@ class SDVPARGenerator(SDVGenerator):
     def _extra_header(self) -> dict[str, Any]:
         return {"par": {"key": self.key_, "key_start": None if self.key_start_ is None else int(self.key_start_),
                         "context": list(self.context_), "mean_size": self.mean_size_,
-                        "n_sample_calls": self.n_sample_calls_}}
+                        "n_sample_calls": self.n_sample_calls_, "filled": list(self.filled_)}}
 
     def _read_extra_header(self, head: dict[str, Any]) -> None:
         par = head["par"]
         self.key_, self.key_start_, self.context_ = par["key"], par["key_start"], list(par["context"])
         self.mean_size_, self.n_sample_calls_ = float(par["mean_size"]), int(par["n_sample_calls"])
+        self.filled_ = list(par.get("filled", []))  # files saved before the missing label was handed to PAR
 
     def _sample(self, n: int) -> pd.DataFrame:
         k = int(math.ceil(n / max(self.mean_size_, 1.0) * 1.2)) + 1
@@ -166,6 +193,8 @@ class SDVPARGenerator(SDVGenerator):
         seq, _ = pd.factorize(raw[self.key_].astype(str) + "#" + np.repeat(np.arange(len(parts)),
                                                                            [len(p) for p in parts]).astype(str))
         raw = raw.iloc[:n].reset_index(drop=True)
+        for name in self.filled_:
+            raw[name] = raw[name].where(raw[name] != MISSING_LABEL)
         seq = seq[:n]
         out = self.types_.restore(raw, n)
         _, dense = np.unique(seq, return_inverse=True)
