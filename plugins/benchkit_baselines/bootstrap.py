@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,11 +22,6 @@ class BootstrapGenerator(Generator):
 
     def __init__(self, *, seed: int | None = 0):
         self.seed = seed
-
-    @classmethod
-    def test_params(cls) -> dict[str, Any]:
-        """Settings for the conformance checks (the defaults are already cheap)."""
-        return {}
 
     def _fit(self, data: pd.DataFrame, schema: Schema) -> None:
         check_training_data(data, schema, type(self).__name__)

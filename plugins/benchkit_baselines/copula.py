@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,11 +46,6 @@ class GaussianCopulaGenerator(MarginalGenerator):
         self.max_correlation_rows = max_correlation_rows
         self.category_order = category_order
         self.seed = seed
-
-    @classmethod
-    def test_params(cls) -> dict[str, Any]:
-        """Settings for the conformance checks (the defaults are already cheap)."""
-        return {}
 
     def _fit_dependence(self, data: pd.DataFrame, rng: np.random.Generator) -> None:
         rows = data

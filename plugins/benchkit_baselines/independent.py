@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 
@@ -21,11 +20,6 @@ class IndependentGenerator(MarginalGenerator):
     def __init__(self, *, interpolate_continuous: bool = True, seed: int | None = 0):
         self.interpolate_continuous = interpolate_continuous
         self.seed = seed
-
-    @classmethod
-    def test_params(cls) -> dict[str, Any]:
-        """Settings for the conformance checks (the defaults are already cheap)."""
-        return {}
 
     def _uniforms(self, n: int) -> np.ndarray:
         return self._rng.random((n, self.n_dims_))
