@@ -7,7 +7,10 @@ SDMetrics' single-table QualityReport on the same frames. Each engine runs in a 
 peak memory (VmHWM - VmRSS at start) is its own. Prints times, memory, the ratio and score
 differences, per pair type.
 
-    python benchmarks/fidelity_speed.py [--rows 10000,100000,1000000] [--seed S] [--repeat K] [--exact]
+    python benchmarks/fidelity_speed.py [--rows 10000,100000,1000000] [--seed S] [--repeat K] [--exact] [--text per-row]
+
+``--text per-row`` gives every text value a string object of its own (issue 19's table; run it under
+pandas 2, the peer venv, where text columns are object arrays).
 
 ``--exact`` also runs QualityReport without its 50,000-row subsampling and benchkit with
 ``pair_binning="per_frame"`` (QualityReport's binning) and ``association_correction="none"`` (its plain Cramér's V), where the two definitions agree exactly.
@@ -96,6 +99,7 @@ CPU = {}
 
 
 REPEAT = 1
+TEXT = "shared"
 
 
 def in_child(fn, label):
@@ -200,7 +204,12 @@ def measure(rows: int, seed: int, exact: bool) -> dict:
     t0 = time.perf_counter()
     REAL = make_table(rows, seed)
     SYN = make_table(rows, seed + 1, perturb=0.3)
-    print(f"\n######## {rows:,} rows x {REAL.shape[1]} columns each (6 categorical, 4 numerical, 1 datetime), built in {time.perf_counter() - t0:.1f} s")
+    if TEXT == "per-row":  # issue 19's table: every text value a Python string object of its own
+        from scale_speed import per_row_strings
+
+        REAL, SYN = per_row_strings(REAL), per_row_strings(SYN)
+    print(f"\n######## {rows:,} rows x {REAL.shape[1]} columns each (6 categorical, 4 numerical, 1 datetime; "
+          f"text {TEXT}: {REAL['segment'].dtype} under pandas {pd.__version__}), built in {time.perf_counter() - t0:.1f} s")
     from benchkit import Schema, plugins
 
     t0 = time.perf_counter()
@@ -258,9 +267,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--exact", action="store_true", help="also compare without subsampling, QualityReport's binning")
     ap.add_argument("--repeat", type=int, default=3, help="in-process runs per engine; the best time counts (default 3)")
+    ap.add_argument("--text", choices=("shared", "per-row"), default="shared",
+                    help="text columns as the table builds them (shared string objects), or one string object per "
+                         "row (as numpy.random.choice and many readers give; meaningful under pandas 2, whose text "
+                         "columns are object arrays)")
     args = ap.parse_args()
-    global REPEAT
+    global REPEAT, TEXT
     REPEAT = max(1, args.repeat)
+    TEXT = args.text
     sizes = [int(float(r)) for r in args.rows.split(",")]
     results = [measure(n, args.seed, args.exact) for n in sizes]
     print(f"\n######## summary ({os.cpu_count()} CPUs; wall seconds in-process, best of {REPEAT}; peak MB in a forked child)")
