@@ -228,30 +228,6 @@ def run_registered(name, params, train, schema, n_sample, seed):
     return gen.sample(n_sample), fit_s, (rows / loop_s if rows and loop_s else math.nan), epochs, summary, gen
 
 
-class _EpochBudget:
-    """Stands in for ``tqdm(range(epochs))`` in CTGAN's fit: stops starting epochs at a deadline."""
-
-    def __init__(self, budget: float | None):
-        self.budget, self.deadline = budget, math.inf
-        self.done, self.start, self.end = 0, 0.0, 0.0
-
-    def __call__(self, iterable, **_kwargs):
-        self.iterable = iterable
-        return self
-
-    def __iter__(self):
-        self.start = time.perf_counter()
-        for i in self.iterable:
-            if i > 0 and time.perf_counter() > self.deadline:
-                break
-            yield i
-            self.done = i + 1
-        self.end = time.perf_counter()
-
-    def set_description(self, *_args, **_kwargs) -> None:
-        pass
-
-
 def run_ctgan(train, schema, budget, n_sample, seed):
     import torch
     from ctgan import CTGAN
@@ -268,24 +244,18 @@ def run_ctgan(train, schema, budget, n_sample, seed):
         discrete.append(c + "#missing")
     for c in schema.categorical:  # CTGAN's one-hot encoder wants no NaN labels
         data[c] = data[c].astype(object).where(data[c].notna(), "__nan__")
-    # CTGAN has no time budget: its epoch loop is given one by replacing the tqdm it iterates over.
-    # An epoch starts only before the deadline (it may end after it: in CTGAN's favour); the
-    # deadline counts from the start of fit, transformer included, as wgan's max_seconds does.
-    import ctgan.synthesizers.ctgan as ctgan_module
+    # CTGAN has no time budget: its epoch loop gets the SDV wrapper's (an epoch starts only when, at
+    # the previous epoch's pace, it ends by the deadline), which counts from the start of fit,
+    # transformer included, as wgan's max_seconds does; it also times the loop alone for rows/s
+    from benchkit_sdv.generator import epoch_deadline
 
-    clock = _EpochBudget(budget)
-    saved = ctgan_module.tqdm
-    ctgan_module.tqdm = clock
-    try:
-        torch.manual_seed(seed)
-        model = CTGAN(epochs=10**6 if budget else 300)
-        t = time.perf_counter()
-        clock.deadline = t + budget if budget else math.inf
+    torch.manual_seed(seed)
+    model = CTGAN(epochs=10**6 if budget else 300)
+    t = time.perf_counter()
+    with epoch_deadline("CTGANSynthesizer", t + budget if budget else math.inf, "ctgan") as clock:
         model.fit(data, discrete)
-        fit_s = time.perf_counter() - t
-    finally:
-        ctgan_module.tqdm = saved
-    epochs = clock.done
+    fit_s = time.perf_counter() - t
+    epochs = clock.epochs
     per_epoch = (clock.end - clock.start) / max(epochs, 1)  # training loop only, no transformer
     syn = model.sample(n_sample)
     for c in gaps:

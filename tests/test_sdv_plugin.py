@@ -158,6 +158,7 @@ def test_epoch_deadline_starts_an_epoch_only_when_it_ends_in_time(monkeypatch):
     guard = g.EpochDeadline(deadline=3.5)
     # epochs start at 0, 1, 2 (each ends by 3.5 at the pace of 1.0); the 4th would end at 4.0
     assert _run_epochs(guard, clock, 10) == [0, 1, 2] and guard.epochs == 3 and guard.stopped
+    assert (guard.start, guard.end) == (0.0, 3.0)  # the loop's own time: three epochs of 1.0 (rows/s)
     clock.now = 0.0
     late = g.EpochDeadline(deadline=-1.0)  # already past: the first epoch still runs
     assert _run_epochs(late, clock, 10) == [0] and late.stopped

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import random
 import sys
@@ -58,25 +59,30 @@ class EpochDeadline:
     """Stands in for ``tqdm`` in a model's epoch loop: iterates ``range(epochs)`` but starts the next
     epoch only when, at the pace of the epoch before it, it ends by ``deadline`` (``time.perf_counter``
     seconds); the first epoch always runs. ``epochs`` counts the epochs started, ``used`` says whether
-    the loop asked for it at all; tqdm's display methods do nothing."""
+    the loop asked for it at all, ``start``/``end`` when the first epoch started and the loop ended
+    (the training loop alone: rows per second); tqdm's display methods do nothing."""
 
     def __init__(self, deadline: float):
         self.deadline, self.epochs, self.used, self.stopped = deadline, 0, False, False
+        self.start = self.end = math.nan
 
     def __call__(self, iterable: Any, *_args: Any, **_kwargs: Any) -> "EpochDeadline":
         self.used, self._iterable = True, iterable
         return self
 
     def __iter__(self) -> Iterator[Any]:
-        last = time.perf_counter()
-        for i in self._iterable:
-            now = time.perf_counter()
-            if self.epochs and now + (now - last) > self.deadline:
-                self.stopped = True
-                return
-            last = now
-            self.epochs += 1
-            yield i
+        last = self.start = time.perf_counter()
+        try:
+            for i in self._iterable:
+                now = time.perf_counter()
+                if self.epochs and now + (now - last) > self.deadline:
+                    self.stopped = True
+                    return
+                last = now
+                self.epochs += 1
+                yield i
+        finally:
+            self.end = time.perf_counter()
 
     def __getattr__(self, name: str) -> Any:  # set_description, set_postfix, close, ...: nothing to show
         if name.startswith("__"):
