@@ -505,8 +505,8 @@ def _side_by_side_run(pooled: list, ref_names: tuple[str, ...], ctx: MetricConte
     order = sorted(pooled, key=lambda r: -rank.get(metric_family(r), len(rank)))
     refs: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=encoding.worker_threads(),
-                                             thread_name_prefix="benchkit-evaluate") as pool:
+    pool = ThreadPoolExecutor(max_workers=encoding.worker_threads(), thread_name_prefix="benchkit-evaluate")
+    with threadpool_limits(limits=1, user_api="blas"), pool:
         futures = {pool.submit(score_references, (name,)): f"references: {name}" for name in ref_names}
         futures.update({pool.submit(_run_metric, reg, ctx, timings, True): reg for reg in order})
         for fut in as_completed(futures):
