@@ -62,6 +62,40 @@ def test_domias_density_sample_stays_within_the_stated_standard_error():
     se = sampled["privacy.mia_domias_auc"].details["standard_error"]
     assert 0.005 < se < 0.05
     assert abs(sampled["privacy.mia_domias_auc"].value - exact["privacy.mia_domias_auc"].value) <= se
+    # the stated error is the members' sampling and, for a sampled density only, the jackknife part
+    d_exact, d_sampled = exact["privacy.mia_domias_auc"].details, sampled["privacy.mia_domias_auc"].details
+    assert d_exact["standard_error_density"] == 0 and d_exact["standard_error"] == d_exact["standard_error_members"]
+    assert d_sampled["standard_error_density"] > 0
+    assert se == pytest.approx(np.hypot(d_sampled["standard_error_members"], d_sampled["standard_error_density"]))
+
+
+def test_domias_jackknife_error_matches_the_spread_of_sampled_densities_around_the_exact_value():
+    # over seeds, the sampled AUC minus the exact one (same members: only the density sample differs)
+    # spreads as the jackknife's density part says
+    train, holdout, schema = adult(shared_data)
+    syn = independent(train)
+    diffs, jk = [], []
+    for seed in range(12):
+        ctx = lambda cap: MetricContext(train, syn, schema, holdout=holdout, seed=seed, options={"mia_density_max_rows": cap})
+        exact, sampled = domias_attack(ctx(None))[0], domias_attack(ctx(1000))[0]
+        diffs.append(sampled.value - exact.value)
+        jk.append(sampled.details["standard_error_density"])
+    rms = float(np.sqrt(np.mean(np.square(diffs))))
+    assert 0.5 < rms / float(np.mean(jk)) < 2.0, (rms, np.mean(jk))
+
+
+def test_block_jackknife_of_a_mean_is_the_spread_of_the_block_means():
+    from benchkit.metrics.privacy.membership import _jackknife_se
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    blocks = x.reshape(20, 20)
+    replicates = [(x.sum() - b.sum()) / (len(x) - len(b)) for b in blocks]
+    # for equal blocks the delete-a-block jackknife of a mean is sd(block means) / sqrt(blocks)
+    expected = blocks.mean(axis=1).std(ddof=1) / np.sqrt(20)
+    assert _jackknife_se(replicates, 400, 10**9) == pytest.approx(expected, rel=1e-6)
+    assert _jackknife_se(replicates, 400, 800) == pytest.approx(expected * np.sqrt(0.5), rel=1e-6)  # finite population
+    assert _jackknife_se(replicates, 400, 400) == 0.0 and _jackknife_se([0.5], 400, 800) == 0.0
 
 
 def test_domias_on_fewer_synthetic_rows_is_a_weaker_attack_on_a_copying_generator():

@@ -30,7 +30,10 @@ AUC is the ROC AUC of members (positive) vs non-members (ties count one half): 0
 attacker does no better than a coin, 1 means perfect membership disclosure. **Advantage** is Yeom
 et al.'s membership advantage ``max over thresholds of TPR - FPR`` (>= 0): 0 ideal, 1 total. With
 10,000 rows a side, chance alone gives an advantage around 0.01-0.02. ``details["standard_error"]`` is
-Hanley & McNeil's standard error of the AUC for those sample sizes (about 0.004 at 10,000 a side).
+Hanley & McNeil's standard error of the AUC for those sample sizes (about 0.004 at 10,000 a side); for
+DOMIAS with a sampled density it also holds that sample's part (``standard_error_density``, a
+delete-a-block jackknife over the density's points with the finite-population correction), combined
+in quadrature with the members' part (``standard_error_members``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ import logging
 from typing import Any, Callable
 
 import numpy as np
+from scipy.special import logsumexp
+from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from ...errors import DataError
@@ -46,7 +51,7 @@ from ...hookspecs import hookimpl
 from .. import MetricContext, Score
 from .._engine.ctx import memo
 from .._engine.embedding import WhitenedEmbedding
-from .._engine.kde import kde_log_density, scott_bandwidth
+from .._engine.kde import kde_block_log_sums, log_density_of_sums, scott_bandwidth
 from .._engine.mixed_encoding import MixedEncoder
 from .._engine.neighbours import NeighbourIndex
 from .._engine.splits import halves, metric_frames
@@ -56,6 +61,8 @@ log = logging.getLogger(__name__)
 MAX_ROWS = 10_000
 DIMS = 16
 DENSITY_ROWS = 10_000
+JACKKNIFE_BLOCKS = 20
+"""Blocks of a sampled density's points for the delete-a-block jackknife of the AUC's standard error."""
 
 
 def attack_scores(labels: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
@@ -73,6 +80,40 @@ def auc_standard_error(auc: float, n_pos: int, n_neg: int) -> float:
     q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
     var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc * auc) + (n_neg - 1) * (q2 - auc * auc)) / (n_pos * n_neg)
     return float(np.sqrt(max(var, 0.0)))
+
+
+def _density(query: np.ndarray, points: np.ndarray, h: float, population: int,
+             threads: Any) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Log KDE density at the queries; when ``points`` are a sample of ``population`` rows, also the
+    densities with each of :data:`JACKKNIFE_BLOCKS` blocks of them left out (same bandwidth)."""
+    n, d = points.shape
+    sampled = n < population
+    sums = kde_block_log_sums(query, points, h, JACKKNIFE_BLOCKS if sampled else 1, threads)
+    log_p = log_density_of_sums(logsumexp(sums, axis=0), n, d, h)
+    if not sampled or len(sums) < 2:
+        return log_p, []
+    sizes = np.diff(np.linspace(0, n, len(sums) + 1).astype(int))
+    return log_p, [log_density_of_sums(logsumexp(np.delete(sums, b, axis=0), axis=0), n - sizes[b], d, h)
+                   for b in range(len(sums))]
+
+
+def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC of members (label 1) by the Mann-Whitney U statistic (ties one half), as ``roc_auc_score``."""
+    pos = labels == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    return float((rankdata(scores)[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _jackknife_se(replicates: list[float], n: int, population: int) -> float:
+    """Delete-a-block jackknife standard error of a statistic from its ``replicates``, times the
+    finite-population correction of a sample of ``n`` rows out of ``population``; 0 without replicates."""
+    if len(replicates) < 2:
+        return 0.0
+    v = np.asarray(replicates, dtype=float)
+    b = len(v)
+    return float(np.sqrt((b - 1) / b * np.sum((v - v.mean()) ** 2) * max(0.0, 1.0 - n / population)))
 
 
 def _sample(df, cap, rng):
@@ -141,19 +182,29 @@ def domias_attack(ctx: MetricContext) -> list[Score]:
     cap = ctx.options.get("mia_density_max_rows", DENSITY_ROWS)
     rng = np.random.default_rng(ctx.seed + 2)
     ref_rows, syn_rows = _sample(s["reference"], cap, rng), _sample(fr.synthetic, cap, rng)
-    ref = emb.transform(ref_rows)
-    syn = emb.transform(syn_rows)
+    # the rows of each sample go to the jackknife blocks at random (a table's order may carry time or entities)
+    blocks_rng = np.random.default_rng(ctx.seed + 3)
+    ref = emb.transform(ref_rows)[blocks_rng.permutation(len(ref_rows))]
+    syn = emb.transform(syn_rows)[blocks_rng.permutation(len(syn_rows))]
     query = np.vstack([emb.transform(s["members"]), emb.transform(s["non_members"])])
     d = emb.width
     factor = float(ctx.options.get("mia_bandwidth", 1.0))
     h_syn = scott_bandwidth(len(syn), d) * factor
     h_ref = scott_bandwidth(len(ref), d) * factor
     threads = ctx.options.get("n_jobs", 1)
-    score = kde_log_density(query, syn, h_syn, threads) - kde_log_density(query, ref, h_ref, threads)
-    auc, adv = attack_scores(s["labels"], score)
+    log_syn, loo_syn = _density(query, syn, h_syn, len(fr.synthetic), threads)
+    log_ref, loo_ref = _density(query, ref, h_ref, len(s["reference"]), threads)
+    labels = s["labels"]
+    auc, adv = attack_scores(labels, log_syn - log_ref)
+    n_pos = int(labels.sum())
+    se_members = auc_standard_error(auc, n_pos, int(len(labels) - n_pos))
+    se_density = float(np.hypot(
+        _jackknife_se([_auc(labels, loo - log_ref) for loo in loo_syn], len(syn), len(fr.synthetic)),
+        _jackknife_se([_auc(labels, log_syn - loo) for loo in loo_ref], len(ref), len(s["reference"]))))
     details = {**s["details"], "dims": d, "bandwidth_synthetic": h_syn, "bandwidth_reference": h_ref,
                "density_rows_synthetic": len(syn), "density_rows_reference": len(ref),
-               "standard_error": auc_standard_error(auc, int(s["labels"].sum()), int(len(s["labels"]) - s["labels"].sum())),
+               "standard_error": float(np.hypot(se_members, se_density)),
+               "standard_error_members": se_members, "standard_error_density": se_density,
                "attack": "DOMIAS density ratio (Gaussian KDE on whitened PCA of the mixed encoding)"}
     return [Score("privacy.mia_domias_auc", auc, higher_is_better=False, details=details),
             Score("privacy.mia_domias_advantage", adv, higher_is_better=False, details=details)]
