@@ -410,9 +410,9 @@ def evaluate(
         outcomes[reg.name] = _run_metric(reg, ctx, timings)
         progress.update()
 
-    def score_references(names: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], list[str]]:
-        from .verdict.references import references_for  # noqa: PLC0415 - verdict builds on evaluate
+    from .verdict.references import REFERENCES, references_for  # noqa: PLC0415 - verdict builds on evaluate
 
+    def score_references(names: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], list[str]]:
         start = time.perf_counter()
         try:
             return references_for(evaluate, references, real_c, hold_c, schema, len(syn_c), seed=seed, target=target,
@@ -420,8 +420,6 @@ def evaluate(
                                   names=names, _shared=ctx.shared, _side_by_side=False)
         finally:
             timings["references" if len(names) != 1 else f"references: {names[0]}"] = time.perf_counter() - start
-
-    from .verdict.references import REFERENCES  # noqa: PLC0415
 
     ref_names = REFERENCES if with_refs else ()
     if threaded and _side_by_side and len(pooled) + len(ref_names) > 1:

@@ -295,6 +295,7 @@ def test_metrics_side_by_side_give_the_same_result_as_one_after_another(monkeypa
 
     monkeypatch.setattr(ev, "_run_metric", recording)
     monkeypatch.setattr(encoding, "worker_threads", lambda: 2)
+
     def limits():  # the thread count of each loaded BLAS library (the evaluation may load others: OpenMP)
         return {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
 

@@ -115,8 +115,7 @@ def kd_tree(points: np.ndarray):
 
 def tree_query(tree, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Distances and indices of the ``k`` nearest tree points of each row of ``x``, as (rows, k) arrays."""
-    dist, idx = tree.query(x, k=list(range(1, k + 1)))
-    return dist, idx
+    return tree.query(x, k=list(range(1, k + 1)))
 
 
 TREE_MAX_WIDTH = 16
