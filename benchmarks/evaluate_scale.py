@@ -159,7 +159,7 @@ def peers(sizes: list[int]) -> None:
               f"ratio {t_disc / t_ai:.0f}x")
 
 
-def domias_caps(rows: int, caps: list[int | None], seeds: list[int]) -> None:
+def domias_caps(rows: int, caps: list[int | None], seeds: list[int], draws: int = 0) -> None:
     """DOMIAS alone on all synthetic rows and on density samples of each cap: AUC, its stated standard
     error (members' sampling and, for a density sample, the jackknife part) and seconds, per seed."""
     warnings.simplefilter("ignore")
@@ -180,6 +180,22 @@ def domias_caps(rows: int, caps: list[int | None], seeds: list[int]) -> None:
             cells.append(f"seed {seed}: {auc.value:.4f} (se {auc.details['standard_error']:.4f}, of which density "
                          f"{auc.details['standard_error_density']:.4f}; {time.perf_counter() - t0:.1f} s)")
         print(f"  {'all rows' if cap is None else f'{cap:,}':>10}  " + "; ".join(cells))
+    if draws < 2:
+        return
+    print(f"\n## DOMIAS at {rows:,} rows: {draws} more draws of the density samples per seed (same members)")
+    for seed in seeds:
+        def auc_of(options):
+            ctx = MetricContext(real, syn, schema, holdout=hold, target=TARGET, seed=seed, options=options)
+            return next(s for s in domias_attack(ctx) if s.metric == "privacy.mia_domias_auc")
+
+        exact = auc_of({"mia_density_max_rows": None}).value
+        for cap in [c for c in caps if c is not None]:
+            runs = [auc_of({"mia_density_max_rows": cap, "mia_density_seed": 1000 * (k + 1) + seed}) for k in range(draws)]
+            v = np.array([r.value for r in runs])
+            jk = float(np.mean([r.details["standard_error_density"] for r in runs]))
+            print(f"  seed {seed}, densities on {cap:,}: all rows {exact:.4f}; draws {v.min():.4f}-{v.max():.4f}, mean "
+                  f"{v.mean():.4f} ({v.mean() - exact:+.4f} +- {v.std(ddof=1) / np.sqrt(draws):.4f}), standard deviation "
+                  f"{v.std(ddof=1):.4f} against a mean jackknife part of {jk:.4f}")
 
 
 def main() -> None:
@@ -192,6 +208,8 @@ def main() -> None:
     ap.add_argument("--domias-caps", default="", help="e.g. all,20000,10000,5000: DOMIAS alone at --domias-rows")
     ap.add_argument("--domias-rows", type=int, default=100_000)
     ap.add_argument("--domias-seeds", default="0,1")
+    ap.add_argument("--domias-draws", type=int, default=0,
+                    help="with --domias-caps: this many more draws of the density samples per seed and cap")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
@@ -213,7 +231,7 @@ def main() -> None:
             compare(new, old)
     if args.domias_caps:
         caps = [None if c == "all" else int(c) for c in args.domias_caps.split(",") if c]
-        domias_caps(args.domias_rows, caps, [int(x) for x in args.domias_seeds.split(",") if x])
+        domias_caps(args.domias_rows, caps, [int(x) for x in args.domias_seeds.split(",") if x], args.domias_draws)
     sizes = [int(r) for r in args.peer_rows.split(",") if r]
     if sizes:
         peers(sizes)

@@ -162,3 +162,16 @@ def test_references_reuse_the_trtr_fit_of_the_same_rows(monkeypatch):
     assert made == ["lightgbm"] * 4
     trtr = result.scores.set_index("metric").loc["utility.trtr_roc_auc", "value"]
     assert result.references["independent"].set_index("metric").loc["utility.trtr_roc_auc", "value"] == trtr
+
+
+def test_domias_density_seed_draws_other_density_samples_for_the_same_members():
+    train, holdout, schema = adult(shared_data)
+    syn = independent(train)
+
+    def run(**options):
+        ctx = MetricContext(train, syn, schema, holdout=holdout, seed=4, options={"mia_density_max_rows": 1000, **options})
+        return domias_attack(ctx)[0]
+
+    default, same, other = run(), run(mia_density_seed=4 + 2), run(mia_density_seed=99)
+    assert same.value == default.value  # the default draw is seeded by seed + 2
+    assert other.value != default.value and other.details["n_members"] == default.details["n_members"]

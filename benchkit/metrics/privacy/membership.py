@@ -180,7 +180,8 @@ def domias_attack(ctx: MetricContext) -> list[Score]:
     # the densities are fitted on seeded samples of at most mia_density_max_rows rows each: a KDE's cost
     # is queries x points, and a sample of the synthetic rows is itself a synthetic sample of that size
     cap = ctx.options.get("mia_density_max_rows", DENSITY_ROWS)
-    rng = np.random.default_rng(ctx.seed + 2)
+    density_seed = ctx.options.get("mia_density_seed")  # another draw of the density samples, same members
+    rng = np.random.default_rng(ctx.seed + 2 if density_seed is None else int(density_seed))
     ref_rows, syn_rows = _sample(s["reference"], cap, rng), _sample(fr.synthetic, cap, rng)
     # the rows of each sample go to the jackknife blocks at random (a table's order may carry time or entities)
     blocks_rng = np.random.default_rng(ctx.seed + 3)
