@@ -23,10 +23,15 @@ def scott_bandwidth(n: int, d: int) -> float:
     return float(n ** (-1.0 / (d + 4)))
 
 
+def block_edges(n: int, blocks: int) -> np.ndarray:
+    """Boundaries of ``blocks`` runs of consecutive points among ``n`` (as equal as the count allows)."""
+    return np.linspace(0, n, blocks + 1).astype(int)
+
+
 def kde_block_log_sums(query: np.ndarray, points: np.ndarray, bandwidth: float, blocks: int = 1,
                        n_threads: int | None = 1) -> np.ndarray:
     """``log sum_j exp(-|q - p_j|^2 / 2h^2)`` at each ``query`` row over each of ``blocks`` runs of
-    consecutive ``points`` (as equal as the count allows): shape ``(blocks, len(query))``. One block
+    consecutive ``points`` (:func:`block_edges`): shape ``(blocks, len(query))``. One block
     gives the whole sum; several give the pieces a delete-a-block jackknife needs, at the same cost."""
     n, d = points.shape
     if n == 0:
@@ -37,7 +42,7 @@ def kde_block_log_sums(query: np.ndarray, points: np.ndarray, bandwidth: float, 
     p2 = np.einsum("ij,ij->i", P, P)
     q2 = np.einsum("ij,ij->i", Q, Q)
     scale = np.float32(-0.5 / bandwidth**2)
-    edges = np.linspace(0, n, blocks + 1).astype(int)
+    edges = block_edges(n, blocks)
     out = np.empty((blocks, len(Q)))
     limit = threadpool_limits(int(n_threads)) if n_threads else nullcontext()
     with limit:

@@ -43,7 +43,6 @@ from typing import Any, Callable
 
 import numpy as np
 from scipy.special import logsumexp
-from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from ...errors import DataError
@@ -51,7 +50,7 @@ from ...hookspecs import hookimpl
 from .. import MetricContext, Score
 from .._engine.ctx import memo
 from .._engine.embedding import WhitenedEmbedding
-from .._engine.kde import kde_block_log_sums, log_density_of_sums, scott_bandwidth
+from .._engine.kde import block_edges, kde_block_log_sums, log_density_of_sums, scott_bandwidth
 from .._engine.mixed_encoding import MixedEncoder
 from .._engine.neighbours import NeighbourIndex
 from .._engine.splits import halves, metric_frames
@@ -92,18 +91,9 @@ def _density(query: np.ndarray, points: np.ndarray, h: float, population: int,
     log_p = log_density_of_sums(logsumexp(sums, axis=0), n, d, h)
     if not sampled or len(sums) < 2:
         return log_p, []
-    sizes = np.diff(np.linspace(0, n, len(sums) + 1).astype(int))
+    sizes = np.diff(block_edges(n, len(sums)))
     return log_p, [log_density_of_sums(logsumexp(np.delete(sums, b, axis=0), axis=0), n - sizes[b], d, h)
                    for b in range(len(sums))]
-
-
-def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """ROC AUC of members (label 1) by the Mann-Whitney U statistic (ties one half), as ``roc_auc_score``."""
-    pos = labels == 1
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    return float((rankdata(scores)[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def _jackknife_se(replicates: list[float], n: int, population: int) -> float:
@@ -200,8 +190,8 @@ def domias_attack(ctx: MetricContext) -> list[Score]:
     n_pos = int(labels.sum())
     se_members = auc_standard_error(auc, n_pos, int(len(labels) - n_pos))
     se_density = float(np.hypot(
-        _jackknife_se([_auc(labels, loo - log_ref) for loo in loo_syn], len(syn), len(fr.synthetic)),
-        _jackknife_se([_auc(labels, log_syn - loo) for loo in loo_ref], len(ref), len(s["reference"]))))
+        _jackknife_se([roc_auc_score(labels, loo - log_ref) for loo in loo_syn], len(syn), len(fr.synthetic)),
+        _jackknife_se([roc_auc_score(labels, log_syn - loo) for loo in loo_ref], len(ref), len(s["reference"]))))
     details = {**s["details"], "dims": d, "bandwidth_synthetic": h_syn, "bandwidth_reference": h_ref,
                "density_rows_synthetic": len(syn), "density_rows_reference": len(ref),
                "standard_error": float(np.hypot(se_members, se_density)),
