@@ -109,7 +109,9 @@ def _registered(name: str, target: str):
 DATASETS = {"berka": load_berka, "adult": load_adult,
             "bank_marketing": _registered("bank_marketing", "y"),
             "default_credit_card": _registered("default_credit_card", "default.payment.next.month")}
-PEERS = {"sdv_tvae", "sdv_ctgan"}  # the SDV plugin's generators: run with the peer venv's python
+PEERS = {"sdv_tvae", "sdv_ctgan"}
+# wgan's sampling settings side by side (--calibration, --relabel): one fit, sampled each way
+WGAN_VARIANTS = {"wgan": {}, "wgan-nocal": {"calibrate": False}, "wgan-ownlabel": {"label_from_classifier": False}}  # the SDV plugin's generators: run with the peer venv's python
 
 
 # --------------------------------------------------------------- scoring
@@ -195,11 +197,16 @@ def category_rates(real: pd.DataFrame, syn: pd.DataFrame, schema: Schema) -> str
     return f"{ok}/{total}"
 
 
-def score(real, syn, schema, target, holdout, seed) -> tuple[dict[str, float], str]:
+PRIVACY = {"dcr_share": "privacy.dcr_share", "domias_auc": "privacy.mia_domias_auc",
+           "mia_distance_auc": "privacy.mia_distance_auc", "exact_copies": "privacy.exact_copies",
+           "target_inference_ratio": "privacy.attribute_inference_ratio"}  # the target is the sensitive column
+
+
+def score(real, syn, schema, target, holdout, seed, privacy=False) -> tuple[dict[str, float], str]:
     try:
         from benchkit import evaluate
         res = evaluate(real, syn, schema, target=target, holdout=holdout, seed=seed,
-                       families=["marginal", "pairwise", "aggregate", "utility"],
+                       families=["marginal", "pairwise", "aggregate", "utility"] + (["privacy"] if privacy else []),
                        references=False)  # the holdout's own level is the TRTR row (--trtr)
     except (ImportError, AttributeError, ModuleNotFoundError) as exc:
         return fallback_scores(real, syn, schema), f"fallback scorer ({type(exc).__name__}: benchkit.evaluate missing)"
@@ -211,6 +218,9 @@ def score(real, syn, schema, target, holdout, seed) -> tuple[dict[str, float], s
         "category_combinations": res.score("pairwise.category_combinations"),
         "tstr": res.scores.loc[res.scores["metric"] == tstr[0], "value"].astype(float).mean() if tstr else math.nan,
     }
+    if privacy:
+        for key, metric in PRIVACY.items():
+            out[key] = res.scores.loc[res.scores["metric"] == metric, "value"].astype(float).mean()
     note = "benchkit.evaluate" + (f"; TSTR = {tstr[0]}" if tstr else " (no utility.tstr* metric registered)")
     return out, note
 
@@ -278,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", default=None, help="several seeds, e.g. 0,1,2 (overrides --seed)")
     ap.add_argument("--calibration", choices=["on", "off", "both"], default="on",
                     help="wgan's calibrate=True, False, or both side by side (wgan and wgan-nocal)")
+    ap.add_argument("--relabel", choices=["on", "off", "both"], default="on",
+                    help="wgan's label_from_classifier=True, False, or both side by side (wgan and "
+                         "wgan-ownlabel: the same fit's targets drawn by the classifier or by the generator)")
+    ap.add_argument("--privacy", action="store_true",
+                    help="also score the privacy family (DCR share, DOMIAS and distance MIA AUCs, exact copies, "
+                         "attribute inference of the target against its baseline)")
     ap.add_argument("--trtr", action="store_true", help="also score the real training rows (TRTR)")
     ap.add_argument("--json", default=None, help="append one JSON line per result to this file")
     ap.add_argument("--rows", type=int, default=None, help="limit training rows (default: all)")
@@ -298,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     if "wgan" in names and args.calibration != "on":
         at = names.index("wgan")
         names[at:at + 1] = ["wgan", "wgan-nocal"] if args.calibration == "both" else ["wgan-nocal"]
+    if "wgan" in names and args.relabel != "on":
+        at = names.index("wgan")
+        names[at:at + 1] = ["wgan", "wgan-ownlabel"] if args.relabel == "both" else ["wgan-ownlabel"]
     if args.trtr:
         names = ["trtr"] + names
     for ds in args.datasets.split(","):
@@ -332,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                               "peer venv's python); skipped")
                         continue
                     if base == "wgan":
-                        params = dict(wgan_params, calibrate=not name.endswith("-nocal"))
+                        params = dict(wgan_params, **WGAN_VARIANTS[name])
                     elif base in PEERS:
                         params = {"verbose": False}
                     else:
@@ -343,18 +362,22 @@ def main(argv: list[str] | None = None) -> int:
                         else:
                             params.update(max_seconds=budget)
                             params.setdefault("epochs", 100_000)
-                    if name == "wgan-nocal" and fitted_wgan is not None:
-                        # the networks just trained, sampled without the calibration: training does not
-                        # depend on it, so this is a calibrate=False fit of the same seed without the
-                        # time-budget noise of a second fit (tests/test_wgan.py checks the equality)
+                    if name in ("wgan-nocal", "wgan-ownlabel") and fitted_wgan is not None:
+                        # the networks just trained, sampled without the calibration or with the generator's
+                        # own targets: training depends on neither, so this is a fit of the same seed with
+                        # that setting, without the time-budget noise of a second fit (tests/test_wgan.py
+                        # checks both equalities)
                         gen, (fit_s, rps, epochs, summary) = fitted_wgan
-                        gen.calibrate = False
+                        settings = {"calibrate": params.get("calibrate", True),
+                                    "label_from_classifier": params.get("label_from_classifier", True)}
+                        for attr, value in settings.items():
+                            setattr(gen, attr, value)
                         syn = gen.sample(n_sample)
                     else:
                         syn, fit_s, rps, epochs, summary, gen = run_registered(base, params, train, schema, n_sample, seed)
                         if name == "wgan":
                             fitted_wgan = (gen, (fit_s, rps, epochs, summary))
-                sc, note = score(train, syn, schema, target, hold, seed)
+                sc, note = score(train, syn, schema, target, hold, seed, privacy=args.privacy)
             except Exception as exc:  # one failing generator never stops the benchmark
                 print(f"  {name}: FAILED {type(exc).__name__}: {exc}")
                 logging.getLogger("wgan_quality").debug("traceback", exc_info=True)
@@ -368,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"pair trends {sc['column_pair_trends']:.3f}  cat combos {sc['category_combinations']:.3f}  "
                   f"TSTR {sc['tstr']:.3f}  cats>=0.1% within 2x {row['rates_2x']}  best epoch {row['best_epoch']}  "
                   f"[{note}]", flush=True)
+            if args.privacy:
+                print("  " + " " * 16 + "  privacy: " + "  ".join(f"{k} {sc.get(k, math.nan):.3f}" for k in PRIVACY), flush=True)
             if args.json:
                 import json
 

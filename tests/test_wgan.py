@@ -220,6 +220,49 @@ def test_target_conditioning_learns_p_feature_given_target():
     assert {"loss_aux", "val_score"} <= set(gen.history_[-1])
 
 
+def test_sampled_targets_are_drawn_from_the_auxiliary_classifier_at_their_real_rates():
+    """With ``label_from_classifier`` (the default) each sampled row's target is drawn from the
+    auxiliary classifier given the row's other columns, with one bias per class so the targets keep
+    their real rate; without it the target is the generator's condition."""
+    import torch
+
+    df = determined()
+    schema = Schema.infer(df, target="y")
+    params = dict(TINY, epochs=30, batch_size=100, lr=1e-3)
+    gen = WGANGenerator(**params, seed=0).fit(df, schema)
+    assert gen.label_clf_ is not None and gen.label_bias_ is not None
+    out = gen.sample(4000)
+    assert abs((out["y"] == "yes").mean() - 0.3) < 0.03
+    # the classifier's probability of "yes" for the sampled rows, recomputed from their encoding
+    enc = gen.transformer_.transform(out)
+    t = gen.target_span_
+    yes = list(gen.transformer_.spans[t].categories).index("yes")
+    with torch.no_grad():
+        num = torch.as_tensor(np.nan_to_num(enc.numeric), dtype=torch.float32)
+        logits = gen._label_logits(torch, num, torch.as_tensor(enc.codes), calibrated=False) + gen.label_bias_
+        p_yes = torch.softmax(logits, dim=1)[:, yes].numpy()
+    drawn_yes = out["y"].to_numpy() == "yes"
+    # the drawn targets follow those probabilities: in bins of p, the share of "yes" is p's mean
+    bins = np.digitize(p_yes, [0.1, 0.5, 0.9])
+    for b in np.unique(bins):
+        sel = bins == b
+        if sel.sum() >= 200:
+            assert abs(drawn_yes[sel].mean() - p_yes[sel].mean()) < 0.06, (b, drawn_yes[sel].mean(), p_yes[sel].mean())
+    # and they are what the real table says: gold plans are "yes"
+    assert (out.loc[out["plan"] == "gold", "y"] == "yes").mean() > 0.9
+    # the option acts at sampling only: the same training, and switched off after fitting the fit
+    # samples exactly what a fit with the option off samples (the generator's own targets, same features)
+    off = WGANGenerator(**params, label_from_classifier=False, seed=0).fit(df, schema)
+    untimed = [[{k: v for k, v in h.items() if k != "seconds"} for h in g.history_] for g in (gen, off)]
+    assert untimed[0] == untimed[1]
+    gen.label_from_classifier = False
+    gen.n_sample_calls_ = 0
+    own = gen.sample(4000)
+    pd.testing.assert_frame_equal(own, off.sample(4000))
+    assert not own["y"].equals(out["y"])
+    pd.testing.assert_frame_equal(own.drop(columns="y"), out.drop(columns="y"))
+
+
 def test_best_checkpoint_under_a_time_budget_is_recorded():
     df = determined(600)
     gen = WGANGenerator(**dict(TINY, epochs=10**6, max_seconds=3.0, validate_every=1), seed=0)

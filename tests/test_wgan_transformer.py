@@ -128,3 +128,28 @@ def test_text_ids_are_fresh_and_models_saved_before_fresh_ids_still_decode():
     assert back["row_id"].tolist()[:3] == ["syn-0", "syn-1", "syn-2"] and not set(back["row_id"]) & set(df["row_id"])
     t.id_columns["row_id"] = np.dtype("int64")  # what an older pickled transformer holds
     assert t.inverse_transform(enc.numeric, enc.codes)["row_id"].tolist()[:3] == [0, 1, 2]
+
+
+def test_canonical_scores_collapse_plateaus_and_keep_real_scores():
+    """A generated score decodes to a value and comes back as the score real rows with that value have:
+    real rows' own scores are unchanged, a point mass's plateau becomes one score, an integer column one
+    score per integer, and a missing number 0 (as in the training matrix)."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    df = pd.DataFrame({"gain": np.where(rng.random(n) < 0.9, 0.0, rng.exponential(1000, n)),
+                       "age": rng.integers(18, 90, n), "c": rng.choice(list("ab"), n)})
+    df.loc[rng.random(n) < 0.1, "gain"] = np.nan
+    t = DataTransformer(n_quantiles=200).fit(df, Schema.infer(df))
+    enc = t.transform(df)
+    real = np.nan_to_num(enc.numeric)
+    np.testing.assert_allclose(t.canonical_scores(real, enc.codes), real, atol=1e-12)
+    z = rng.normal(size=(5000, 2))
+    codes = np.zeros((5000, len(t.spans)), dtype=np.int64)
+    codes[:100, 0] = 1  # gain missing
+    got = t.canonical_scores(z, codes)
+    assert (got[:100, 0] == 0).all()
+    zero_score = real[(df["gain"] == 0).to_numpy(), 0][0]
+    decoded_zero = t.inverse_transform(z, codes)["gain"].to_numpy()[100:] == 0
+    assert decoded_zero.sum() > 1000 and (got[100:, 0][decoded_zero] == zero_score).all()
+    ages = t.inverse_transform(z, codes)["age"].to_numpy()
+    assert len(np.unique(got[:, 1])) == len(np.unique(ages))

@@ -233,6 +233,24 @@ class DataTransformer:
             codes[:, j] = c
         return Encoded(numeric, codes)
 
+    def canonical_scores(self, numeric: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """The scores that real rows with the decoded values have (0 where a number is missing, as in
+        the training matrix): each generated score is decoded and encoded again, so the scores of a point
+        mass (a plateau of the map) or of one integer step collapse to the single score the real rows
+        have. A model trained on real scores (the auxiliary classifier) then sees values it has seen."""
+        numeric = np.asarray(numeric, dtype=np.float64)
+        out = np.zeros_like(numeric)
+        for j, col in enumerate(self.numeric):
+            if col.qmap is None:
+                continue
+            values = col.qmap.inverse(numeric[:, j])
+            if col.integer:
+                values = np.round(values)
+            out[:, j] = col.qmap.forward(values)
+            if col.missing_span is not None:
+                out[codes[:, col.missing_span] == 1, j] = 0.0
+        return out
+
     def inverse_transform(self, numeric: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
         """Decode numeric scores (n x n_numeric) and span codes (n x n_spans) back to a frame."""
         numeric = np.asarray(numeric, dtype=np.float64)
