@@ -23,7 +23,7 @@ The issue-18 acceptance run (every table, 3 seeds, two budgets, calibration on/o
 peers; the peers need the peer venv, CTGAN the ctgan package):
 
     .ci/peer-venv/bin/python benchmarks/wgan_quality.py --datasets adult,bank_marketing,default_credit_card,berka \
-        --seeds 0,1,2 --budgets 90,300 --calibration both --trtr \
+        --seeds 0,1,2 --budgets 90,300 --calibration both --relabel both --trtr \
         --generators wgan,gaussian_copula,sdv_tvae,ctgan --json results.jsonl
     .ci/peer-venv/bin/python benchmarks/wgan_quality.py --datasets adult,bank_marketing,default_credit_card \
         --seeds 0,1,2 --epochs 30 --generators wgan,sdv_tvae --trtr          # then --epochs 300
