@@ -238,8 +238,7 @@ def test_sampled_targets_are_drawn_from_the_auxiliary_classifier_at_their_real_r
     t = gen.target_span_
     yes = list(gen.transformer_.spans[t].categories).index("yes")
     with torch.no_grad():
-        num = torch.as_tensor(np.nan_to_num(enc.numeric), dtype=torch.float32)
-        logits = gen._label_logits(torch, num, torch.as_tensor(enc.codes), calibrated=False) + gen.label_bias_
+        logits = gen._label_logits(torch, np.nan_to_num(enc.numeric), enc.codes) + gen.label_bias_
         p_yes = torch.softmax(logits, dim=1)[:, yes].numpy()
     drawn_yes = out["y"].to_numpy() == "yes"
     # the drawn targets follow those probabilities: in bins of p, the share of "yes" is p's mean

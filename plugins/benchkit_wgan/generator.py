@@ -49,7 +49,7 @@ from benchkit.generator import Generator, job_threads
 from benchkit.schema import Schema
 
 from .state import array_from_state, array_to_state, check_plain
-from .transformer import DataTransformer
+from .transformer import DataTransformer, Encoded
 
 log = logging.getLogger(__name__)
 
@@ -594,46 +594,45 @@ class WGANGenerator(Generator):
                 m = min(_SAMPLE_CHUNK, n - start)
                 ctx = None if context is None else torch.as_tensor(context[start:start + m], device=torch.device(self.device_))
                 num, code, _ = self._generate(torch, m, g, ctx, calibrated=self.calibrate)
+                # calibrate=False set after fitting samples the generator as trained (the side-by-side of
+                # benchmarks/wgan_quality.py --calibration both); the fitted corrections stay for later samples
+                z = num.double().cpu().numpy()
+                z = self._calibrated(z) if self.calibrate else z
+                code = code.cpu().numpy()
                 if self.label_from_classifier and self.label_clf_ is not None:
-                    code = self._relabel(torch, num, code, g, calibrated=self.calibrate)
-                nums.append(num.double().cpu().numpy())
-                codes.append(code.cpu().numpy())
-        nums = np.concatenate(nums)
-        # calibrate=False set after fitting samples the generator as trained (the side-by-side of
-        # benchmarks/wgan_quality.py --calibration both); the fitted corrections stay for later samples
-        return self.transformer_.inverse_transform(self._calibrated(nums) if self.calibrate else nums, np.concatenate(codes))
+                    code = self._relabel(torch, z, code, g, biased=self.calibrate)
+                nums.append(z)
+                codes.append(code)
+        return self.transformer_.inverse_transform(np.concatenate(nums), np.concatenate(codes))
 
-    def _label_logits(self, torch, num, code, calibrated: bool):
-        """The auxiliary classifier's target logits for generated rows (numeric scores, span codes).
+    def _label_logits(self, torch, z: np.ndarray, codes: np.ndarray):
+        """The auxiliary classifier's target logits for generated rows (numeric scores as sampled, span codes).
 
         The classifier learnt on real rows' scores, so each generated score goes in as the score a real
         row with the same decoded value has (:meth:`DataTransformer.canonical_scores`): a generated
         capital gain of 0 is the one score every real 0 has, not a point of the plateau the real rows
-        never show (fed raw, such scores sent Adult's TSTR at 300 s from 0.86 down to 0.72).
+        never show (fed raw, such scores sent Adult's TSTR at 300 s from 0.86 down to 0.72). The input
+        is then laid out as the training matrix is (:meth:`Encoded.matrix`).
         """
-        keep, _, _ = self._classifier_columns(torch, num.device, self.layout_)
-        z = num.double().cpu().numpy()
-        codes = code.cpu().numpy()
-        z = self.transformer_.canonical_scores(self._calibrated(z) if calibrated else z, codes)
-        z = torch.as_tensor(z, dtype=torch.float32, device=num.device)
-        onehot = torch.zeros(len(code), self.layout_.width, device=num.device)
-        onehot.scatter_(1, code + self.layout_.offsets[None, :], 1.0)
-        return self.label_clf_(torch.cat([z, onehot], dim=1)[:, keep])
+        dev = torch.device(self.device_)
+        keep, _, _ = self._classifier_columns(torch, dev, self.layout_)
+        x = Encoded(self.transformer_.canonical_scores(z, codes), codes).matrix(self.transformer_.spans)
+        return self.label_clf_(torch.as_tensor(x, device=dev)[:, keep])
 
-    def _relabel(self, torch, num, code, g, calibrated: bool):
+    def _relabel(self, torch, z: np.ndarray, codes: np.ndarray, g, biased: bool) -> np.ndarray:
         """Draw each row's target from the auxiliary classifier given the row's other columns.
 
         The generator's rows come as p(target) p(features | target); the classifier, trained on real rows
         only, gives p(target | features) directly, which is what a model trained on the synthetic rows
-        has to learn (docs/wgan.md, "The target from the classifier"). The calibration adds one bias per
-        class so the targets come out at their real rates.
+        has to learn (docs/wgan.md, "The target from the classifier"). With ``biased`` (the calibration)
+        one bias per class makes the targets come out at their real rates.
         """
-        logits = self._label_logits(torch, num, code, calibrated)
-        if calibrated and self.label_bias_ is not None:
+        logits = self._label_logits(torch, z, codes)
+        if biased and self.label_bias_ is not None:
             logits = logits + self.label_bias_.to(logits.device)
-        code = code.clone()
-        code[:, self.target_span_] = torch.multinomial(torch.softmax(logits, dim=1), 1, generator=g)[:, 0]
-        return code
+        codes = codes.copy()
+        codes[:, self.target_span_] = torch.multinomial(torch.softmax(logits, dim=1), 1, generator=g)[:, 0].cpu().numpy()
+        return codes
 
     def _calibrated(self, z: np.ndarray) -> np.ndarray:
         """Map each generated numeric score through its own quantile map (monotone, per column)."""
@@ -722,7 +721,8 @@ class WGANGenerator(Generator):
             # the classifier's probabilities over generated rows need not be)
             with torch.no_grad():
                 num, code, _ = self._generate(torch, m, g)
-                logits = self._label_logits(torch, num, code, calibrated=True).double().cpu()
+                z = self._calibrated(num.double().cpu().numpy())
+                logits = self._label_logits(torch, z, code.cpu().numpy()).double().cpu()
             counts = self.counts_[self.target_span_]
             real = torch.as_tensor(counts / counts.sum(), dtype=torch.float64)
             bias = torch.zeros(logits.shape[1], dtype=torch.float64)

@@ -243,12 +243,9 @@ class DataTransformer:
         for j, col in enumerate(self.numeric):
             if col.qmap is None:
                 continue
-            values = col.qmap.inverse(numeric[:, j])
-            if col.integer:
-                values = np.round(values)
-            out[:, j] = col.qmap.forward(values)
-            if col.missing_span is not None:
-                out[codes[:, col.missing_span] == 1, j] = 0.0
+            values = self._decoded_values(col, numeric[:, j], codes, len(numeric))
+            missing = np.isnan(values)
+            out[:, j] = np.where(missing, 0.0, col.qmap.forward(np.where(missing, 0.0, values)))
         return out
 
     def inverse_transform(self, numeric: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
@@ -273,7 +270,9 @@ class DataTransformer:
                 out[name] = fresh_ids(start, n)
         return pd.DataFrame(out)
 
-    def _decode_numeric(self, col: NumericColumn, z: np.ndarray, codes: np.ndarray, n: int) -> pd.Series:
+    @staticmethod
+    def _decoded_values(col: NumericColumn, z: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+        """A numeric column's decoded values as floats (whole units for datetimes), NaN where missing."""
         if col.qmap is None:
             values = np.full(n, np.nan)
         else:
@@ -282,6 +281,10 @@ class DataTransformer:
                 values = np.round(values)
         if col.missing_span is not None:
             values = np.where(codes[:, col.missing_span] == 1, np.nan, values)
+        return values
+
+    def _decode_numeric(self, col: NumericColumn, z: np.ndarray, codes: np.ndarray, n: int) -> pd.Series:
+        values = self._decoded_values(col, z, codes, n)
         if col.is_datetime:
             missing = np.isnan(values)
             ns = col.origin_ns + np.nan_to_num(values).astype(np.int64) * col.unit_ns
