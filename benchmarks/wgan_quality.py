@@ -109,9 +109,9 @@ def _registered(name: str, target: str):
 DATASETS = {"berka": load_berka, "adult": load_adult,
             "bank_marketing": _registered("bank_marketing", "y"),
             "default_credit_card": _registered("default_credit_card", "default.payment.next.month")}
-PEERS = {"sdv_tvae", "sdv_ctgan"}
+PEERS = {"sdv_tvae", "sdv_ctgan"}  # the SDV plugin's generators: run with the peer venv's python
 # wgan's sampling settings side by side (--calibration, --relabel): one fit, sampled each way
-WGAN_VARIANTS = {"wgan": {}, "wgan-nocal": {"calibrate": False}, "wgan-ownlabel": {"label_from_classifier": False}}  # the SDV plugin's generators: run with the peer venv's python
+WGAN_VARIANTS = {"wgan": {}, "wgan-nocal": {"calibrate": False}, "wgan-ownlabel": {"label_from_classifier": False}}
 
 
 # --------------------------------------------------------------- scoring
@@ -367,16 +367,15 @@ def main(argv: list[str] | None = None) -> int:
                         # own targets: training depends on neither, so this is a fit of the same seed with
                         # that setting, without the time-budget noise of a second fit (tests/test_wgan.py
                         # checks both equalities)
-                        gen, (fit_s, rps, epochs, summary) = fitted_wgan
-                        settings = {"calibrate": params.get("calibrate", True),
-                                    "label_from_classifier": params.get("label_from_classifier", True)}
-                        for attr, value in settings.items():
+                        gen, (fit_s, rps, epochs, summary), fitted_settings = fitted_wgan
+                        for attr, value in {**fitted_settings, **WGAN_VARIANTS[name]}.items():
                             setattr(gen, attr, value)
                         syn = gen.sample(n_sample)
                     else:
                         syn, fit_s, rps, epochs, summary, gen = run_registered(base, params, train, schema, n_sample, seed)
-                        if name == "wgan":
-                            fitted_wgan = (gen, (fit_s, rps, epochs, summary))
+                        if name == "wgan":  # its sampling settings as fitted, restored under each variant's
+                            fitted_wgan = (gen, (fit_s, rps, epochs, summary),
+                                           {a: getattr(gen, a) for v in WGAN_VARIANTS.values() for a in v})
                 sc, note = score(train, syn, schema, target, hold, seed, privacy=args.privacy)
             except Exception as exc:  # one failing generator never stops the benchmark
                 print(f"  {name}: FAILED {type(exc).__name__}: {exc}")
