@@ -384,11 +384,13 @@ def main(argv: list[str] | None = None) -> int:
             row = {"dataset": ds, "seed": seed, "budget_s": budget, "epochs_planned": args.epochs, "generator": name,
                    "fit_s": fit_s, "rows_per_s": rps, "epochs": epochs, **sc,
                    "rates_2x": category_rates(train, syn, schema),
-                   "best_epoch": summary.get("best_epoch"), "stopped": summary.get("stopped_because")}
+                   "best_epoch": summary.get("best_epoch"), "stopped": summary.get("stopped_because"),
+                   "classifier_epoch": (summary.get("label_classifier") or {}).get("best_epoch")}
             results.append(row)
             print(f"  {name:16s} fit {fit_s:7.1f}s  rows/s {rps:9.0f}  epochs {epochs!s:>5}  shapes {sc['column_shapes']:.3f}  "
                   f"pair trends {sc['column_pair_trends']:.3f}  cat combos {sc['category_combinations']:.3f}  "
                   f"TSTR {sc['tstr']:.3f}  cats>=0.1% within 2x {row['rates_2x']}  best epoch {row['best_epoch']}  "
+                  f"classifier epoch {row['classifier_epoch']}  "
                   f"[{note}]", flush=True)
             if args.privacy:
                 print("  " + " " * 16 + "  privacy: " + "  ".join(f"{k} {sc.get(k, math.nan):.3f}" for k in PRIVACY), flush=True)

@@ -335,6 +335,47 @@ def test_deterministic_under_seed_with_a_target_and_after_loading(tmp_path):
     pd.testing.assert_frame_equal(first, loaded.sample(300))
 
 
+def test_sampled_targets_come_from_the_classifier_state_of_lowest_held_out_loss(tmp_path):
+    """``classifier_holdout`` of the real rows stay out of the auxiliary classifier's loss; their
+    cross-entropy is recorded after each epoch, and the classifier state of the lowest one is the one
+    that draws the sampled targets (and is saved)."""
+    import torch
+
+    df = determined(2000)
+    schema = Schema.infer(df, target="y")
+    params = dict(TINY, epochs=8, batch_size=100, lr=1e-3)
+    gen = WGANGenerator(**params, seed=0).fit(df, schema)
+    stop = gen.training_summary()["label_classifier"]
+    losses = [h["clf_held_out_loss"] for h in gen.history_]
+    assert stop["held_out_rows"] == 200 and len(losses) == 8
+    assert stop["held_out_loss"] == min(losses) and losses[stop["best_epoch"] - 1] == min(losses)
+    # the held-out rows, drawn again from the fit's seed, weigh 0 in the classifier's loss
+    cpu = torch.device("cpu")
+    rows, weight = gen._classifier_holdout(torch, cpu, len(df))
+    assert len(rows) == 200 and float(weight.sum()) == len(df) - 200 and (weight[rows] == 0).all()
+    # the kept classifier is that epoch's: its cross-entropy on those rows is the recorded minimum
+    enc = gen.transformer_.transform(df)
+    keep, _, _ = gen._classifier_columns(torch, cpu, gen.layout_)
+    x = torch.as_tensor(enc.matrix(gen.transformer_.spans))[rows][:, keep]
+    y = torch.as_tensor(enc.codes[:, gen.target_span_])[rows]
+    with torch.no_grad():
+        held_out_loss = float(torch.nn.functional.cross_entropy(gen.label_clf_(x), y))
+    assert held_out_loss == pytest.approx(stop["held_out_loss"], abs=1e-4)
+    # deterministic under the seed, and saved with that state
+    again = WGANGenerator(**params, seed=0).fit(df, schema)
+    gen.save(tmp_path / "m.pt")
+    loaded = WGANGenerator.load(tmp_path / "m.pt")
+    first = gen.sample(500)
+    pd.testing.assert_frame_equal(first, again.sample(500))
+    pd.testing.assert_frame_equal(first, loaded.sample(500))
+    assert loaded.training_summary()["label_classifier"] == stop
+    # 0 switches it off (every row trains the classifier, the last state draws); so do too few rows
+    off = WGANGenerator(**dict(params, epochs=2), classifier_holdout=0.0, seed=0).fit(df, schema)
+    small = WGANGenerator(**dict(params, epochs=2), seed=0).fit(determined(900), schema)
+    for g in (off, small):
+        assert g.training_summary()["label_classifier"] is None and "clf_held_out_loss" not in g.history_[-1]
+
+
 def test_target_share_and_validate_every_are_checked():
     df = determined(200)
     schema = Schema.infer(df, target="y")
@@ -342,6 +383,9 @@ def test_target_share_and_validate_every_are_checked():
         WGANGenerator(**dict(TINY, target_share=1.5)).fit(df, schema)
     with pytest.raises(BenchkitError, match="validate_every"):
         WGANGenerator(**dict(TINY, validate_every=0)).fit(df, schema)
+    for bad in (1.0, -0.1, True, "0.1"):
+        with pytest.raises(BenchkitError, match="classifier_holdout"):
+            WGANGenerator(**dict(TINY, classifier_holdout=bad)).fit(df, schema)
 
 
 def test_batch_size_by_table_size():
