@@ -223,7 +223,7 @@ def align_frames(
                                   "value(s); every row needs its entity: fill or drop those rows")
             scored = scored + [schema.entity]
         sub = Schema({c: schema[c] for c in scored})
-        if cols == scored and isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1:
+        if list(df.columns) == scored and isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1:
             frame = df  # already the scored columns in order: no selection copy
         else:
             frame = df.set_axis(cols, axis=1)[scored].reset_index(drop=True)

@@ -78,3 +78,21 @@ def test_align_frames_drops_extra_columns_and_allows_other_row_counts():
     assert list(s.columns) == ["a", "b"] and s["a"].tolist() == [4.0] and h is None
     with pytest.raises(DataError, match="duplicate"):
         align_frames(real, pd.DataFrame([[1, 2, 3]], columns=["a", "a", "b"]), schema)
+
+
+def test_frames_with_non_string_column_labels_are_read_by_their_names():
+    # DataFrame(ndarray) gives integer labels; the schema names columns as text ("0", "1"), and a
+    # frame whose labels already come in the schema's order used to be passed on with its integer
+    # labels, so coercing column "0" raised a bare KeyError
+    rng = np.random.default_rng(0)
+    real = pd.DataFrame({0: rng.normal(size=50), 1: rng.choice(["x", "y"], 50), 2: rng.integers(0, 9, 50)})
+    syn = pd.DataFrame({0: rng.normal(size=40), 1: rng.choice(["x", "y"], 40), 2: rng.integers(0, 9, 40)})
+    schema = Schema.infer(real)
+    assert schema.scored_columns == ["0", "1", "2"]
+    r, s, _ = align_frames(real, syn, schema)
+    assert list(r.columns) == list(s.columns) == ["0", "1", "2"]
+    assert s["0"].tolist() == syn[0].tolist() and s["1"].tolist() == syn[1].tolist()
+    from benchkit.evaluation import evaluate
+
+    res = evaluate(real, syn, metrics=["marginal.ks_complement", "marginal.tv_complement"])
+    assert set(res.scores["column"].dropna()) == {"0", "1", "2"}
