@@ -98,6 +98,10 @@ class Generator:
 
     def fit(self, data: pd.DataFrame, schema: Schema) -> "Generator":
         self.schema_ = schema
+        if isinstance(data, pd.DataFrame) and not all(isinstance(c, str) for c in data.columns) \
+                and not data.columns.map(str).has_duplicates:
+            # labels 0, 1, ... (a frame built from an array) under the schema's names "0", "1", ...
+            data = data.set_axis([str(c) for c in data.columns], axis=1)
         self._fit(data, schema)
         self._fitted = True
         return self

@@ -336,7 +336,8 @@ class Schema:
         for callers such as :meth:`check` that only act on missing columns and wrong kinds.
         """
         report = ValidationReport()
-        present = set(map(str, df.columns))
+        labels = _labels_by_name(df)
+        present = set(labels)
         for name in self.columns:
             if name not in present:
                 report.issues.append(
@@ -352,7 +353,7 @@ class Schema:
         for name, spec in self.columns.items():
             if name not in present:
                 continue
-            series = df[name]
+            series = df[labels[name]]
             problem = _kind_problem(series, spec)
             if problem:
                 report.issues.append(ValidationIssue(name, "wrong_kind", f"column {name!r}: {problem}"))
@@ -391,9 +392,10 @@ class Schema:
         converted raise a :class:`SchemaError` naming the column.
         """
         self.check(df, what)
+        labels = _labels_by_name(df)
         out = {}
         for name, spec in self.columns.items():
-            s = df[name]
+            s = df[labels[name]]
             try:
                 if spec.kind == "numerical":
                     s = _finite(_to_float(s), f"column {name!r} of the {what}")
@@ -412,6 +414,12 @@ class Schema:
 
 
 # ====================================================================== helpers
+def _labels_by_name(df: pd.DataFrame) -> dict[str, Any]:
+    """Each column's label in ``df`` by its name in a schema (the label as text: a frame built from an
+    array has the labels 0, 1, ..., which a schema names "0", "1", ...)."""
+    return {str(c): c for c in df.columns}
+
+
 def _spec_from_override(value: str | ColumnSpec | Mapping[str, Any]) -> ColumnSpec:
     if isinstance(value, ColumnSpec):
         return value

@@ -96,3 +96,18 @@ def test_frames_with_non_string_column_labels_are_read_by_their_names():
 
     res = evaluate(real, syn, metrics=["marginal.ks_complement", "marginal.tv_complement"])
     assert set(res.scores["column"].dropna()) == {"0", "1", "2"}
+
+
+def test_schema_checks_and_generators_take_frames_with_non_string_labels():
+    rng = np.random.default_rng(1)
+    real = pd.DataFrame({0: rng.normal(size=60), 1: rng.choice(["x", "y"], 60)})
+    schema = Schema.infer(real)
+    schema.check(real)  # used to raise a bare KeyError '0'
+    assert list(schema.coerce(real).columns) == ["0", "1"]
+    with pytest.raises(SchemaError, match="'0'"):
+        schema.check(pd.DataFrame({0: ["a"] * 5, 1: ["x"] * 5}))  # a wrong kind is named, not a KeyError
+    from benchkit import plugins
+
+    for name in ("gaussian_copula", "independent"):
+        out = plugins.get_generator(name).obj().fit(real, schema).sample(30)
+        assert list(out.columns) == ["0", "1"] and set(out["1"]) <= {"x", "y"}
