@@ -222,44 +222,109 @@ def test_target_conditioning_learns_p_feature_given_target():
 
 def test_sampled_targets_are_drawn_from_the_auxiliary_classifier_at_their_real_rates():
     """With ``label_from_classifier`` (the default) each sampled row's target is drawn from the
-    auxiliary classifier given the row's other columns, with one bias per class so the targets keep
-    their real rate; without it the target is the generator's condition."""
+    auxiliary classifier given the row's other columns, unshifted; rows are kept per drawn class
+    (label-shift correction) so the targets keep their real rate; without it the target is the
+    generator's condition."""
     import torch
 
     df = determined()
     schema = Schema.infer(df, target="y")
     params = dict(TINY, epochs=30, batch_size=100, lr=1e-3)
     gen = WGANGenerator(**params, seed=0).fit(df, schema)
-    assert gen.label_clf_ is not None and gen.label_bias_ is not None
+    assert gen.label_clf_ is not None and gen.label_keep_ is not None
+    assert gen.label_keep_.max() == 1.0 and 0 < gen.label_acceptance_ <= 1.0
     out = gen.sample(4000)
-    assert abs((out["y"] == "yes").mean() - 0.3) < 0.03
+    assert len(out) == 4000 and abs((out["y"] == "yes").mean() - 0.3) < 0.03
     # the classifier's probability of "yes" for the sampled rows, recomputed from their encoding
     enc = gen.transformer_.transform(out)
     t = gen.target_span_
     yes = list(gen.transformer_.spans[t].categories).index("yes")
     with torch.no_grad():
-        logits = gen._label_logits(torch, np.nan_to_num(enc.numeric), enc.codes) + gen.label_bias_
-        p_yes = torch.softmax(logits, dim=1)[:, yes].numpy()
+        p_yes = torch.softmax(gen._label_logits(torch, np.nan_to_num(enc.numeric), enc.codes), dim=1)[:, yes].numpy()
+    # kept rows of class c were drawn with probability p_c(x) and kept with keep_c, so among kept rows
+    # P(yes | x) = p keep_yes / (p keep_yes + (1 - p) keep_no): in bins of p, the share of "yes" is that
+    k_yes, k_no = gen.label_keep_[yes], gen.label_keep_[1 - yes]
+    expected = p_yes * k_yes / (p_yes * k_yes + (1 - p_yes) * k_no)
     drawn_yes = out["y"].to_numpy() == "yes"
-    # the drawn targets follow those probabilities: in bins of p, the share of "yes" is p's mean
-    bins = np.digitize(p_yes, [0.1, 0.5, 0.9])
+    bins = np.digitize(expected, [0.1, 0.5, 0.9])
     for b in np.unique(bins):
         sel = bins == b
         if sel.sum() >= 200:
-            assert abs(drawn_yes[sel].mean() - p_yes[sel].mean()) < 0.06, (b, drawn_yes[sel].mean(), p_yes[sel].mean())
+            assert abs(drawn_yes[sel].mean() - expected[sel].mean()) < 0.06, (b, drawn_yes[sel].mean(), expected[sel].mean())
     # and they are what the real table says: gold plans are "yes"
     assert (out.loc[out["plan"] == "gold", "y"] == "yes").mean() > 0.9
-    # the option acts at sampling only: the same training, and switched off after fitting the fit
-    # samples exactly what a fit with the option off samples (the generator's own targets, same features)
+    # with every class kept whole the rows are the generator's, only the target drawn again
+    gen.n_sample_calls_ = 0
+    gen.label_keep_ = np.ones_like(gen.label_keep_)
+    whole = gen.sample(4000)
+    # the option acts at sampling and calibration only: the same training; switched off after fitting,
+    # the uncalibrated samples are exactly those of a fit with the option off
     off = WGANGenerator(**params, label_from_classifier=False, seed=0).fit(df, schema)
     untimed = [[{k: v for k, v in h.items() if k != "seconds"} for h in g.history_] for g in (gen, off)]
     assert untimed[0] == untimed[1]
+    assert off.label_keep_ is None  # nothing to correct: the targets are the conditions, at real rates
     gen.label_from_classifier = False
-    gen.n_sample_calls_ = 0
+    gen.calibrate = off.calibrate = False
+    gen.n_sample_calls_ = off.n_sample_calls_ = 0
     own = gen.sample(4000)
     pd.testing.assert_frame_equal(own, off.sample(4000))
-    assert not own["y"].equals(out["y"])
-    pd.testing.assert_frame_equal(own.drop(columns="y"), out.drop(columns="y"))
+    gen.label_from_classifier = True
+    gen.n_sample_calls_ = 0
+    relabelled = gen.sample(4000)
+    assert not own["y"].equals(relabelled["y"])
+    pd.testing.assert_frame_equal(own.drop(columns="y"), relabelled.drop(columns="y"))
+    assert not whole.drop(columns="y").equals(out.drop(columns="y")) or k_yes == k_no == 1.0
+
+
+def test_class_acceptance_by_hand():
+    from benchkit_wgan.generator import class_acceptance
+
+    # real 0.5 / 0.3 / 0.2, generated 0.25 / 0.3 / 0.45: ratios 2, 1, 4/9; the largest keeps every row
+    keep = class_acceptance(np.array([0.5, 0.3, 0.2]), np.array([0.25, 0.3, 0.45]))
+    np.testing.assert_allclose(keep, [1.0, 0.5, 2 / 9])
+    kept = np.array([0.25, 0.3, 0.45]) * keep
+    np.testing.assert_allclose(kept / kept.sum(), [0.5, 0.3, 0.2])  # the kept rows have the real rates
+    # a class made 10x too rarely: the ratio is capped at max_oversampling, that class keeps every row
+    np.testing.assert_allclose(class_acceptance(np.array([0.5, 0.5]), np.array([0.05, 0.95]), 4.0),
+                               [1.0, (0.5 / 0.95) / 4.0])
+    # a class the real table never has is never kept; nothing generated of a real class: capped
+    np.testing.assert_allclose(class_acceptance(np.array([1.0, 0.0]), np.array([0.5, 0.5])), [1.0, 0.0])
+    np.testing.assert_allclose(class_acceptance(np.array([0.5, 0.5]), np.array([0.0, 1.0]), 4.0), [1.0, 0.125])
+
+
+def test_label_shift_of_the_generated_rows_is_corrected_by_keeping_rows_per_class():
+    """When the generator makes too many rows that look like one class, the classifier's targets come
+    out too often; rows of that class are then kept with a smaller chance (the classifier's
+    probabilities are not shifted), so the targets come at their real rate and each kept row keeps
+    the target its features call for."""
+    from benchkit_wgan.generator import class_acceptance
+
+    df = determined()
+    schema = Schema.infer(df, target="y")
+    gen = WGANGenerator(**dict(TINY, epochs=30, batch_size=100, lr=1e-3), seed=0).fit(df, schema)
+    # condition the sampled rows on "yes" 70% of the time instead of the real 30%: the rows then look
+    # like "yes" rows far too often (label shift), and the classifier says so
+    from benchkit_wgan.conditional import ConditionalSampler
+
+    t = gen.target_span_
+    classes = list(gen.transformer_.spans[t].categories)
+    counts = [c.copy() for c in gen.counts_]
+    counts[t] = np.where(np.array(classes) == "yes", 700, 300)
+    gen.sampler_ = ConditionalSampler(None, [s.size for s in gen.transformer_.spans], gen.sampler_.device,
+                                      counts=counts, target_span=t, target_share=gen.target_share)
+    gen.label_keep_, gen.label_acceptance_ = None, 1.0
+    uncorrected = gen.sample(4000)
+    assert (uncorrected["y"] == "yes").mean() > 0.6
+    generated = uncorrected["y"].value_counts(normalize=True).reindex(classes).to_numpy()
+    real = df["y"].value_counts(normalize=True).reindex(classes).to_numpy()
+    gen.label_keep_ = class_acceptance(real, generated)
+    gen.label_acceptance_ = float(generated @ gen.label_keep_)
+    corrected = gen.sample(4000)
+    assert len(corrected) == 4000 and abs((corrected["y"] == "yes").mean() - 0.3) < 0.04
+    # rows were left out, not relabelled: gold plans fall to about the real share and stay "yes"
+    assert (corrected["plan"] == "gold").mean() < (uncorrected["plan"] == "gold").mean() - 0.25
+    assert (corrected.loc[corrected["plan"] == "gold", "y"] == "yes").mean() > 0.9
+    assert (corrected.loc[corrected["plan"] != "gold", "y"] == "no").mean() > 0.9
 
 
 def test_best_checkpoint_under_a_time_budget_is_recorded():
