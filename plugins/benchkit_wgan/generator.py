@@ -111,7 +111,8 @@ class WGANGenerator(Generator):
     epoch: ``n_rows / 50`` within [250, 1000], see :func:`auto_batch_size`), ``lr``, ``embedding_dim`` (noise size), ``generator_dims``/``critic_dims``
     (hidden widths), ``n_critic`` (critic steps per generator step), ``gp_weight``, ``pac``, ``tau``
     (Gumbel-softmax temperature), ``n_quantiles`` (knots of the numerical transform), ``calibrate``
-    (after training, shift categorical logits so categories come out at their real rates),
+    (after training, shift categorical logits and map numeric scores so columns come out at their real
+    rates, and keep sampled rows per class of the classifier's target so targets do too),
     ``target_share`` (share of training rows conditioned on the schema's categorical target; sampling then
     always conditions on it), ``classifier_weight`` (weight of the auxiliary target classifier's hinge
     loss for the generator), ``label_from_classifier`` (draw each sampled row's target from that
