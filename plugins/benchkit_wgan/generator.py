@@ -767,8 +767,9 @@ class WGANGenerator(Generator):
         g = self._rng(torch, 0)
         m = int(min(_CALIBRATION_ROWS, max(20 * width, 10_000)))
         # the acceptance is fitted for the classifier's targets: a fit with label_from_classifier=False
-        # calibrates every row alike (switched on after fitting, its targets keep the classifier's rates)
-        relabel = self.label_clf_ is not None and self.label_from_classifier
+        # calibrates every row alike (switched on after fitting, its targets keep the classifier's rates),
+        # and so does entity mode's row model, whose rows (one per context) are never left out
+        relabel = self.label_clf_ is not None and self.label_from_classifier and not self._context_width()
         if relabel:
             counts = self.counts_[self.target_span_]
             target_rate = counts / counts.sum()
