@@ -337,9 +337,8 @@ class Schema:
         """
         report = ValidationReport()
         labels = _labels_by_name(df)
-        present = set(labels)
         for name in self.columns:
-            if name not in present:
+            if name not in labels:
                 report.issues.append(
                     ValidationIssue(name, "missing_column", f"column {name!r} is missing")
                 )
@@ -351,7 +350,7 @@ class Schema:
                     )
                 )
         for name, spec in self.columns.items():
-            if name not in present:
+            if name not in labels:
                 continue
             series = df[labels[name]]
             problem = _kind_problem(series, spec)
